@@ -1,0 +1,261 @@
+"""The model catalog (``models/catalog.toml``) and where a model's files are found.
+
+A model argument is a preset name (``envit5``), a Hub id (``VietAI/envit5-translation``) or a
+local directory. Files are looked up in this order: the local store ``models/NAME`` (filled by
+``vi2en models download NAME``), the Hugging Face cache, then the Hub. Nothing is downloaded until
+a model is actually loaded, and never with ``HF_HUB_OFFLINE=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+logger = logging.getLogger(__name__)
+
+TASKS = ("translation", "summarization")
+
+# Files a seq2seq checkpoint needs; other frameworks' weights are skipped to save gigabytes.
+_DOWNLOAD_IGNORE = ["*.h5", "*.msgpack", "*.ot", "tf_model*", "flax_model*", "rust_model*",
+                    "*.onnx", "onnx/*", "*.tflite", "coreml/*"]
+
+
+class ModelError(Exception):
+    """A model argument that cannot be used: unknown name or unusable directory."""
+
+
+class ModelUnavailableError(ModelError):
+    """The model is neither stored locally nor reachable on the Hub."""
+
+    def __init__(self, name: str, hub_id: str | None, reason: str = "") -> None:
+        self.name = name
+        self.hub_id = hub_id
+        shown = f"'{name}'" + (f" ({hub_id})" if hub_id and hub_id != name else "")
+        hint = f"run `vi2en models download {name}` where the Hub is reachable"
+        super().__init__(f"model {shown} is not available locally and could not be downloaded"
+                         + (f" ({reason})" if reason else "") + f"; {hint}")
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """How a model family expects its input and shapes its output."""
+
+    input_prefix: str = ""
+    output_prefix: str = ""
+    src_lang: str | None = None
+    target_lang: str | None = None
+    target_mode: str = "forced_bos"  # or "decoder_start"
+    newline_token: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model: a catalog preset, or an ad-hoc Hub id / directory with inferred conventions."""
+
+    name: str
+    task: str
+    hub_id: str | None = None
+    revision: str | None = None
+    family: str | None = None
+    license: str | None = None
+    restricted: str | None = None
+    params: str | None = None
+    max_input_tokens: int = 256
+    description: str = ""
+    default: bool = False
+    conventions: Conventions = field(default_factory=Conventions)
+    generation: dict[str, Any] = field(default_factory=dict)
+    local_path: Path | None = None  # set when the argument was a directory
+
+    @property
+    def license_label(self) -> str:
+        """The license, with a warning when it restricts use."""
+        label = self.license or "unknown license"
+        return f"{label} (restricted: {self.restricted})" if self.restricted else label
+
+
+def _catalog_text() -> str:
+    override = os.environ.get("VI2EN_CATALOG")
+    if override:
+        return Path(override).read_text(encoding="utf-8")
+    return resources.files("translate").joinpath("catalog.toml").read_text(encoding="utf-8")
+
+
+_CONVENTION_KEYS = {f for f in Conventions.__dataclass_fields__}
+
+
+def load_catalog() -> dict[str, ModelSpec]:
+    """All presets, by name."""
+    raw = tomllib.loads(_catalog_text())
+    presets: dict[str, ModelSpec] = {}
+    for name, entry in raw.items():
+        entry = dict(entry)
+        conventions = Conventions(**{k: entry.pop(k) for k in list(entry) if k in _CONVENTION_KEYS})
+        generation = entry.pop("generation", {})
+        presets[name] = ModelSpec(name=name, conventions=conventions, generation=generation, **entry)
+    return presets
+
+
+def presets(task: str | None = None) -> dict[str, ModelSpec]:
+    """Presets for one task (or all)."""
+    return {n: s for n, s in load_catalog().items() if task is None or s.task == task}
+
+
+def default_model(task: str) -> str:
+    """Name of the default preset for a task."""
+    for name, spec in presets(task).items():
+        if spec.default:
+            return name
+    raise ModelError(f"the catalog has no default {task} model")
+
+
+def models_dir() -> Path:
+    """The local model store: $VI2EN_MODELS_DIR, else the repository's models/ folder."""
+    env = os.environ.get("VI2EN_MODELS_DIR")
+    if env:
+        return Path(env).expanduser()
+    repo_models = Path(__file__).resolve().parent.parent / "models"
+    if repo_models.is_dir():
+        return repo_models
+    return Path.home() / ".cache" / "vi2en" / "models"
+
+
+def _read_model_type(path: Path) -> str | None:
+    config = path / "config.json"
+    if not config.is_file():
+        return None
+    return json.loads(config.read_text(encoding="utf-8")).get("model_type")
+
+
+def infer_family(model_type: str | None, vocab_has: Any = None) -> str | None:
+    """Catalog family for a transformers ``model_type`` (NLLB shares M2M100's model type)."""
+    if model_type == "m2m_100":
+        return "nllb" if vocab_has is not None and vocab_has("eng_Latn") else "m2m100"
+    return {"marian": "marian", "t5": "t5", "mt5": "t5", "mbart": "mbart50", "bart": "bart",
+            "pegasus": "pegasus"}.get(model_type or "")
+
+
+# Conventions for a directory or Hub id that is not a preset: those of the family's preset.
+_FAMILY_DEFAULTS: dict[str, Conventions] = {
+    "t5": Conventions(input_prefix="vi: ", output_prefix="en:"),
+    "marian": Conventions(),
+    "mbart50": Conventions(src_lang="vi_VN", target_lang="en_XX", target_mode="decoder_start"),
+    "nllb": Conventions(src_lang="vie_Latn", target_lang="eng_Latn"),
+    "m2m100": Conventions(src_lang="vi", target_lang="__en__"),
+    "bart": Conventions(),
+    "pegasus": Conventions(newline_token="<n>"),
+}
+FAMILIES = tuple(_FAMILY_DEFAULTS)
+
+
+def conventions_for(family: str) -> Conventions:
+    """Default conventions of a family."""
+    try:
+        return _FAMILY_DEFAULTS[family]
+    except KeyError:
+        raise ModelError(f"unknown model family '{family}'; "
+                         f"supported: {', '.join(FAMILIES)}") from None
+
+
+def resolve_spec(model: str | os.PathLike[str] | None, task: str) -> ModelSpec:
+    """Turn a model argument into a spec; nothing is loaded or downloaded here."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}")
+    if model is None or str(model) == "":
+        model = default_model(task)
+    text = str(model)
+    catalog = load_catalog()
+    if text in catalog:
+        spec = catalog[text]
+        if spec.task != task:
+            valid = ", ".join(presets(task))
+            raise ModelError(f"'{text}' is a {spec.task} model; {task} presets: {valid}")
+        return spec
+    path = Path(text).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{path} is not a model directory (no config.json)")
+        return ModelSpec(name=path.name, task=task, local_path=path.resolve(),
+                         family=infer_family(_read_model_type(path)),
+                         max_input_tokens=256 if task == "translation" else 1024)
+    by_hub_id = [s for s in catalog.values() if s.hub_id == text and s.task == task]
+    if by_hub_id:
+        return by_hub_id[0]
+    if "/" in text and not text.startswith((".", "/")) and text.count("/") == 1:
+        return ModelSpec(name=text, task=task, hub_id=text,
+                         max_input_tokens=256 if task == "translation" else 1024)
+    valid = ", ".join(presets(task))
+    raise ModelError(f"unknown {task} model '{text}': give a preset ({valid}), "
+                     "a Hub id (owner/name) or a model directory")
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def local_path(spec: ModelSpec) -> Path | None:
+    """Where the model's files already are on this machine, or None."""
+    if spec.local_path is not None:
+        return spec.local_path
+    stored = models_dir() / spec.name.replace("/", "--")
+    if (stored / "config.json").is_file():
+        return stored
+    if spec.hub_id is None:
+        return None
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(spec.hub_id, revision=spec.revision, local_files_only=True,
+                                      ignore_patterns=_DOWNLOAD_IGNORE))
+    except Exception as exc:  # any miss in the cache means "not here"; the caller decides
+        logger.debug("%s not in the HF cache: %s", spec.hub_id, exc)
+        return None
+
+
+def fetch(spec: ModelSpec, target: Path | None = None) -> Path:
+    """Download the model from the Hub (into ``target`` or the HF cache) and return its folder."""
+    if spec.hub_id is None:
+        raise ModelUnavailableError(spec.name, None, "no Hub id")
+    from huggingface_hub import snapshot_download
+
+    try:
+        path = snapshot_download(spec.hub_id, revision=spec.revision, local_dir=target,
+                                 ignore_patterns=_DOWNLOAD_IGNORE)
+    except Exception as exc:  # network, auth, missing repo: all mean "unavailable" to the user
+        logger.debug("download of %s failed", spec.hub_id, exc_info=True)
+        raise ModelUnavailableError(spec.name, spec.hub_id, type(exc).__name__) from exc
+    return Path(path)
+
+
+def ensure_local(spec: ModelSpec) -> Path:
+    """The model's folder: local store, then HF cache, then a Hub download (unless offline)."""
+    path = local_path(spec)
+    if path is not None:
+        return path
+    if _offline():
+        raise ModelUnavailableError(spec.name, spec.hub_id, "HF_HUB_OFFLINE is set")
+    logger.info("downloading %s from the Hugging Face Hub", spec.hub_id)
+    return fetch(spec)
+
+
+def finish_spec(spec: ModelSpec, model_type: str | None, vocab_has: Any) -> ModelSpec:
+    """Fill in family and conventions for a non-preset model once its config is known."""
+    if spec.family is not None and spec.conventions != Conventions():
+        return spec
+    family = spec.family or infer_family(model_type, vocab_has)
+    if family is None:
+        raise ModelError(f"{spec.name}: model type '{model_type}' is not supported; "
+                         f"supported families: {', '.join(FAMILIES)}")
+    conventions = spec.conventions if spec.conventions != Conventions() else conventions_for(family)
+    return replace(spec, family=family, conventions=conventions)

@@ -1,0 +1,102 @@
+"""The engine interface: one loaded seq2seq model that turns a batch of texts into outputs.
+
+An engine hides the runtime (transformers, CTranslate2) and the model family's conventions
+(input prefixes, source language, target language token, output prefixes, Pegasus's ``<n>``).
+Everything above it (batching, splitting, caching, quality checks) is shared by all engines.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from ..catalog import ModelSpec
+
+_ENGINES: dict[str, type[Engine]] = {}
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """Decoding settings for one generate call."""
+
+    num_beams: int = 4
+    max_new_tokens: int = 256
+    min_new_tokens: int = 0
+    no_repeat_ngram_size: int = 0
+    repetition_penalty: float = 1.0
+    length_penalty: float = 1.0
+
+    def with_(self, **changes: Any) -> GenerationOptions:
+        return replace(self, **changes)
+
+    def signature(self) -> str:
+        """A compact record of the settings, for caches and result metadata."""
+        return "|".join(f"{k}={v}" for k, v in asdict(self).items())
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> GenerationOptions:
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+class Engine(ABC):
+    """A loaded model. Subclasses register with :func:`register_engine`."""
+
+    name: str = ""
+
+    def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
+        self.spec = spec
+        self.requested_device = device
+
+    @property
+    @abstractmethod
+    def device(self) -> str:
+        """The device actually used ("cpu", "cuda")."""
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self.spec.max_input_tokens
+
+    @abstractmethod
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Input length of each text in model tokens, conventions (prefix) included."""
+
+    @abstractmethod
+    def generate(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
+        """One output per input text, in order, with the family's conventions undone."""
+
+
+def register_engine(name: str) -> Callable[[type[Engine]], type[Engine]]:
+    """Class decorator adding an engine to the registry under ``name``."""
+
+    def decorate(cls: type[Engine]) -> type[Engine]:
+        cls.name = name
+        _ENGINES[name] = cls
+        return cls
+
+    return decorate
+
+
+def engine_names() -> list[str]:
+    return sorted(_ENGINES)
+
+
+def engine_class(name: str) -> type[Engine]:
+    try:
+        return _ENGINES[name]
+    except KeyError:
+        raise ValueError(f"unknown engine '{name}'; choose from: {', '.join(engine_names())}") from None
+
+
+def clean_output(text: str, spec: ModelSpec) -> str:
+    """Undo a family's output conventions on decoded text."""
+    conventions = spec.conventions
+    if conventions.newline_token:
+        text = "\n".join(line.strip() for line in text.split(conventions.newline_token))
+    text = text.strip()
+    prefix = conventions.output_prefix.strip()
+    if prefix and text.lower().startswith(prefix.lower()):
+        text = text[len(prefix):].lstrip()
+    return text

@@ -1,0 +1,190 @@
+"""Article in, result out: segment, translate, check, summarize."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import text as vtext
+from .loading import ModelInfo
+from .quality import Flag, check_sentence, check_summary, needs_retry
+from .summarizer import Summarizer, Summary
+from .translator import ProgressCallback, Translator
+
+logger = logging.getLogger(__name__)
+
+# Decoding for a second try at a sentence whose output looped or ran away.
+_RETRY_CHANGES = {"num_beams": 5, "no_repeat_ngram_size": 4, "repetition_penalty": 1.2}
+
+
+@dataclass
+class SentenceResult:
+    source: str
+    translation: str
+    flags: list[Flag] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "translation": self.translation,
+                "flags": [f.to_dict() for f in self.flags]}
+
+
+@dataclass
+class ParagraphResult:
+    sentences: list[SentenceResult]
+
+    @property
+    def source(self) -> str:
+        return " ".join(s.source for s in self.sentences)
+
+    @property
+    def translation(self) -> str:
+        return " ".join(s.translation for s in self.sentences if s.translation)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sentences": [s.to_dict() for s in self.sentences]}
+
+
+@dataclass
+class PipelineResult:
+    """Everything a front end shows: text, per-sentence detail, flags, models, timings."""
+
+    source: str
+    paragraphs: list[ParagraphResult]
+    models: dict[str, ModelInfo]
+    timings: dict[str, float] = field(default_factory=dict)
+    summary: str | None = None
+    summary_note: str | None = None
+    summary_flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def translation(self) -> str:
+        """The English, one paragraph per source paragraph."""
+        return "\n\n".join(p.translation for p in self.paragraphs)
+
+    @property
+    def sentences(self) -> list[SentenceResult]:
+        return [s for p in self.paragraphs for s in p.sentences]
+
+    @property
+    def flag_count(self) -> int:
+        return sum(len(s.flags) for s in self.sentences) + len(self.summary_flags)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "translation": self.translation,
+            "summary": self.summary,
+            "summary_note": self.summary_note,
+            "summary_flags": [f.to_dict() for f in self.summary_flags],
+            "paragraphs": [p.to_dict() for p in self.paragraphs],
+            "models": {task: info.to_dict() for task, info in self.models.items()},
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+
+class Pipeline:
+    """Translator and summarizer, loaded lazily once, shared by every call."""
+
+    def __init__(self, model: str | None = None, summarizer: str | None = None, *,
+                 device: str = "auto", engine: str = "transformers",
+                 num_beams: int | None = None, summary_length: str = "medium",
+                 max_words: int | None = None, check_quality: bool = True,
+                 show_progress: bool = False, translator: Translator | None = None) -> None:
+        self.translator = translator or Translator(model, device=device, engine=engine,
+                                                   num_beams=num_beams,
+                                                   show_progress=show_progress)
+        self.summarizer = Summarizer(summarizer, device=device, engine=engine,
+                                     length=summary_length, max_words=max_words,
+                                     show_progress=show_progress)
+        self.check_quality = check_quality
+
+    def run(self, text: str, *, summarize: bool = True,
+            progress: ProgressCallback | None = None) -> PipelineResult:
+        """Translate an article and, unless told not to, summarize the English."""
+        result = self.translate_many([text], progress=progress)[0]
+        if summarize:
+            self.add_summary(result)
+        return result
+
+    def translate(self, text: str, *, progress: ProgressCallback | None = None) -> PipelineResult:
+        return self.translate_many([text], progress=progress)[0]
+
+    def translate_many(self, texts: Sequence[str], *,
+                       progress: ProgressCallback | None = None) -> list[PipelineResult]:
+        """Translate several documents with their sentences batched together."""
+        started = time.perf_counter()
+        documents = [vtext.segment(text) for text in texts]
+        segmented = time.perf_counter()
+        self.translator.engine  # noqa: B018  load now so the timing below is translation alone
+        loaded = time.perf_counter()
+        sources = [s for doc in documents for para in doc for s in para]
+        translations = self.translator.translate(sources, progress=progress)
+        flags = self._check(sources, translations)
+        translated = time.perf_counter()
+        models = {"translation": self.translator.info()}
+        share = 1 / max(1, len(texts))
+        results: list[PipelineResult] = []
+        position = 0
+        for doc in documents:
+            paragraphs = []
+            for para in doc:
+                sentences = [SentenceResult(s, translations[position + i], flags[position + i])
+                             for i, s in enumerate(para)]
+                position += len(para)
+                paragraphs.append(ParagraphResult(sentences))
+            timings = {"segment_s": (segmented - started) * share,
+                       "load_s": loaded - segmented,
+                       "translate_s": (translated - loaded) * share}
+            results.append(PipelineResult(source="\n\n".join(" ".join(p) for p in doc),
+                                          paragraphs=paragraphs, models=dict(models),
+                                          timings=timings))
+        return results
+
+    def _check(self, sources: list[str], translations: list[str]) -> list[list[Flag]]:
+        """Flags per sentence; sentences whose output looped get one safer retry."""
+        if not self.check_quality:
+            return [[] for _ in sources]
+        flags = [check_sentence(s, t) for s, t in zip(sources, translations, strict=True)]
+        retry = sorted({i for i, f in enumerate(flags) if needs_retry(f)})
+        if not retry:
+            return flags
+        safer = self.translator.options.with_(**_RETRY_CHANGES)
+        unique = list(dict.fromkeys(sources[i] for i in retry))
+        second = dict(zip(unique, self.translator.translate(unique, options=safer), strict=True))
+        for i in retry:
+            again = second[sources[i]]
+            again_flags = check_sentence(sources[i], again)
+            if len(again_flags) < len(flags[i]):
+                translations[i] = again
+                flags[i] = again_flags + [Flag("retried", "first output looped or ran away; "
+                                                          "retried with safer decoding")]
+            else:
+                flags[i] = flags[i] + [Flag("retried", "retry with safer decoding was no "
+                                                       "better; first output kept")]
+        return flags
+
+    def summarize(self, english: str) -> Summary:
+        """Summarize English text (for a translation the user may have edited)."""
+        return self.summarizer.summarize(english)
+
+    def add_summary(self, result: PipelineResult) -> PipelineResult:
+        """Summarize a result's translation into it."""
+        started = time.perf_counter()
+        self.summarizer.engine  # noqa: B018  load before timing
+        loaded = time.perf_counter()
+        summary = self.summarizer.summarize(result.translation)
+        result.summary = summary.text
+        result.summary_note = summary.note
+        if self.check_quality and summary.text:
+            result.summary_flags = check_summary(summary.text, result.translation)
+        result.models["summarization"] = self.summarizer.info()
+        result.timings["summary_load_s"] = loaded - started
+        result.timings["summarize_s"] = time.perf_counter() - loaded
+        return result

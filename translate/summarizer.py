@@ -1,0 +1,143 @@
+"""English summaries, map-reduce for texts longer than the model's window."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+from tqdm.auto import tqdm
+
+from . import text as vtext
+from .engines import GenerationOptions
+from .loading import LazyModel
+
+logger = logging.getLogger(__name__)
+
+# (min, max) new tokens of the final summary; about 1.3 tokens a word for English BPE.
+SUMMARY_LENGTHS: dict[str, tuple[int, int]] = {
+    "short": (20, 60),
+    "medium": (40, 142),
+    "long": (80, 256),
+}
+_TOKENS_PER_WORD = 1.3
+# Below this many sentences there is nothing to condense.
+_MIN_SENTENCES = 4
+_MAX_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summary and how it was made."""
+
+    text: str
+    note: str | None = None
+    rounds: int = 0  # map-reduce rounds before the final pass
+    chunks: int = 1  # pieces the input was cut into in the first round
+
+
+def length_bounds(length: str = "medium", max_words: int | None = None) -> tuple[int, int]:
+    """(min_new_tokens, max_new_tokens) for a length name or a word limit; min never above max."""
+    if max_words is not None:
+        if max_words < 1:
+            raise ValueError("max_words must be at least 1")
+        high = max(4, math.ceil(max_words * _TOKENS_PER_WORD))
+        return high // 2, high
+    try:
+        return SUMMARY_LENGTHS[length]
+    except KeyError:
+        raise ValueError(f"unknown summary length '{length}'; "
+                         f"choose from: {', '.join(SUMMARY_LENGTHS)}") from None
+
+
+def english_sentences(text: str) -> list[str]:
+    """Sentences of an English text, paragraph by paragraph."""
+    return [s for p in vtext.split_paragraphs(vtext.normalize(text)) for s in
+            vtext.split_sentences(p)]
+
+
+class Summarizer(LazyModel):
+    """English text in, English summary out."""
+
+    task = "summarization"
+
+    def __init__(self, model: str | None = None, *, device: str = "auto",
+                 engine: str = "transformers", length: str = "medium",
+                 max_words: int | None = None, show_progress: bool = False) -> None:
+        super().__init__(model, device=device, engine=engine)
+        length_bounds(length, max_words)  # fail early on a bad length
+        self.length = length
+        self.max_words = max_words
+        self.options = GenerationOptions.from_mapping(self.spec.generation)
+        self.show_progress = show_progress
+
+    def summarize(self, text: str, *, length: str | None = None,
+                  max_words: int | None = None) -> Summary:
+        """Summarize ``text``; a text already short enough comes back as is, with a note."""
+        low, high = length_bounds(length or self.length,
+                                  max_words if max_words is not None else self.max_words)
+        sentences = english_sentences(text)
+        if not sentences:
+            return Summary("", note="nothing to summarize")
+        words = sum(len(s.split()) for s in sentences)
+        if len(sentences) < _MIN_SENTENCES or words <= high / _TOKENS_PER_WORD:
+            return Summary(" ".join(sentences),
+                           note="the text is already about as short as the summary asked for; "
+                                "returned as is")
+        engine = self.engine
+        window = engine.max_input_tokens
+        rounds, first_chunks = 0, 1
+        current = sentences
+        while engine.count_tokens([" ".join(current)])[0] > window:
+            chunks = self._chunks(current, window)
+            first_chunks = first_chunks if rounds else len(chunks)
+            chunk_high = max(high, SUMMARY_LENGTHS["medium"][1]) // (2 ** max(0, rounds - 2))
+            partial = self._generate(chunks, low=0, high=max(16, chunk_high))
+            rounds += 1
+            logger.info("summary round %d: %d chunks -> %d characters", rounds, len(chunks),
+                        sum(map(len, partial)))
+            current = english_sentences(" ".join(partial)) or partial
+            if rounds >= _MAX_ROUNDS:
+                raise RuntimeError(f"summary did not fit the model window after {rounds} rounds")
+        joined = " ".join(current)
+        input_tokens = engine.count_tokens([joined])[0]
+        # A minimum above half the input would make the "summary" pad itself out.
+        low = min(low, input_tokens // 2, high)
+        summary = self._generate([joined], low=low, high=high)[0]
+        note = (f"the text was longer than the model's window ({window} tokens): summarized in "
+                f"{first_chunks} parts over {rounds} round(s), then condensed") if rounds else None
+        return Summary(summary, note=note, rounds=rounds, chunks=first_chunks)
+
+    def _chunks(self, sentences: list[str], window: int) -> list[str]:
+        """Consecutive sentences packed into pieces that fit the window."""
+        engine = self.engine
+        # Leave room for special tokens and tokenization differences once joined.
+        budget = max(8, window - 8)
+        pieces: list[str] = []
+        for sentence in sentences:
+            pieces.extend(vtext.split_long(sentence, budget,
+                                           lambda s: engine.count_tokens([s])[0]))
+        counts = engine.count_tokens(pieces)
+        chunks: list[str] = []
+        current: list[str] = []
+        used = 0
+        for piece, count in zip(pieces, counts, strict=True):
+            if current and used + count > budget:
+                chunks.append(" ".join(current))
+                current, used = [], 0
+            current.append(piece)
+            used += count
+        if current:
+            chunks.append(" ".join(current))
+        return chunks
+
+    def _generate(self, texts: list[str], *, low: int, high: int) -> list[str]:
+        options = self.options.with_(min_new_tokens=min(low, high), max_new_tokens=high)
+        results: list[str] = []
+        with tqdm(total=len(texts), unit="chunk", desc="summarizing", leave=False,
+                  disable=not self.show_progress or len(texts) < 2) as bar:
+            for text in texts:
+                # One at a time: chunks fill the window, so batching gains little and costs memory.
+                results.extend(self.engine.generate([text], options))
+                bar.update(1)
+        return results

@@ -112,6 +112,12 @@ _NUCLEI = frozenset(
     ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui uô uơ uy ưa ưi ưu ươ yê
     iêu oai oao oay oeo uây uôi uya uyê uyu ươi ươu yêu""".split()
 )
+# Nuclei ending in a glide ("ai", "ươu") and "ia", "ua", "ưa", "uya" take no final consonant;
+# "iê", "uô", "ươ", "ă", "â", ... need one. ("oo" as in "xoong"; "uy" as in "huỳnh" are closed.)
+_OPEN_ONLY = frozenset(
+    n for n in _NUCLEI if (len(n) > 1 and n[-1] in "iyou" and n not in ("oo", "uy"))
+) | frozenset(("ia", "ua", "ưa", "uya"))
+_CLOSED_ONLY = frozenset("ă â iê yê uô ươ uyê oă uâ oo".split())
 _MARKED_VOWELS = frozenset("ăâêôơư")
 
 # A "word": maximal run of letters (no digits, no underscore).
@@ -128,6 +134,30 @@ def _tone_position(nucleus: str, has_final: bool) -> int:
     if len(nucleus) == 3:
         return 1  # "ngoài", "khuỷu"
     return 0  # "hòa", "khỏe", "thủy", "mùa"
+
+
+def _parse_syllable(plain: str) -> tuple[int, int] | None:
+    """Split a toneless lower-case word into initial / nucleus / final.
+
+    Returns (nucleus start, nucleus end), or None if it is not a Vietnamese syllable.
+    """
+    start = 0
+    while start < len(plain) and plain[start] not in _DECOMPOSE:
+        start += 1
+    # "qu" and "gi" (before another vowel) are initials: "quý", "già", "giữa" (but "gìn").
+    if start == 1 and (
+        plain.startswith("qu") or (plain.startswith("gi") and plain[2:3] in _DECOMPOSE)
+    ):
+        start = 2
+    end = start
+    while end < len(plain) and plain[end] in _DECOMPOSE:
+        end += 1
+    initial, nucleus, final = plain[:start], plain[start:end], plain[end:]
+    if (initial and initial not in _INITIALS) or nucleus not in _NUCLEI or final not in _FINALS:
+        return None
+    if (final and nucleus in _OPEN_ONLY) or (not final and nucleus in _CLOSED_ONLY):
+        return None
+    return start, end
 
 
 def _fix_syllable(word: str) -> str:
@@ -148,22 +178,11 @@ def _fix_syllable(word: str) -> str:
     if not tone:
         return word
     plain = "".join(bases)
-    # Split initial consonant / vowel nucleus / final consonant.
-    start = 0
-    while start < len(plain) and plain[start] not in _DECOMPOSE:
-        start += 1
-    # "qu" and "gi" (before another vowel) are initials.
-    if plain.startswith("qu") and start == 1:
-        start = 2
-    elif plain.startswith("gi") and start == 1 and len(plain) > 2 and plain[2] in _DECOMPOSE:
-        start = 2
-    end = start
-    while end < len(plain) and plain[end] in _DECOMPOSE:
-        end += 1
-    initial, nucleus, final = plain[:start], plain[start:end], plain[end:]
-    if (initial and initial not in _INITIALS) or nucleus not in _NUCLEI or final not in _FINALS:
-        return word
-    target = start + _tone_position(nucleus, bool(final))
+    parsed = _parse_syllable(plain)
+    if parsed is None:
+        return word  # foreign word ("café") or typo: leave alone
+    start, end = parsed
+    target = start + _tone_position(plain[start:end], end < len(plain))
     if target == tone_at:
         return word
     out = []
@@ -238,15 +257,21 @@ def split_paragraphs(text: str) -> list[str]:
 # Sentences
 # --------------------------------------------------------------------------------------------
 
-# Abbreviations whose period belongs to them (compared lower-cased). A token is also an
-# abbreviation when all its dot-separated parts are ("PGS.TS", "GS.TSKH", "TS.BS").
-# Deliberately absent: words that are also Vietnamese words ending a sentence ("no", "co", "h").
+# Abbreviations whose period belongs to them. Vietnamese ones are compared lower-cased ("TP.",
+# "Tp.", "tp."); a token is also an abbreviation when all its dot-separated parts are ("PGS.TS",
+# "GS.TSKH", "ThS.BS") or are single capital initials ("Nguyễn V. A.", "U.S."). Deliberately
+# absent: anything that is also a Vietnamese word ending a sentence ("no", "co", "gen", "h").
 _ABBREVIATIONS = frozenset(
-    """tt ttg ts ths th.s pgs gs tskh bs bsck bscki bsckii ks kts ls ns nsnd nsưt đb nxb
-    tp tx q p tr v.v vs etc mr mrs ms dr prof st sen rep gen gov lt col capt sgt rev hon
-    e.g i.e cf fig vol""".split()
+    """tt ttg ts ths th.s pgs gs tskh bs bsck bscki bsckii ck cki ckii ks kts ls ns nsnd nsưt đb nxb
+    tp tx tr v.v vs etc e.g i.e cf fig vol mr mrs dr prof""".split()
 )
-_ABBREV_PARTS = frozenset(p for a in _ABBREVIATIONS for p in a.split("."))
+# English titles before a name: only with a capital ("Dr." but not "dr.").
+_TITLES_CASED = frozenset("Mr Mrs Ms Dr Prof St Sen Rep Gen Gov Lt Col Capt Sgt Rev Hon".split())
+# Words that take a capital-letter label, which may then end a sentence: "bảng A.", "vitamin C."
+_LETTER_LABEL_WORDS = frozenset(
+    """bảng hạng nhóm khu tòa tầng lô loại vitamin khối lớp mục điểm cấp dãy phòng cổng cửa
+    block phương án kế hoạch giai đoạn tuyến hàng đợt ghế""".split()
+)
 
 # Vietnamese reporting verbs: "“...!” Hammel chia sẻ." keeps the attribution with the quote.
 _REPORTING_VERBS = (
@@ -308,17 +333,20 @@ _WORD_TOKEN_RE = re.compile(r"\S+")
 _STRIP_WORD = "\"'“”‘’«»()[]{},.;:!?…"
 
 
-def _is_abbreviation(token: str) -> bool:
-    """True if ``token`` (the text before a '.') is a title/abbreviation or an initial."""
-    token = token.lstrip("\"'“‘«([{")
+def _is_abbreviation(before: str) -> bool:
+    """True if the text ``before`` a '.' ends in a title/abbreviation or a name initial."""
+    words = before.split()
+    token = words[-1].lstrip("\"'“‘«([{") if words else ""
     if not token:
         return False
-    low = token.lower()
-    if low in _ABBREVIATIONS:
+    if token.lower() in _ABBREVIATIONS or token in _TITLES_CASED:
         return True
-    parts = token.split(".")
+    if len(token) == 1 and token.isupper():
+        # A lone capital is a name initial ("Nguyễn V. A."), unless it labels something.
+        return not (len(words) > 1 and words[-2].lower() in _LETTER_LABEL_WORDS)
     return all(
-        p.lower() in _ABBREV_PARTS or (len(p) == 1 and p.isalpha() and p.isupper()) for p in parts
+        p.lower() in _ABBREVIATIONS or p in _TITLES_CASED or (len(p) == 1 and p.isupper())
+        for p in token.split(".")
     )
 
 
@@ -359,7 +387,7 @@ def _split_here(paragraph: str, m: re.Match[str], sent_start: int) -> bool:
     term = m.group()
     before = paragraph[sent_start : m.start()]
     prev_token = before.rsplit(None, 1)[-1] if before.strip() else ""
-    if term == "." and _is_abbreviation(prev_token):
+    if term == "." and _is_abbreviation(before):
         return False
     if first.isdigit():
         # "Q. 1", "tr. 25", "ngày 4. 11": only after an ordinary word.

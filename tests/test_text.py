@@ -322,6 +322,11 @@ def test_clause_before_verb_after_quote_is_new_sentence() -> None:
     ]
 
 
+def test_attribution_with_apposition() -> None:
+    text = "“Chúng tôi không lùi bước!” Ông Trần Quang, Giám đốc Sở Xây dựng, khẳng định."
+    assert split_sentences(text) == [text]
+
+
 def test_dialogue_dashes() -> None:
     assert split_sentences("- Anh đi đâu? - Tôi đi chợ.") == ["- Anh đi đâu?", "- Tôi đi chợ."]
 
@@ -570,6 +575,15 @@ def test_split_long_colon_and_dash() -> None:
     assert pieces[0] == "Ông nói rõ:"
     assert all(_words(p) <= 6 for p in pieces)
     assert " ".join(pieces) == s
+
+
+def test_split_long_spaced_hyphen_as_dash() -> None:
+    s = "Trung Quốc - nhà sản xuất đất hiếm lớn nhất thế giới - đã hạn chế xuất khẩu"
+    assert split_long(s, 10, _words) == [
+        "Trung Quốc",
+        "- nhà sản xuất đất hiếm lớn nhất thế giới",
+        "- đã hạn chế xuất khẩu",
+    ]
 
 
 def test_split_long_keeps_numbers_whole() -> None:

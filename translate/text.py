@@ -312,6 +312,11 @@ _REPORTING_VERBS = (
 )
 # Words after a reporting verb that make it something else ("nói chuyện", "cho biết rằng").
 _NOT_ATTRIBUTION = frozenset("rằng là chuyện dối về gì".split())
+# Sentence openers that are not a speaker: "“...!” Sau đó, ông A nói ..." starts a new sentence.
+_CLAUSE_STARTERS = frozenset(
+    """sau tuy theo trước khi trong ngoài về tại với do vì nếu ngay đến hôm chiều sáng tối trưa
+    lúc cùng còn nhưng và bởi mặc dù thế vậy rồi đó điều việc hiện từ""".split()
+)
 # As word tuples, longest first so "cho biết" wins over shorter matches.
 _VERB_PHRASES = sorted((tuple(v.split()) for v in _REPORTING_VERBS), key=len, reverse=True)
 
@@ -329,7 +334,6 @@ _CAPTION_RE = re.compile(
 )
 # Enumerators that must not become a sentence alone: "1.", "a)", "IV.".
 _ENUMERATOR_RE = re.compile(r"[(\[]?(?:\d{1,3}|[IVXLCivxlc]{1,6}|[^\W\d_])[.)]")
-_WORD_TOKEN_RE = re.compile(r"\S+")
 _STRIP_WORD = "\"'“”‘’«»()[]{},.;:!?…"
 
 
@@ -354,7 +358,7 @@ def _is_attribution(after: str) -> bool:
     """Is ``after`` (the text after a closing quote) a short 'Name + reporting verb' clause?
 
     "Hammel chia sẻ.", "Giám đốc Sở Y tế Trần Minh khẳng định." are; "Ông A cho biết rằng ..."
-    (reported speech) and "Sau đó, ông A nói chuyện ..." (a clause before the verb) are not.
+    (reported speech) and "Sau đó, ông A nói chuyện ..." (an adverbial opener) are not.
     """
     raw = after.split(None, 16)[:16]
     # Only look up to the end of the current sentence.
@@ -363,8 +367,10 @@ def _is_attribution(after: str) -> bool:
             raw = raw[: i + 1]
             break
     words = [w.strip(_STRIP_WORD).lower() for w in raw]
+    if not words or words[0] in _CLAUSE_STARTERS:
+        return False
     for start in range(1, min(10, len(words))):
-        if raw[start - 1].endswith((",", ";", ":")):
+        if raw[start - 1].endswith((";", ":")):
             return False  # a clause boundary before any verb: not a plain attribution
         for phrase in _VERB_PHRASES:
             if tuple(words[start : start + len(phrase)]) == phrase:
@@ -429,7 +435,7 @@ def segment(text: str) -> list[list[str]]:
 _CLAUSE_SEPARATORS = (
     re.compile(r";(?=\s)"),
     re.compile(r":(?=\s)"),
-    re.compile(r"(?<=\s)[—–](?=\s)"),
+    re.compile(r"(?<=\s)[—–-](?=\s)"),  # spaced dashes; news often uses " - "
     re.compile(r",(?=\s)"),
 )
 
@@ -437,10 +443,10 @@ _CLAUSE_SEPARATORS = (
 def split_long(sentence: str, max_tokens: int, count_tokens: Callable[[str], int]) -> list[str]:
     """Cut a sentence longer than ``max_tokens`` into pieces that fit; never truncates.
 
-    Cuts at clause boundaries first (; then : then dashes then ,), recursively, then into word
-    windows, and cuts a single over-long word by characters. The pieces hold the sentence's
-    words in order (" ".join(pieces) == " ".join(sentence.split()) unless a word was cut);
-    only whitespace is ever dropped.
+    Cuts at clause boundaries first (; then : then spaced dashes — – - then ,), recursively,
+    then into word windows, and cuts a single over-long word by characters. The pieces hold the
+    sentence's words in order (" ".join(pieces) == " ".join(sentence.split()) unless a word was
+    cut); only whitespace is ever dropped.
     """
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")

@@ -427,3 +427,12 @@ def test_digit_soup_never_raises(s: str) -> None:
     extract_vi_quantities(s)
     extract_en_quantities(s)
     check_numbers(s, s)
+
+
+def test_bracketed_conversions() -> None:
+    # A conversion the source does not have is fine when the rate is plausible ...
+    vi = "Giá nhà 658 triệu đồng, nhiệt độ 39 độ C."
+    assert check_numbers(vi, "The house costs VND658 million (US$26,000); it is 39C (102F).") == []
+    # ... and flagged when it is not (wrong dollar figure, wrong Fahrenheit).
+    assert check_numbers(vi, "The house costs VND658 million (US$2,600); it is 39C (102F).")
+    assert check_numbers(vi, "The house costs VND658 million (US$26,000); it is 39C (122F).")

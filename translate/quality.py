@@ -760,8 +760,10 @@ def extract_vi_quantities(text: str) -> list[Quantity]:
                 i += 1
                 continue
             if w in _VI_UNITS or w == "mười":
+                # "30 năm" is thirty years: "năm" right after a digit number is the noun.
                 if w == "năm" and (
-                    p in _VI_YEAR_PREV
+                    (i >= 1 and toks[i - 1].kind == "num" and not _breaks(t))
+                    or p in _VI_YEAR_PREV
                     or next_low(i) in _VI_YEAR_NEXT
                     or (i + 1 < n and toks[i + 1].kind == "num" and not _breaks(toks[i + 1]))
                 ):
@@ -896,6 +898,16 @@ _EN_SCALES = {
 }
 # Abbreviations only count glued to digits ("$5m", "5bn"): "5 m" is five metres.
 _EN_GLUED_ONLY = {"k", "m", "b"}
+_EN_FRACTIONS = {
+    "thirds": 3,
+    "third": 3,
+    "quarters": 4,
+    "quarter": 4,
+    "fifths": 5,
+    "fifth": 5,
+    "tenths": 10,
+    "tenth": 10,
+}
 _EN_MULTIPLES = {
     "twice": 2,
     "double": 2,
@@ -1181,6 +1193,11 @@ def extract_en_quantities(text: str) -> list[Quantity]:
                 out.append(_mk([_EN_ORDINALS[w]], "ordinal", word, False, t.start))
                 i += 1
                 continue
+            if w in _EN_FRACTIONS and (p in _EN_UNITS or p in ("a", "one") or w.endswith("s")):
+                # "two-thirds" (the "two" is its own quantity), "a quarter": the denominator.
+                out.append(_mk([_EN_FRACTIONS[w]], "number", word, False, t.start))
+                i += 1
+                continue
             if w in ("half",):
                 out.append(_mk([0.5], "number", word, False, t.start))
                 i += 1
@@ -1309,7 +1326,23 @@ def _is_conversion(q: Quantity, en_text: str, matched_en: Sequence[Quantity]) ->
     before = en_text[: q.start].rstrip()
     if not _CONVERSION_OPEN_RE.search(before):
         return False
-    return any(m.start < q.start for m in matched_en)
+    prior = [m for m in matched_en if m.start < q.start]
+    if not prior:
+        return False
+    base = max(prior, key=lambda m: m.start)
+    return _plausible_conversion(base, q, en_text)
+
+
+def _plausible_conversion(base: Quantity, conv: Quantity, en_text: str) -> bool:
+    """Check the rates we know (VND -> USD, Celsius -> Fahrenheit); accept the others."""
+    base_ctx = en_text[max(0, base.start - 4) : base.start + len(base.text) + 16]
+    conv_ctx = en_text[max(0, conv.start - 4) : conv.start + len(conv.text) + 3]
+    if re.search(r"VND|\bdong\b", base_ctx) and "$" in conv_ctx:
+        # The dollar rate moved between ~15,000 and ~30,000 dong over the last 25 years.
+        return any(15_000 <= b / c <= 30_000 for b in base.values for c in conv.values if c)
+    if re.search(r"°?C\b|Celsius", base_ctx) and re.search(r"°?F\b|Fahrenheit", conv_ctx):
+        return any(abs(b * 9 / 5 + 32 - c) <= 1.5 for b in base.values for c in conv.values)
+    return True
 
 
 def check_numbers(source_vi: str, translation_en: str) -> list[Flag]:

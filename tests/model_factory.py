@@ -20,11 +20,17 @@ pegasus   google/pegasus-cnn_dailymail          PegasusTokenizer (tokenizers bac
 
 ``size="real"`` (marian, t5, bart) keeps the real layer sizes and the real
 ``vocab_size`` while the tokenizer is still the tiny trained one. Random weights then
-generate ids the tokenizer never saw, so the tokenizer is padded with inert filler
-tokens up to the model's ``vocab_size`` (see ``_pad_vocab_json`` for Marian, whose
-decoder otherwise asks sentencepiece for the piece and raises ``IndexError``, and
-``_pad_backend_tokenizer`` for the tokenizers-backend classes). After padding,
-``len(tokenizer) == config.vocab_size`` and every generated id decodes.
+generate ids far beyond the trained vocabulary, so the tokenizer is padded with filler
+tokens up to ``config.vocab_size`` (``len(tokenizer) == config.vocab_size`` afterwards):
+
+* marian: ``vocab.json`` gets an entry ``"▁w<id>"`` for every free id. This is required:
+  ``MarianTokenizer`` looks unknown ids up in the sentencepiece model, which raises
+  ``IndexError: piece id is out of range``.
+* t5 / bart: ``tokenizer.add_tokens(["▁w<id>" | "Ġw<id>", ...])``. The tokenizers backend
+  would silently drop out-of-range ids anyway; padding keeps the decoded text non-empty.
+
+Every filler decodes to the word " w<id>". Generation defaults (``generation_config``)
+copy the Hub models', e.g. distilbart's min_length=56 and opus-mt's max_length=512.
 """
 
 from __future__ import annotations
@@ -232,12 +238,20 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _filler(i: int) -> str:
-    return f"<filler_{i}>"
+def _filler(i: int, space: str = "\u2581") -> str:
+    """Filler token for id ``i``: decodes to the word " w<i>".
+
+    ``space`` is the tokenizer's word-start marker ("▁" sentencepiece, "Ġ" byte-level), so
+    the decoder turns it into a space. Fillers are deliberately *not* special: a random
+    real-size model mostly emits filler ids, and benchmarks should see decoded text of a
+    realistic length rather than "" after ``skip_special_tokens=True``. Input text never
+    produces them (it would have to contain the marker character itself).
+    """
+    return f"{space}w{i}"
 
 
 def _pad_vocab_json(vocab: dict[str, int], size: int) -> dict[str, int]:
-    """Fill id gaps below ``size`` with filler tokens (Marian / M2M100 vocab.json)."""
+    """Fill every id below ``size`` that has no piece with a filler (Marian vocab.json)."""
     taken = set(vocab.values())
     for i in range(size):
         if i not in taken:
@@ -245,16 +259,11 @@ def _pad_vocab_json(vocab: dict[str, int], size: int) -> dict[str, int]:
     return vocab
 
 
-def _pad_backend_tokenizer(tokenizer: Any, size: int) -> None:
-    """Pad a tokenizers-backend tokenizer to ``size`` ids with special filler tokens.
-
-    Special, so that ``skip_special_tokens=True`` drops them from decoded text and no input
-    text can ever produce them.
-    """
-    missing = size - len(tokenizer)
-    if missing > 0:
-        start = len(tokenizer)
-        tokenizer.add_tokens([_filler(start + i) for i in range(missing)], special_tokens=True)
+def _pad_backend_tokenizer(tokenizer: Any, size: int, space: str = "\u2581") -> None:
+    """Append filler tokens to a tokenizers-backend tokenizer until it has ``size`` ids."""
+    start = len(tokenizer)
+    if start < size:
+        tokenizer.add_tokens([_filler(i, space) for i in range(start, size)])
 
 
 def _keep_spm(src_dir: str, out_dir: Path, name: str) -> None:
@@ -558,7 +567,7 @@ def _build_bart(out_dir: Path, size: str, corpus: Sequence[str] | None) -> Path:
     if size == "real":
         # distilbart-cnn-12-6: config vocab 50264 (the Hub tokenizer has 50265 with <mask>).
         vocab_size = 50264
-        _pad_backend_tokenizer(tokenizer, vocab_size)
+        _pad_backend_tokenizer(tokenizer, vocab_size, space="\u0120")  # "Ġ"
         dims = {"d_model": 1024, "enc": 12, "dec": 6, "heads": 16, "ffn": 4096, "positions": 1024}
     else:
         vocab_size = len(tokenizer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # tests/ is not a package
 
 import model_factory as mf  # noqa: E402
+
+# MarianTokenizer warns when sacremoses is missing; the real models behave the same.
+pytestmark = pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")
 
 VI = "Hà Nội hôm nay trời nắng, nhiệt độ 28,5 độ C; ông Nguyễn Văn Đức nhận 1.500.000 đồng."
 SENTENCEPIECE_FAMILIES = ("marian", "t5", "mbart50", "m2m100", "nllb", "pegasus")
@@ -35,6 +39,20 @@ EXPECTED_MODEL = {
     "bart": "BartForConditionalGeneration",
     "pegasus": "PegasusForConditionalGeneration",
 }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _quiet_transformers() -> Iterator[None]:
+    """No "Loading weights" bars or length warnings on the console (tests must not print)."""
+    from transformers.utils import logging as hf_logging
+
+    level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    yield
+    hf_logging.set_verbosity(level)
+    if bars:
+        hf_logging.enable_progress_bar()
 
 
 @pytest.fixture(scope="module")

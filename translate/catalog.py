@@ -8,7 +8,6 @@ a model is actually loaded, and never with ``HF_HUB_OFFLINE=1``.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -131,13 +130,6 @@ def models_dir() -> Path:
     return Path.home() / ".cache" / "vi2en" / "models"
 
 
-def _read_model_type(path: Path) -> str | None:
-    config = path / "config.json"
-    if not config.is_file():
-        return None
-    return json.loads(config.read_text(encoding="utf-8")).get("model_type")
-
-
 def infer_family(model_type: str | None, vocab_has: Any = None) -> str | None:
     """Catalog family for a transformers ``model_type`` (NLLB shares M2M100's model type)."""
     if model_type == "m2m_100":
@@ -186,8 +178,9 @@ def resolve_spec(model: str | os.PathLike[str] | None, task: str) -> ModelSpec:
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise ModelError(f"{path} is not a model directory (no config.json)")
+        # The family is settled on load: NLLB and M2M100 share a model type, and only the
+        # tokenizer's vocabulary tells them apart.
         return ModelSpec(name=path.name, task=task, local_path=path.resolve(),
-                         family=infer_family(_read_model_type(path)),
                          max_input_tokens=256 if task == "translation" else 1024)
     by_hub_id = [s for s in catalog.values() if s.hub_id == text and s.task == task]
     if by_hub_id:

@@ -127,6 +127,12 @@ class Pipeline:
         sources = [s for doc in documents for para in doc for s in para]
         translations = self.translator.translate(sources, progress=progress)
         flags = self._check(sources, translations)
+        for i, translation in enumerate(translations):
+            if not translation.strip():
+                # Shown, not dropped: the reader sees the sentence and the reason.
+                translations[i] = f"[untranslated] {sources[i]}"
+                flags[i].append(Flag("empty", "the model gave no translation for this sentence; "
+                                              "the source is shown instead"))
         translated = time.perf_counter()
         models = {"translation": self.translator.info()}
         share = 1 / max(1, len(texts))

@@ -24,6 +24,9 @@ _TOKENS_PER_WORD = 1.3
 # Below this many sentences there is nothing to condense.
 _MIN_SENTENCES = 4
 _MAX_ROUNDS = 8
+# Shortest summary of one chunk worth asking for, in tokens.
+_MIN_CHUNK_SUMMARY = 24
+_CHUNK_BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,10 @@ class Summarizer(LazyModel):
         while engine.count_tokens([" ".join(current)])[0] > window:
             chunks = self._chunks(current, window)
             first_chunks = first_chunks if rounds else len(chunks)
-            chunk_high = max(high, SUMMARY_LENGTHS["medium"][1]) // (2 ** max(0, rounds - 2))
-            partial = self._generate(chunks, low=0, high=max(16, chunk_high))
+            # Share the window among the chunks so that one round usually suffices; halve the
+            # share on later rounds so the loop always shrinks the text.
+            share = min(SUMMARY_LENGTHS["medium"][1], window // len(chunks)) // (2 ** rounds)
+            partial = self._generate(chunks, low=0, high=max(_MIN_CHUNK_SUMMARY, share))
             rounds += 1
             logger.info("summary round %d: %d chunks -> %d characters", rounds, len(chunks),
                         sum(map(len, partial)))
@@ -136,8 +141,9 @@ class Summarizer(LazyModel):
         results: list[str] = []
         with tqdm(total=len(texts), unit="chunk", desc="summarizing", leave=False,
                   disable=not self.show_progress or len(texts) < 2) as bar:
-            for text in texts:
-                # One at a time: chunks fill the window, so batching gains little and costs memory.
-                results.extend(self.engine.generate([text], options))
-                bar.update(1)
+            # Chunks are all about a window long, so small batches waste little on padding.
+            for start in range(0, len(texts), _CHUNK_BATCH):
+                batch = texts[start:start + _CHUNK_BATCH]
+                results.extend(self.engine.generate(batch, options))
+                bar.update(len(batch))
         return results

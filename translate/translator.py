@@ -83,6 +83,13 @@ class Translator(LazyModel):
         pieces = list(dict.fromkeys(p for ps in pieces_of.values() for p in ps))
         lengths = dict(zip(pieces, engine.count_tokens(pieces), strict=True))
         outputs = self._run_batches(pieces, lengths, options, progress)
+        empty = [p for p in pieces if not outputs[p].strip()]
+        if empty:
+            # An empty output would drop the sentence without a trace: ask again, this time
+            # forbidding an immediate end of sequence.
+            logger.info("%d piece(s) came back empty; retrying with min_new_tokens", len(empty))
+            again = self._run_batches(empty, lengths, options.with_(min_new_tokens=1), None)
+            outputs.update({p: t for p, t in again.items() if t.strip()})
         return {s: " ".join(outputs[p] for p in ps if outputs[p]) for s, ps in pieces_of.items()}
 
     def batches(self, pieces: Sequence[str], lengths: dict[str, int]) -> list[list[str]]:
@@ -112,8 +119,10 @@ class Translator(LazyModel):
             for batch in batches:
                 longest = max(lengths[p] for p in batch)
                 # A fixed output length (min = max, as benchmarks ask) is kept as given.
-                bound = (options.max_new_tokens if options.min_new_tokens
+                fixed = options.min_new_tokens >= options.max_new_tokens
+                bound = (options.max_new_tokens if fixed
                          else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
+                bound = max(bound, options.min_new_tokens)
                 batch_options = options.with_(max_new_tokens=bound)
                 for piece, out in zip(batch, self.engine.generate(batch, batch_options),
                                       strict=True):

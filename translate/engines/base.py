@@ -87,7 +87,8 @@ def engine_class(name: str) -> type[Engine]:
     try:
         return _ENGINES[name]
     except KeyError:
-        raise ValueError(f"unknown engine '{name}'; choose from: {', '.join(engine_names())}") from None
+        valid = ", ".join(engine_names())
+        raise ValueError(f"unknown engine '{name}'; choose from: {valid}") from None
 
 
 def clean_output(text: str, spec: ModelSpec) -> str:

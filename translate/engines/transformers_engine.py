@@ -37,6 +37,9 @@ class TransformersEngine(Engine):
         self._device = pick_device(device)
         config = AutoConfig.from_pretrained(path)
         self.tokenizer = AutoTokenizer.from_pretrained(path)
+        # We count tokens of texts longer than the window in order to split them; the
+        # tokenizer's "longer than the maximum" warning would be noise, and we never truncate.
+        self.tokenizer.model_max_length = 10**9
         vocab = self.tokenizer.get_vocab()
         self.spec = finish_spec(spec, config.model_type, vocab.__contains__)
         dtype = torch.float32
@@ -45,6 +48,10 @@ class TransformersEngine(Engine):
             dtype = torch.bfloat16 if self.spec.family == "t5" else torch.float16
         self.model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype)
         self.model.to(self._device).eval()
+        # Lengths come from each call (max/min_new_tokens); a checkpoint's own max_length and
+        # min_length (distilbart: 142 and 56) would clash with them.
+        self.model.generation_config.max_length = None
+        self.model.generation_config.min_length = None
         conventions = self.spec.conventions
         if conventions.src_lang:
             self.tokenizer.src_lang = conventions.src_lang
@@ -52,14 +59,22 @@ class TransformersEngine(Engine):
         if conventions.target_lang:
             token_id = self.tokenizer.convert_tokens_to_ids(conventions.target_lang)
             if token_id is None or token_id == self.tokenizer.unk_token_id:
-                raise RuntimeError(f"{spec.name}: tokenizer has no token {conventions.target_lang!r}")
+                raise RuntimeError(
+                    f"{spec.name}: tokenizer has no token {conventions.target_lang!r}")
             self._target_id = int(token_id)
+        # Models with learned positions cannot read or write past them (T5 has none: relative).
+        self._positions: int | None = getattr(config, "max_position_embeddings", None)
         logger.info("loaded %s (%s) from %s on %s", self.spec.name, self.spec.family, path,
                     self._device)
 
     @property
     def device(self) -> str:
         return self._device
+
+    @property
+    def max_input_tokens(self) -> int:
+        limit = self.spec.max_input_tokens
+        return min(limit, self._positions) if self._positions else limit
 
     def _inputs(self, texts: Sequence[str]) -> list[str]:
         prefix = self.spec.conventions.input_prefix
@@ -79,12 +94,13 @@ class TransformersEngine(Engine):
         # No truncation: callers split inputs to fit, and a silent cut would lose text.
         batch = self.tokenizer(self._inputs(texts), return_tensors="pt", padding=True,
                                truncation=False).to(self._device)
+        max_new = options.max_new_tokens
+        if self._positions:
+            max_new = min(max_new, self._positions - 2)
         kwargs: dict[str, Any] = {
             "num_beams": options.num_beams,
-            "max_new_tokens": options.max_new_tokens,
+            "max_new_tokens": max_new,
             "min_new_tokens": options.min_new_tokens,
-            # A checkpoint's own min_length (distilbart: 56) would override a short summary.
-            "min_length": 0,
             "no_repeat_ngram_size": options.no_repeat_ngram_size,
             "repetition_penalty": options.repetition_penalty,
             "length_penalty": options.length_penalty,

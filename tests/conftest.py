@@ -1,0 +1,70 @@
+"""Shared fixtures: tiny models of every catalog family, built offline once per test run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Tests never download: set before transformers/huggingface_hub read the environment.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+EXAMPLE_ARTICLE = REPO / "examples" / "article.vi.txt"
+SHARED_ARTICLE = SHARED / "examples" / "rare-earths.vi.txt"
+TATOEBA = SHARED / "data" / "tatoeba"
+
+TRANSLATION_FAMILIES = ("marian", "t5", "mbart50", "m2m100", "nllb")
+SUMMARY_FAMILIES = ("bart", "pegasus")
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every family of the catalog as a small random-weight model directory."""
+    from tests.model_factory import build_all
+
+    return build_all(tmp_path_factory.mktemp("tiny-models"))
+
+
+@pytest.fixture(scope="session")
+def tiny_translator_dir(tiny_models: dict[str, Path]) -> Path:
+    return tiny_models["marian"]
+
+
+@pytest.fixture(scope="session")
+def tiny_summarizer_dir(tiny_models: dict[str, Path]) -> Path:
+    return tiny_models["bart"]
+
+
+@pytest.fixture(scope="session")
+def example_text() -> str:
+    return EXAMPLE_ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def shared_article() -> str:
+    if not SHARED_ARTICLE.is_file():
+        pytest.skip("../shared/examples/rare-earths.vi.txt is not present")
+    return SHARED_ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def tatoeba_pairs() -> list[tuple[str, str]]:
+    vie, eng = TATOEBA / "tatoeba.vie", TATOEBA / "tatoeba.eng"
+    if not (vie.is_file() and eng.is_file()):
+        pytest.skip("../shared/data/tatoeba is not present")
+    return list(zip(vie.read_text(encoding="utf-8").splitlines(),
+                    eng.read_text(encoding="utf-8").splitlines(), strict=True))
+
+
+@pytest.fixture()
+def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty local model store, so nothing from the developer's models/ leaks in."""
+    store = tmp_path / "models"
+    store.mkdir()
+    monkeypatch.setenv("VI2EN_MODELS_DIR", str(store))
+    return store

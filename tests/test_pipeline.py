@@ -1,0 +1,130 @@
+"""Article in, result out, through tiny real models."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from translate import Pipeline, PipelineResult
+from translate import text as vtext
+from translate.summarizer import Summarizer, length_bounds
+
+
+@pytest.fixture(scope="module")
+def pipeline(tiny_translator_dir, tiny_summarizer_dir) -> Pipeline:
+    return Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
+                    num_beams=1)
+
+
+def test_example_article_end_to_end(pipeline, example_text):
+    result = pipeline.run(example_text)
+    assert isinstance(result, PipelineResult)
+    paragraphs = vtext.split_paragraphs(vtext.normalize(example_text))
+    assert len(result.paragraphs) == len(paragraphs)
+    assert all(s.translation.strip() for s in result.sentences)
+    assert result.translation.count("\n\n") == len(paragraphs) - 1
+    assert result.summary
+    assert set(result.models) == {"translation", "summarization"}
+    assert result.models["translation"].engine == "transformers"
+    assert {"segment_s", "translate_s", "summarize_s"} <= set(result.timings)
+
+
+def test_sources_hold_all_of_the_input(pipeline, example_text):
+    result = pipeline.translate(example_text)
+    joined = "".join(s.source for s in result.sentences)
+    assert _nospace(joined) == _nospace(vtext.normalize(example_text))
+
+
+def test_json_has_the_documented_shape(pipeline, example_text):
+    data = json.loads(pipeline.run(example_text).to_json())
+    assert {"source", "translation", "summary", "paragraphs", "models", "timings"} <= set(data)
+    sentence = data["paragraphs"][0]["sentences"][0]
+    assert set(sentence) == {"source", "translation", "flags"}
+    assert set(data["models"]["translation"]) >= {"name", "hub_id", "revision", "engine",
+                                                  "device"}
+
+
+def test_shared_article_keeps_paragraphs_and_caption(pipeline, shared_article):
+    result = pipeline.translate(shared_article)
+    blocks = [b for b in shared_article.split("\n\n") if b.strip()]
+    assert len(result.paragraphs) == len(blocks)
+    assert any(s.source == "Ảnh: RIA Novosti" for s in result.sentences)
+
+
+def test_translate_many_matches_one_by_one(pipeline):
+    docs = ["Trời mưa to ở Hà Nội. Giao thông ùn tắc.", "Giá xăng tăng mạnh.\n\nDân lo lắng."]
+    together = pipeline.translate_many(docs)
+    alone = [pipeline.translate(d) for d in docs]
+    # Random weights run to the output bound, which depends on the batch; compare structure.
+    shape = [[[s.source for s in p.sentences] for p in r.paragraphs] for r in together]
+    assert shape == [[[s.source for s in p.sentences] for p in r.paragraphs] for r in alone]
+    assert shape == [[["Trời mưa to ở Hà Nội.", "Giao thông ùn tắc."]],
+                     [["Giá xăng tăng mạnh."], ["Dân lo lắng."]]]
+    assert all(s.translation for r in together for s in r.sentences)
+
+
+def test_long_sentence_without_punctuation_is_fully_covered(pipeline):
+    words = "chính phủ đã phê duyệt kế hoạch phát triển hạ tầng giao thông vùng".split()
+    sentence = " ".join(words[i % len(words)] for i in range(400))
+    result = pipeline.translate(sentence)
+    assert len(result.paragraphs) == 1
+    assert "".join(s.source for s in result.sentences).replace(" ", "") == \
+        sentence.replace(" ", "")
+    assert all(s.translation.strip() for s in result.sentences)
+
+
+def test_summary_of_a_short_text_is_returned_as_is(tiny_summarizer_dir):
+    summarizer = Summarizer(str(tiny_summarizer_dir), device="cpu")
+    summary = summarizer.summarize("The metro opened today. Thousands rode it.")
+    assert summary.text == "The metro opened today. Thousands rode it."
+    assert summary.note and "as is" in summary.note
+
+
+def test_summary_of_text_longer_than_the_window_is_map_reduced(tiny_summarizer_dir):
+    summarizer = Summarizer(str(tiny_summarizer_dir), device="cpu", length="short")
+    text = " ".join(f"Line {i} of the metro opened on Monday after years of delay, officials said."
+                    for i in range(60))
+    assert summarizer.engine.count_tokens([text])[0] > summarizer.engine.max_input_tokens
+    summary = summarizer.summarize(text)
+    assert summary.rounds >= 1 and summary.chunks >= 2
+    assert summary.text.strip()
+    assert "window" in (summary.note or "")
+
+
+@pytest.mark.parametrize("length", ["short", "medium", "long"])
+def test_length_bounds_never_ask_min_above_max(length):
+    low, high = length_bounds(length)
+    assert 0 <= low <= high
+
+
+@given(st.integers(min_value=1, max_value=2000))
+def test_property_max_words_bounds(max_words):
+    low, high = length_bounds(max_words=max_words)
+    assert 0 <= low <= high
+
+
+def test_bad_summary_length_is_refused():
+    with pytest.raises(ValueError, match="short, medium, long"):
+        length_bounds("tiny")
+
+
+paragraph_text = st.lists(
+    st.sampled_from(["Trời mưa.", "TS. Lê Văn A nói vậy.", "Giá tăng 28,5%.", "Ảnh: TTXVN",
+                     "“Tốt lắm!” ông nói.", "Xe buýt chạy chậm"]),
+    min_size=1, max_size=4).map(" ".join)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(paragraph_text, min_size=1, max_size=4))
+def test_property_one_paragraph_per_paragraph(pipeline, paragraphs):
+    result = pipeline.translate("\n\n".join(paragraphs))
+    assert len(result.paragraphs) == len(paragraphs)
+    assert all(len(p.sentences) >= 1 for p in result.paragraphs)
+    assert all(s.translation for s in result.sentences)
+
+
+def _nospace(text: str) -> str:
+    return "".join(text.split())

@@ -227,8 +227,23 @@ def fetch(spec: ModelSpec, target: Path | None = None) -> Path:
                                  ignore_patterns=_DOWNLOAD_IGNORE)
     except Exception as exc:  # network, auth, missing repo: all mean "unavailable" to the user
         logger.debug("download of %s failed", spec.hub_id, exc_info=True)
-        raise ModelUnavailableError(spec.name, spec.hub_id, type(exc).__name__) from exc
+        raise ModelUnavailableError(spec.name, spec.hub_id, _download_failure(exc)) from exc
     return Path(path)
+
+
+def _download_failure(exc: Exception) -> str:
+    """A short reason a user can act on, from huggingface_hub's exception types."""
+    kind = type(exc).__name__
+    if kind == "GatedRepoError":
+        return "the repository is gated: accept its terms on the Hub and run `hf auth login`"
+    if kind == "RepositoryNotFoundError":
+        return "no such repository on the Hub"
+    if kind == "RevisionNotFoundError":
+        return "the pinned revision is not on the Hub"
+    if kind in ("LocalEntryNotFoundError", "ConnectionError", "OfflineModeIsEnabled") or \
+            isinstance(exc, (ConnectionError, TimeoutError)):
+        return "the Hugging Face Hub cannot be reached"
+    return kind
 
 
 def ensure_local(spec: ModelSpec) -> Path:

@@ -21,8 +21,6 @@ SUMMARY_LENGTHS: dict[str, tuple[int, int]] = {
     "long": (80, 256),
 }
 _TOKENS_PER_WORD = 1.3
-# Below this many sentences there is nothing to condense.
-_MIN_SENTENCES = 4
 _MAX_ROUNDS = 8
 # Shortest summary of one chunk worth asking for, in tokens.
 _MIN_CHUNK_SUMMARY = 24
@@ -83,7 +81,7 @@ class Summarizer(LazyModel):
         if not sentences:
             return Summary("", note="nothing to summarize")
         words = sum(len(s.split()) for s in sentences)
-        if len(sentences) < _MIN_SENTENCES or words <= high / _TOKENS_PER_WORD:
+        if words <= high / _TOKENS_PER_WORD:
             return Summary(" ".join(sentences),
                            note="the text is already about as short as the summary asked for; "
                                 "returned as is")

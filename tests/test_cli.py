@@ -1,0 +1,139 @@
+"""The vi2en command, run as users run it: a subprocess with real files and tiny models."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from translate import text as vtext
+
+
+def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONIOENCODING": "ascii",
+                "LC_ALL": "C", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "translate", *args], input=stdin,
+                          capture_output=True, text=True, encoding="utf-8", env=full_env,
+                          cwd=cwd or REPO, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def model_args(tiny_translator_dir, tiny_summarizer_dir) -> list[str]:
+    return ["--model", str(tiny_translator_dir), "--summarizer", str(tiny_summarizer_dir),
+            "--beams", "1"]
+
+
+def test_translate_prints_one_paragraph_per_source_paragraph(model_args, example_text):
+    done = run_cli("translate", "examples/article.vi.txt", *model_args)
+    assert done.returncode == 0, done.stderr
+    paragraphs = vtext.split_paragraphs(vtext.normalize(example_text))
+    assert len(done.stdout.strip().split("\n\n")) == len(paragraphs)
+    assert "Traceback" not in done.stderr
+
+
+def test_translate_json_with_summary(model_args, tmp_path):
+    out = tmp_path / "result.json"
+    done = run_cli("translate", "examples/article.vi.txt", "--json", "--summary",
+                   "-o", str(out), *model_args)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["summary"]
+    assert data["models"]["translation"]["engine"]
+    assert all(s["translation"] for p in data["paragraphs"] for s in p["sentences"])
+
+
+def test_translate_reads_stdin_as_utf8_whatever_the_locale(model_args):
+    done = run_cli("translate", "-", "--json", *model_args,
+                   stdin="Ông Nguyễn Văn Hùng nói: “Tốt lắm!”\n")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["source"].startswith("Ông Nguyễn Văn Hùng")
+
+
+def test_summary_flag_adds_a_summary_section(model_args):
+    done = run_cli("translate", "examples/article.vi.txt", "--summary", *model_args)
+    assert done.returncode == 0, done.stderr
+    assert "\n\nSummary:\n" in done.stdout
+
+
+def test_segment_prints_sentences_and_blank_lines(shared_article):
+    done = run_cli("segment", "-", stdin=shared_article)
+    assert done.returncode == 0, done.stderr
+    blocks = done.stdout.strip().split("\n\n")
+    assert len(blocks) == len([b for b in shared_article.split("\n\n") if b.strip()])
+    assert "Ảnh: RIA Novosti" in done.stdout.splitlines()
+
+
+def test_segment_keeps_abbreviations_together():
+    done = run_cli("segment", stdin="TT. Trump đến Hà Nội. PGS.TS. Lê Văn A đón ông.\n")
+    assert done.stdout.splitlines() == ["TT. Trump đến Hà Nội.", "PGS.TS. Lê Văn A đón ông."]
+
+
+def test_summarize_english_text(tiny_summarizer_dir):
+    text = " ".join(f"The new metro line {i} carried thousands of passengers on its first day, "
+                    "officials said." for i in range(30))
+    done = run_cli("summarize", "-", "--summarizer", str(tiny_summarizer_dir),
+                   "--summary-length", "short", stdin=text)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+
+
+def test_models_list_shows_licenses_and_local_copies(models_dir, tiny_translator_dir):
+    import shutil
+
+    shutil.copytree(tiny_translator_dir, models_dir / "opus-mt")
+    done = run_cli("models", "list", env={"VI2EN_MODELS_DIR": str(models_dir)})
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
+    assert "cc-by-nc-4.0 (restricted)" in rows["nllb-600m"]
+    assert " yes " in rows["opus-mt"] and " no " in rows["vinai"]
+    assert "non-commercial" in done.stdout
+
+
+def test_missing_model_is_one_line_exit_3(tmp_path, example_text):
+    done = run_cli("translate", "examples/article.vi.txt",
+                   env={"VI2EN_MODELS_DIR": str(tmp_path), "HF_HOME": str(tmp_path / "hf")})
+    assert done.returncode == 3
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "envit5" in lines[0] and "vi2en models download envit5" in lines[0]
+
+
+def test_model_from_environment(tiny_translator_dir):
+    done = run_cli("translate", "-", "--json", stdin="Trời mưa.\n",
+                   env={"VI2EN_MODEL": str(tiny_translator_dir)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["models"]["translation"]["name"] == tiny_translator_dir.name
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["translate", "no-such-file.txt"], "no such file"),
+    (["translate", "-", "--model", "envit6"], "unknown translation model"),
+    (["translate", "-", "--summary-length", "tiny"], "invalid choice"),
+])
+def test_usage_errors_exit_2_with_one_line(args, needle):
+    done = run_cli(*args, stdin="Trời mưa.\n")
+    assert done.returncode == 2
+    assert needle in done.stderr and "Traceback" not in done.stderr
+
+
+def test_empty_input_is_a_usage_error(model_args):
+    done = run_cli("translate", "-", *model_args, stdin="  \n\n")
+    assert done.returncode == 2 and "empty" in done.stderr
+
+
+def test_non_utf8_file_is_refused_clearly(tmp_path, model_args):
+    bad = tmp_path / "cp1258.txt"
+    bad.write_bytes("Hà Nam và Cà Mau".encode("cp1258"))  # a legacy Vietnamese code page
+    done = run_cli("translate", str(bad), *model_args)
+    assert done.returncode == 2 and "not UTF-8" in done.stderr
+
+
+def test_python_dash_m_and_version():
+    done = run_cli("--version")
+    assert done.returncode == 0 and done.stdout.startswith("vi2en ")

@@ -59,8 +59,10 @@ def add_model_options(parser: argparse.ArgumentParser, *, summarizer: bool = Tru
                                  "catalog default)")
     parser.add_argument("--device", default=os.environ.get("VI2EN_DEVICE", "auto"),
                         choices=["auto", "cpu", "cuda"], help="where to run (default: auto)")
-    parser.add_argument("--engine", default=os.environ.get("VI2EN_ENGINE", "transformers"),
-                        help="inference engine (default: transformers)")
+    parser.add_argument("--engine", default=os.environ.get("VI2EN_ENGINE", "auto"),
+                        choices=["auto", "transformers", "ctranslate2"],
+                        help="inference engine; auto: CTranslate2 when installed (converts the "
+                             "model on first use), else transformers (default: auto)")
     parser.add_argument("--beams", type=int, default=None, help="beam size (default: preset's)")
 
 
@@ -190,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summarizer", default=os.environ.get("VI2EN_SUMMARIZER"))
     p.add_argument("--device", default=os.environ.get("VI2EN_DEVICE", "auto"),
                    choices=["auto", "cpu", "cuda"])
-    p.add_argument("--engine", default=os.environ.get("VI2EN_ENGINE", "transformers"))
+    p.add_argument("--engine", default=os.environ.get("VI2EN_ENGINE", "auto"),
+                   choices=["auto", "transformers", "ctranslate2"])
     add_summary_options(p)
     p.set_defaults(handler=cmd_summarize)
 
@@ -215,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[..., None]]:
     """Subcommands that live beside their feature (batch, qa, eval, serve, convert)."""
     registrars: list[Callable[..., None]] = []
+    from .convert import register as register_convert  # light: ctranslate2 loads on use
+    registrars.append(register_convert)
     return registrars
 
 

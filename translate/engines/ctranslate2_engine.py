@@ -1,0 +1,195 @@
+"""The CTranslate2 engine: a converted copy of the model, int8 on CPU, float16 on a GPU.
+
+Tokenization stays with the model's own Hugging Face tokenizer (saved next to the converted
+model), so inputs, language codes and decoded text are exactly those of the transformers engine;
+only the network runs in CTranslate2. A model without a converted copy is converted on first
+use (:mod:`translate.convert`), once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..catalog import ModelSpec, finish_spec
+from .base import Engine, GenerationOptions, clean_output, register_engine
+
+logger = logging.getLogger(__name__)
+
+
+def default_threads() -> int:
+    """Threads for one model: $VI2EN_THREADS, else the cores this process may run on."""
+    env = os.environ.get("VI2EN_THREADS", "").strip()
+    if env:
+        try:
+            threads = int(env)
+        except ValueError:
+            raise ValueError(f"VI2EN_THREADS must be a whole number, not {env!r}") from None
+        if threads < 1:
+            raise ValueError("VI2EN_THREADS must be at least 1")
+        return threads
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pick_device(requested: str | None = "auto") -> tuple[str, int]:
+    """(device, index): ``auto`` is CUDA when CTranslate2 sees a GPU, else CPU."""
+    import ctranslate2
+
+    gpus = ctranslate2.get_cuda_device_count()
+    if requested in ("", "auto", None):
+        return ("cuda", 0) if gpus else ("cpu", 0)
+    device, _, index = requested.partition(":")
+    if device == "cuda":
+        if not gpus:
+            raise RuntimeError("device 'cuda' was asked for but CTranslate2 sees no CUDA GPU")
+        return "cuda", int(index or 0)
+    if device != "cpu":
+        raise ValueError(f"unknown device '{requested}'; use auto, cpu or cuda")
+    return "cpu", 0
+
+
+def pick_compute_type(requested: str, device: str) -> str:
+    """``auto``: int8 on CPU; int8_float16 on a GPU, float16 where int8 is not supported."""
+    import ctranslate2
+
+    supported = ctranslate2.get_supported_compute_types(device)
+    if requested not in ("", "auto", None):
+        if requested not in supported:
+            raise ValueError(f"compute type '{requested}' is not supported on {device}; "
+                             f"supported: {', '.join(sorted(supported))}")
+        return requested
+    preferred = ("int8",) if device == "cpu" else ("int8_float16", "float16")
+    for choice in preferred + ("float32",):
+        if choice in supported:
+            return choice
+    return "default"
+
+
+@register_engine("ctranslate2")
+class CTranslate2Engine(Engine):
+    """Loads (converting first if needed) once at construction.
+
+    ``compute_type``: ``auto`` or a CTranslate2 compute type; ``intra_threads``: threads for
+    one batch (default :func:`default_threads`); ``convert``: convert a model that has no
+    converted copy (else raise).
+    """
+
+    def __init__(self, spec: ModelSpec, device: str = "auto", *, compute_type: str = "auto",
+                 intra_threads: int | None = None, convert: bool = True) -> None:
+        import ctranslate2
+        from transformers import AutoTokenizer
+
+        from .. import convert as conversion
+
+        super().__init__(spec, device)
+        self._device, device_index = pick_device(device)
+        self.compute_type = pick_compute_type(compute_type, self._device)
+        # The copy to load: the one in the wanted weight type, else any other (CTranslate2
+        # converts weight types on load), else a fresh conversion.
+        wanted = self.compute_type if self.compute_type in conversion.QUANTIZATIONS else "float32"
+        others = [q for q in conversion.QUANTIZATIONS if q != wanted]
+        path = conversion.find_converted(spec, [wanted, *others])
+        if path is None:
+            if not convert:
+                raise RuntimeError(f"{spec.name} has no CTranslate2 copy; run "
+                                   f"`vi2en models convert {spec.local_path or spec.name}`")
+            path = conversion.convert_model(spec, wanted, notice=True)
+        self.path = path
+        hf_dir = path / conversion.HF_SUBDIR
+        hf_config = json.loads((hf_dir / "config.json").read_text(encoding="utf-8"))
+        ct2_config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        self.tokenizer = AutoTokenizer.from_pretrained(hf_dir)
+        # We count tokens of over-long texts in order to split them, and never truncate.
+        self.tokenizer.model_max_length = 10**9
+        vocab = self.tokenizer.get_vocab()
+        self.spec = finish_spec(spec, hf_config.get("model_type"), vocab.__contains__)
+        conventions = self.spec.conventions
+        if conventions.src_lang:
+            self.tokenizer.src_lang = conventions.src_lang
+        generation = _read_json(hf_dir / "generation_config.json")
+        self._prefix = self._target_prefix(conventions, generation, vocab)
+        if conventions.target_mode == "decoder_start" and conventions.target_lang \
+                and ct2_config.get("decoder_start_token") is not None:
+            raise RuntimeError(f"{path} starts decoding with {ct2_config['decoder_start_token']!r}"
+                               f" but {self.spec.name} starts with {conventions.target_lang!r}; "
+                               "convert it again with `vi2en models convert --force`")
+        # transformers forces EOS as the last token allowed (forced_eos_token_id); one token
+        # less here gives the same text, since EOS is never shown.
+        self._forced_eos = generation.get("forced_eos_token_id") is not None
+        self._positions: int | None = hf_config.get("max_position_embeddings")
+        self.intra_threads = intra_threads or default_threads()
+        self.translator = ctranslate2.Translator(
+            str(path), device=self._device, device_index=device_index,
+            compute_type=self.compute_type, inter_threads=1, intra_threads=self.intra_threads)
+        logger.info("loaded %s (%s) from %s on %s, %s, %d threads", self.spec.name,
+                    self.spec.family, path, self._device, self.compute_type, self.intra_threads)
+
+    def _target_prefix(self, conventions: Any, generation: dict[str, Any],
+                       vocab: dict[str, int]) -> list[str] | None:
+        """Tokens every output starts with: the target language, or the checkpoint's BOS."""
+        if conventions.target_lang:
+            if conventions.target_lang not in vocab:
+                raise RuntimeError(f"{self.spec.name}: tokenizer has no token "
+                                   f"{conventions.target_lang!r}")
+            return [conventions.target_lang]
+        forced = generation.get("forced_bos_token_id")
+        if forced is not None:
+            # BART's checkpoints force <s> after the decoder start token.
+            return [self.tokenizer.convert_ids_to_tokens(int(forced))]
+        return None
+
+    @property
+    def device(self) -> str:
+        return self._device
+
+    @property
+    def max_input_tokens(self) -> int:
+        limit = self.spec.max_input_tokens
+        return min(limit, self._positions) if self._positions else limit
+
+    def _inputs(self, texts: Sequence[str]) -> list[str]:
+        prefix = self.spec.conventions.input_prefix
+        return [prefix + text for text in texts]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.tokenizer(self._inputs(texts), add_special_tokens=True)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def generate(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
+        if not texts:
+            return []
+        encoded = self.tokenizer(self._inputs(texts), add_special_tokens=True)["input_ids"]
+        source = [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
+        max_new = options.max_new_tokens
+        if self._positions:
+            max_new = min(max_new, self._positions - 2)
+        if self._forced_eos:
+            max_new -= 1
+        min_new = min(options.min_new_tokens, max_new)
+        prefix = [list(self._prefix) for _ in texts] if self._prefix else None
+        results = self.translator.translate_batch(
+            source, target_prefix=prefix, beam_size=options.num_beams,
+            max_decoding_length=max(1, max_new), min_decoding_length=max(0, min_new),
+            no_repeat_ngram_size=options.no_repeat_ngram_size,
+            repetition_penalty=options.repetition_penalty,
+            length_penalty=options.length_penalty,
+            # No truncation: callers split inputs to fit, and a silent cut would lose text.
+            max_input_length=0, return_scores=False)
+        decoded = [self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]),
+                                         skip_special_tokens=True) for r in results]
+        return [clean_output(text, self.spec) for text in decoded]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -220,6 +220,8 @@ def _extensions() -> list[Callable[..., None]]:
     registrars: list[Callable[..., None]] = []
     from .convert import register as register_convert  # light: ctranslate2 loads on use
     registrars.append(register_convert)
+    from .batch import register as register_batch  # light: models load on use
+    registrars.append(register_batch)
     return registrars
 
 

@@ -1,0 +1,912 @@
+"""Batch translation: many documents from JSONL, CSV or files into one JSONL file.
+
+The job is resumable and never writes a record twice: the output file is the only state.
+Records already in it are skipped on the next run, a partial last line left by a killed run is
+repaired, and a lock (``OUT.lock``) keeps two runs off the same output. Sentences of a window
+of documents go through one :meth:`Pipeline.translate_many` call (cross-document,
+length-sorted batches, identical sentences translated once); each window's records are
+flushed as soon as it finishes, so a kill loses at most one window of work.
+
+Output record, one per input record, errors included::
+
+    {"id": "...", "translation": "... or null", "summary": "... (with summaries)",
+     "flags": [{"sentence": 0, "kind": "number", "detail": "..."}],
+     "error": null, "model": "envit5", "elapsed_s": 0.42}
+
+``flags[].sentence`` is the 0-based index of the sentence in the document (paragraphs read in
+order); ``null`` marks a flag on the summary. ``paragraphs`` (per-sentence detail, as in
+``vi2en translate --json``) is added on request.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import glob
+import io
+import json
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from tqdm.auto import tqdm
+
+from .catalog import ModelError
+from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
+
+logger = logging.getLogger(__name__)
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv",)
+INPUT_FORMATS = ("jsonl", "csv")
+
+DEFAULT_MAX_CHARS = 200_000
+# A window is the unit of cross-document batching and of loss on a kill: big enough to fill
+# length-sorted batches, small enough that output appears every few seconds.
+DEFAULT_WINDOW_DOCS = 32
+DEFAULT_WINDOW_CHARS = 40_000
+
+# Python's csv module refuses fields over 128 KiB; a huge document must reach the size check
+# and become an error record instead of stopping the run.
+csv.field_size_limit(2**31 - 1)
+
+
+class BatchUsageError(ValueError):
+    """The job cannot start: missing input, unreadable output, bad column (exit code 2)."""
+
+
+class OutputLockedError(BatchUsageError):
+    """Another run holds the output's lock."""
+
+
+# ------------------------------------------------------------------------------------------
+# Input
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class InputRecord:
+    """One document to translate, or the reason it cannot be."""
+
+    id: str
+    text: str | None = None
+    error: str | None = None
+    where: str = ""  # for messages: "in.jsonl line 5", "docs/a.txt"
+    name: str | None = None  # file name stem for --out-dir (documents: relative path)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a structured file (many records) or one document."""
+
+    path: Path | None  # None: standard input
+    kind: str  # "jsonl", "csv" or "document"
+    label: str  # as the user named it, for ids and messages
+    name: str | None = None  # documents: relative name for --out-dir
+
+
+def _kind_of(path: Path, fmt: str | None, explicit: bool) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if explicit and fmt:
+        return fmt  # the user says what a file with another suffix holds
+    if suffix in DOCUMENT_SUFFIXES or explicit:
+        # An explicitly named file of another type becomes an error record naming the types.
+        return "document"
+    return None
+
+
+def _document_name(path: Path, root: Path | None) -> str:
+    relative = path.relative_to(root) if root is not None else Path(path.name)
+    return str(relative.with_suffix(""))
+
+
+def expand_inputs(inputs: Sequence[str], fmt: str | None = None) -> list[Source]:
+    """Files, directories (recursively) and glob patterns, in a stable order."""
+    if fmt is not None and fmt not in INPUT_FORMATS:
+        raise BatchUsageError(f"--format must be one of {', '.join(INPUT_FORMATS)}")
+    if not inputs:
+        raise BatchUsageError("no input given")
+    sources: list[Source] = []
+    for item in inputs:
+        if item == "-":
+            sources.append(Source(None, fmt or "jsonl", "stdin"))
+            continue
+        path = Path(item)
+        if path.is_dir():
+            sources.extend(_directory_sources(path))
+        elif path.is_file():
+            kind = _kind_of(path, fmt, explicit=True)
+            sources.append(Source(path, kind or "document", item,
+                                  _document_name(path, None)))
+        elif glob.has_magic(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                raise BatchUsageError(f"no files match {item}")
+            for match in matches:
+                found = Path(match)
+                if found.is_dir():
+                    sources.extend(_directory_sources(found))
+                elif (kind := _kind_of(found, fmt, explicit=False)) is not None:
+                    sources.append(Source(found, kind, match, _document_name(found, None)))
+        else:
+            raise BatchUsageError(f"no such file or directory: {item}")
+    if not sources:
+        raise BatchUsageError("the inputs hold no .jsonl, .csv or document files "
+                              f"({', '.join(DOCUMENT_SUFFIXES)})")
+    return sources
+
+
+def _directory_sources(root: Path) -> list[Source]:
+    found: list[Source] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue  # editor backups, .git and the like are not articles
+        kind = _kind_of(path, None, explicit=False)
+        if kind is None:
+            logger.debug("skipping %s: not an input type", path)
+            continue
+        found.append(Source(path, kind, str(path), _document_name(path, root)))
+    if not found:
+        raise BatchUsageError(f"{root} holds no .jsonl, .csv or document files "
+                              f"({', '.join(DOCUMENT_SUFFIXES)})")
+    return found
+
+
+def record_from_mapping(obj: Any, fallback_id: str, where: str, *, text_field: str = "text",
+                        id_field: str = "id") -> InputRecord:
+    """An input record from a parsed JSON value or CSV row; problems become an error."""
+    if not isinstance(obj, dict):
+        return InputRecord(fallback_id, error=f"{where}: a JSON {_json_type(obj)}, "
+                                              "not an object", where=where)
+    raw_id = obj.get(id_field)
+    if raw_id is None or raw_id == "":
+        record_id = fallback_id
+    elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and _encodable(raw_id):
+        record_id = str(raw_id)
+    else:
+        return InputRecord(fallback_id, error=f"{where}: the '{id_field}' field is not a "
+                                              "string or an integer", where=where)
+    if text_field not in obj:
+        return InputRecord(record_id, error=f"{where}: no '{text_field}' field", where=where)
+    text = obj[text_field]
+    if not isinstance(text, str):
+        return InputRecord(record_id, error=f"{where}: the '{text_field}' field is a JSON "
+                                            f"{_json_type(text)}, not a string", where=where)
+    if not _encodable(text):
+        return InputRecord(record_id, error=f"{where}: the text is not valid Unicode "
+                                            "(unpaired surrogate)", where=where)
+    return InputRecord(record_id, text=text, where=where)
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        str(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    return {dict: "object", str: "string"}.get(type(value), type(value).__name__)
+
+
+def parse_jsonl_line(raw: bytes, lineno: int, prefix: str = "", *, text_field: str = "text",
+                     id_field: str = "id", label: str = "input") -> InputRecord | None:
+    """The record on one JSONL line (``None`` for a blank line, which holds no record)."""
+    fallback_id = f"{prefix}line-{lineno}"
+    where = f"{label} line {lineno}"
+    try:
+        line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        return InputRecord(fallback_id, error=f"{where} is not UTF-8 text (invalid byte at "
+                                              f"position {exc.start})", where=where)
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return InputRecord(fallback_id, error=f"{where} is not valid JSON ({exc.msg} at "
+                                              f"column {exc.colno})", where=where)
+    return record_from_mapping(obj, fallback_id, where, text_field=text_field,
+                               id_field=id_field)
+
+
+class InputReader:
+    """Reads every source into :class:`InputRecord` s, in order."""
+
+    def __init__(self, sources: Sequence[Source], *, text_field: str = "text",
+                 id_field: str = "id") -> None:
+        self.sources = list(sources)
+        self.text_field = text_field
+        self.id_field = id_field
+        self._stdin: bytes | None = None
+        structured = [s for s in self.sources if s.kind != "document"]
+        # `line-N` alone is unambiguous only when there is one structured input.
+        self._prefix = {s: ("" if len(structured) == 1 else f"{s.label}:") for s in structured}
+
+    def _bytes(self, source: Source) -> bytes:
+        if source.path is None:
+            if self._stdin is None:
+                # Read once: the pre-count and the reading pass both need it.
+                self._stdin = sys.stdin.buffer.read()
+            return self._stdin
+        return source.path.read_bytes()
+
+    def check(self) -> None:
+        """Fail early, before any work, on inputs that cannot be read at all."""
+        for source in self.sources:
+            if source.kind == "csv":
+                self._csv_header(source)
+
+    def count(self) -> int:
+        """Number of records (for the progress bar), without extracting documents."""
+        total = 0
+        for source in self.sources:
+            if source.kind == "document":
+                total += 1
+            elif source.kind == "jsonl":
+                data = self._bytes(source)
+                if b"\x00" in data[:8192]:
+                    total += 1
+                else:
+                    total += sum(1 for line in data.split(b"\n") if line.strip())
+            else:
+                total += sum(1 for _ in self._csv_rows(source))
+        return total
+
+    def __iter__(self) -> Iterator[InputRecord]:
+        for source in self.sources:
+            if source.kind == "document":
+                yield self._document(source)
+            elif source.kind == "jsonl":
+                yield from self._jsonl(source)
+            else:
+                yield from self._csv(source)
+
+    def _document(self, source: Source) -> InputRecord:
+        assert source.path is not None
+        try:
+            text = read_document(source.path)
+        except ExtractionError as exc:
+            return InputRecord(source.label, error=str(exc), where=source.label,
+                               name=source.name)
+        except OSError as exc:
+            return InputRecord(source.label, error=f"cannot read {source.label}: "
+                                                   f"{exc.strerror or exc}",
+                               where=source.label, name=source.name)
+        return InputRecord(source.label, text=text, where=source.label, name=source.name)
+
+    def _jsonl(self, source: Source) -> Iterator[InputRecord]:
+        data = self._bytes(source)
+        if b"\x00" in data[:8192]:
+            yield InputRecord(source.label, error=f"{source.label} looks like a binary file, "
+                                                  "not JSONL", where=source.label)
+            return
+        for lineno, raw in enumerate(data.split(b"\n"), start=1):
+            record = parse_jsonl_line(raw.rstrip(b"\r"), lineno, self._prefix[source],
+                                      text_field=self.text_field, id_field=self.id_field,
+                                      label=source.label)
+            if record is not None:
+                yield record
+
+    def _csv_stream(self, source: Source) -> IO[str]:
+        # surrogateescape keeps undecodable bytes visible so one bad row becomes one error
+        # record instead of stopping the whole file.
+        return io.TextIOWrapper(io.BytesIO(self._bytes(source)), encoding="utf-8-sig",
+                                errors="surrogateescape", newline="")
+
+    def _csv_header(self, source: Source) -> list[str]:
+        try:
+            header = next(csv.reader(self._csv_stream(source)), None)
+        except csv.Error as exc:
+            raise BatchUsageError(f"{source.label} is not a readable CSV file ({exc})") from None
+        if not header:
+            raise BatchUsageError(f"{source.label} is empty: a CSV input needs a header row")
+        if self.text_field not in header:
+            raise BatchUsageError(f"{source.label} has no '{self.text_field}' column "
+                                  f"(columns: {', '.join(header)}); use --text-field")
+        return header
+
+    def _csv_rows(self, source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
+        self._csv_header(source)
+        reader = csv.DictReader(self._csv_stream(source))
+        start = 2  # the first data row follows the header line
+        try:
+            for row in reader:
+                yield start, row
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise BatchUsageError(f"{source.label} line {reader.line_num}: not valid CSV "
+                                  f"({exc})") from None
+
+    def _csv(self, source: Source) -> Iterator[InputRecord]:
+        prefix = self._prefix[source]
+        for lineno, row in self._csv_rows(source):
+            where = f"{source.label} line {lineno}"
+            values = [v for v in row.values() if isinstance(v, str)]
+            if any(not _encodable(v) for v in values):
+                yield InputRecord(f"{prefix}line-{lineno}", where=where,
+                                  error=f"{where} is not UTF-8 text")
+                continue
+            yield record_from_mapping(row, f"{prefix}line-{lineno}", where,
+                                      text_field=self.text_field, id_field=self.id_field)
+
+
+def validate(record: InputRecord, max_chars: int = DEFAULT_MAX_CHARS) -> InputRecord:
+    """Turn texts that must not be translated (empty, too big) into error records."""
+    if record.error is not None or record.text is None:
+        return record
+    if not record.text.strip():
+        record.error = "empty text"
+    elif len(record.text) > max_chars:
+        # Refused, not truncated: a partial translation would pass for a whole one.
+        record.error = (f"document has {len(record.text):,} characters, over the limit of "
+                        f"{max_chars:,} (--max-chars); it was not translated")
+    return record
+
+
+# ------------------------------------------------------------------------------------------
+# Translation of a window of documents
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchOptions:
+    """What each record gets and how documents are grouped."""
+
+    summary: bool = False
+    detail: bool = False
+    max_chars: int = DEFAULT_MAX_CHARS
+    window_docs: int = DEFAULT_WINDOW_DOCS
+    window_chars: int = DEFAULT_WINDOW_CHARS
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def result_flags(result: Any) -> list[dict[str, Any]]:
+    """Flags of a :class:`PipelineResult`, each with its sentence index (``None``: summary)."""
+    flags = [{"sentence": i, "kind": f.kind, "detail": f.detail}
+             for i, sentence in enumerate(result.sentences) for f in sentence.flags]
+    flags += [{"sentence": None, "kind": f.kind, "detail": f.detail}
+              for f in result.summary_flags]
+    return flags
+
+
+def make_record(record_id: str, options: BatchOptions, *, model: str | None,
+                translation: str | None = None, summary: str | None = None,
+                flags: list[dict[str, Any]] | None = None, error: str | None = None,
+                elapsed_s: float = 0.0,
+                paragraphs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An output record with every field present, in a fixed order."""
+    record: dict[str, Any] = {"id": record_id, "translation": translation}
+    if options.summary:
+        record["summary"] = summary
+    record.update({"flags": flags or [], "error": error, "model": model,
+                   "elapsed_s": round(elapsed_s, 4)})
+    if options.detail:
+        record["paragraphs"] = paragraphs
+    return record
+
+
+@dataclass
+class WindowResult:
+    """Output records of a window, in input order, and what they cost."""
+
+    records: list[dict[str, Any]]
+    sentences: int = 0
+    texts: dict[str, str] = field(default_factory=dict)  # id -> text for --out-dir
+
+
+def translate_window(pipeline: Any, records: Sequence[InputRecord],
+                     options: BatchOptions) -> WindowResult:
+    """Translate a window of documents together; every input record gets an output record."""
+    good = [r for r in records if r.error is None]
+    outcomes: dict[int, tuple[Any, float] | str] = {}
+    if good:
+        pipeline.translator.engine  # noqa: B018  load outside the per-record error handling
+        if options.summary:
+            pipeline.summarizer.engine  # noqa: B018
+        _translate_into(pipeline, good, outcomes)
+    model = pipeline.translator.info().name
+    window = WindowResult(records=[])
+    for record in records:
+        if record.error is not None:
+            window.records.append(make_record(record.id, options, model=model,
+                                              error=record.error))
+            continue
+        outcome = outcomes[id(record)]
+        if isinstance(outcome, str):
+            window.records.append(make_record(record.id, options, model=model, error=outcome))
+            continue
+        result, elapsed = outcome
+        error = None
+        if not result.sentences:
+            error = "no sentences found in the text"
+        elif options.summary:
+            started = time.perf_counter()
+            try:
+                pipeline.add_summary(result)
+            except ModelError:
+                raise
+            except Exception as exc:  # one article's summary must not stop the run
+                logger.warning("summary of %s failed", record.id, exc_info=True)
+                error = f"summary failed: {_one_line(exc)}"
+            elapsed += time.perf_counter() - started
+        window.sentences += len(result.sentences)
+        translation = result.translation if result.sentences else None
+        if translation is not None:
+            window.texts[record.id] = translation + (
+                f"\n\nSummary:\n{result.summary}" if options.summary and result.summary else "")
+        window.records.append(make_record(
+            record.id, options, model=model, translation=translation,
+            summary=result.summary, flags=result_flags(result), error=error, elapsed_s=elapsed,
+            paragraphs=[p.to_dict() for p in result.paragraphs] if options.detail else None))
+    return window
+
+
+def _translate_into(pipeline: Any, good: Sequence[InputRecord],
+                    outcomes: dict[int, tuple[Any, float] | str]) -> None:
+    started = time.perf_counter()
+    try:
+        results = pipeline.translate_many([r.text for r in good])
+    except ModelError:
+        raise
+    except Exception as exc:
+        if len(good) == 1:
+            logger.warning("translating %s failed", good[0].id, exc_info=True)
+            outcomes[id(good[0])] = f"translation failed: {_one_line(exc)}"
+            return
+        # Find the document that breaks the window; the others still get translated.
+        logger.warning("a window of %d documents failed (%s); translating them one by one",
+                       len(good), _one_line(exc))
+        for record in good:
+            _translate_into(pipeline, [record], outcomes)
+        return
+    elapsed = time.perf_counter() - started
+    total_chars = sum(len(r.text or "") for r in good) or 1
+    for record, result in zip(good, results, strict=True):
+        # The window's time, shared by length: sentences of all its documents ran together.
+        outcomes[id(record)] = (result, elapsed * len(record.text or "") / total_chars)
+
+
+# ------------------------------------------------------------------------------------------
+# Output: lock, resume, append
+# ------------------------------------------------------------------------------------------
+
+
+class OutputFile:
+    """The JSONL output: locked while open, read back for resume, appended line by line."""
+
+    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+        self.path = Path(path)
+        self.lock_path = Path(str(self.path) + ".lock")
+        self.overwrite = overwrite
+        self.done: dict[str, bool] = {}  # id -> the record is an error
+        self.repaired_bytes = 0
+        self._lock_fh: IO[str] | None = None
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> OutputFile:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_fh = open(self.lock_path, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise BatchUsageError(f"cannot write next to {self.path}: "
+                                  f"{exc.strerror or exc}") from None
+        try:
+            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_fh.close()
+            self._lock_fh = None
+            raise OutputLockedError(f"another vi2en batch run is writing {self.path} (lock "
+                                    f"{self.lock_path} is held); wait for it to finish or "
+                                    "choose another output") from None
+        if self.overwrite or not self.path.exists():
+            self.path.write_bytes(b"")
+        else:
+            self._load()
+        self._fh = open(self.path, "a", encoding="utf-8", newline="\n")  # noqa: SIM115
+
+    def _load(self) -> None:
+        """Ids already written; a partial last line (a killed run) is cut off."""
+        good_end = 0
+        with open(self.path, "rb") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                complete = line.endswith(b"\n")
+                try:
+                    record = json.loads(line)
+                    record_id = record["id"]
+                except (ValueError, TypeError, KeyError):
+                    if not complete:
+                        break  # the partial last line of a killed run: repaired below
+                    raise BatchUsageError(
+                        f"{self.path} line {lineno} is not a vi2en batch record; fix or "
+                        "remove it, or start over with --overwrite") from None
+                self.done[str(record_id)] = record.get("error") is not None
+                good_end += len(line)
+                if not complete:
+                    # Whole record, only its newline lost: keep it and end the line.
+                    with open(self.path, "ab") as out:
+                        out.write(b"\n")
+                    good_end += 1
+        size = self.path.stat().st_size
+        if size > good_end:
+            self.repaired_bytes = size - good_end
+            logger.warning("%s ended in a partial line (%d bytes) from an interrupted run; "
+                           "removed it, that record will be redone", self.path,
+                           self.repaired_bytes)
+            os.truncate(self.path, good_end)
+
+    def write(self, records: Iterable[dict[str, Any]]) -> None:
+        assert self._fh is not None, "open() first"
+        for record in records:
+            # One write per line: a kill can cut only the last line, which _load repairs.
+            self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.done[record["id"]] = record.get("error") is not None
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        if self._lock_fh is not None:
+            # The lock file stays: removing it would let a waiting run and a new one both
+            # believe they hold the lock.
+            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_UN)
+            self._lock_fh.close()
+            self._lock_fh = None
+
+
+_UNSAFE_NAME_RE = re.compile(r"[^\w.\-]+")
+
+
+def safe_name(name: str) -> str:
+    """A relative file name from an id or path: no '..', no odd characters."""
+    parts = [_UNSAFE_NAME_RE.sub("_", p).strip("._") for p in re.split(r"[\\/]+", name)]
+    parts = [p for p in parts if p]
+    return "/".join(parts) or "document"
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------------------------------
+# The job
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchStats:
+    """What a run did; ``exit_code`` follows the CLI's convention."""
+
+    total: int = 0
+    skipped: int = 0  # already in the output from an earlier run
+    skipped_failed: int = 0  # ... of which were error records
+    done: int = 0
+    failed: int = 0
+    sentences: int | None = 0  # None: not known (Ray records do not carry it back)
+    cache_hits: int = 0
+    cache_lookups: int = 0
+    cache_write_errors: int = 0
+    repaired_bytes: int = 0
+    elapsed_s: float = 0.0
+    errors: list[str] = field(default_factory=list)  # first few, for the user
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed or self.skipped_failed else 0
+
+    @property
+    def sentences_per_s(self) -> float:
+        return self.sentences / self.elapsed_s if self.sentences and self.elapsed_s > 0 else 0.0
+
+    def summary_line(self) -> str:
+        parts = [f"{self.done} documents done", f"{self.failed} failed"]
+        if self.skipped:
+            parts.append(f"{self.skipped} already in the output"
+                         + (f" ({self.skipped_failed} of them errors)"
+                            if self.skipped_failed else ""))
+        if self.sentences is not None:
+            parts.append(f"{self.sentences} sentences")
+        if self.cache_lookups:
+            parts.append(f"cache hits {self.cache_hits}/{self.cache_lookups} "
+                         f"({100 * self.cache_hits / self.cache_lookups:.0f}%)")
+        if self.cache_write_errors:
+            parts.append(f"{self.cache_write_errors} cache write(s) failed")
+        if self.sentences is not None:
+            parts.append(f"{self.sentences_per_s:.1f} sentences/s")
+        parts.append(f"elapsed {self.elapsed_s:.1f}s")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "skipped": self.skipped,
+                "skipped_failed": self.skipped_failed, "done": self.done,
+                "failed": self.failed, "sentences": self.sentences,
+                "cache_hits": self.cache_hits, "cache_lookups": self.cache_lookups,
+                "elapsed_s": round(self.elapsed_s, 3),
+                "sentences_per_s": round(self.sentences_per_s, 2)}
+
+
+class BatchJob:
+    """Translate every input record into ``output``, resuming what an earlier run began."""
+
+    def __init__(self, pipeline: Any, output: str | os.PathLike[str], *,
+                 options: BatchOptions | None = None, out_dir: str | os.PathLike[str] | None = None,
+                 overwrite: bool = False, cache: Any = None, show_progress: bool = False) -> None:
+        self.pipeline = pipeline
+        self.output = Path(output)
+        self.options = options or BatchOptions()
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.overwrite = overwrite
+        self.cache = cache
+        self.show_progress = show_progress
+
+    def run(self, reader: InputReader) -> BatchStats:
+        reader.check()
+        stats = BatchStats()
+        started = time.perf_counter()
+        hits0 = getattr(self.cache, "hits", 0)
+        lookups0 = hits0 + getattr(self.cache, "misses", 0)
+        total = reader.count() if self.show_progress else None
+        with OutputFile(self.output, overwrite=self.overwrite) as out, \
+                tqdm(total=total, unit="doc", desc="documents", disable=not self.show_progress,
+                     file=sys.stderr, dynamic_ncols=True) as docs_bar, \
+                tqdm(unit="sent", desc="sentences", disable=not self.show_progress,
+                     file=sys.stderr, position=1, dynamic_ncols=True) as sent_bar:
+            stats.repaired_bytes = out.repaired_bytes
+            names: dict[str, str] = {}
+            used_names: set[str] = set()
+            seen: dict[str, int] = {}
+            window: list[InputRecord] = []
+            window_docs = window_chars = 0
+
+            def flush() -> None:
+                nonlocal window, window_docs, window_chars
+                if not window:
+                    return
+                result = translate_window(self.pipeline, window, self.options)
+                if self.out_dir is not None:
+                    for record_id, text in result.texts.items():
+                        write_text_atomically(self.out_dir / f"{names[record_id]}.en.txt",
+                                              text)
+                out.write(result.records)
+                for record in result.records:
+                    if record["error"] is None:
+                        stats.done += 1
+                    else:
+                        stats.failed += 1
+                        if len(stats.errors) < 5:
+                            stats.errors.append(f"{record['id']}: {record['error']}")
+                stats.sentences += result.sentences
+                docs_bar.update(len(result.records))
+                sent_bar.update(result.sentences)
+                if self.cache is not None:
+                    lookups = self.cache.hits + self.cache.misses - lookups0
+                    if lookups:
+                        sent_bar.set_postfix_str(
+                            f"cache {100 * (self.cache.hits - hits0) / lookups:.0f}%")
+                window, window_docs, window_chars = [], 0, 0
+
+            for record in reader:
+                stats.total += 1
+                record = self._unique(record, seen)
+                names[record.id] = self._name(record, used_names)
+                if record.id in out.done:
+                    stats.skipped += 1
+                    stats.skipped_failed += out.done[record.id]
+                    docs_bar.update(1)
+                    continue
+                validate(record, self.options.max_chars)
+                window.append(record)
+                if record.error is None:
+                    window_docs += 1
+                    window_chars += len(record.text or "")
+                if (window_docs >= self.options.window_docs
+                        or window_chars >= self.options.window_chars
+                        or len(window) >= 4 * self.options.window_docs):
+                    flush()
+            flush()
+        stats.elapsed_s = time.perf_counter() - started
+        if self.cache is not None:
+            stats.cache_hits = self.cache.hits - hits0
+            stats.cache_lookups = self.cache.hits + self.cache.misses - lookups0
+            stats.cache_write_errors = getattr(self.cache, "write_errors", 0)
+        return stats
+
+    @staticmethod
+    def _unique(record: InputRecord, seen: dict[str, int]) -> InputRecord:
+        """A repeated id gets a numbered id and an error: resume keys on ids."""
+        count = seen.get(record.id, 0) + 1
+        seen[record.id] = count
+        if count == 1:
+            return record
+        new_id = f"{record.id}#{count}"
+        seen[new_id] = seen.get(new_id, 0) + 1
+        where = f" ({record.where})" if record.where else ""
+        return InputRecord(new_id, error=f"duplicate id '{record.id}'{where}; ids must be "
+                                         "unique", where=record.where, name=record.name)
+
+    @staticmethod
+    def _name(record: InputRecord, used: set[str]) -> str:
+        base = safe_name(record.name or record.id)
+        name, k = base, 1
+        while name in used:
+            k += 1
+            name = f"{base}-{k}"
+        used.add(name)
+        return name
+
+
+def run_batch(inputs: Sequence[str], output: str | os.PathLike[str], pipeline: Any, *,
+              options: BatchOptions | None = None, fmt: str | None = None,
+              text_field: str = "text", id_field: str = "id",
+              out_dir: str | os.PathLike[str] | None = None, overwrite: bool = False,
+              cache: Any = None, show_progress: bool = False) -> BatchStats:
+    """Library entry point: the whole job from input names to stats."""
+    reader = InputReader(expand_inputs(inputs, fmt), text_field=text_field, id_field=id_field)
+    job = BatchJob(pipeline, output, options=options, out_dir=out_dir, overwrite=overwrite,
+                   cache=cache, show_progress=show_progress)
+    return job.run(reader)
+
+
+# ------------------------------------------------------------------------------------------
+# Command line
+# ------------------------------------------------------------------------------------------
+
+
+def register(sub: Any, common: Any, models_sub: Any) -> None:
+    """Add ``vi2en batch`` to the CLI."""
+    from .cli import add_model_options, add_summary_options
+
+    p = sub.add_parser("batch", parents=[common],
+                       help="translate many articles (JSONL, CSV, files, folders) resumably",
+                       description="Translate many Vietnamese articles into one JSONL file. "
+                                   "Run the same command again to resume.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="JSONL or CSV files, .txt/.md/.docx/.html files, directories or globs "
+                        "(- reads JSONL from stdin)")
+    p.add_argument("-o", "--output", help="output JSONL (default: OUT_DIR/batch.jsonl)")
+    p.add_argument("--out-dir", help="also write NAME.en.txt for each document here")
+    p.add_argument("--summary", action="store_true", help="add an English summary per record")
+    p.add_argument("--detail", action="store_true",
+                   help="add per-sentence 'paragraphs' as in `vi2en translate --json`")
+    p.add_argument("--text-field", default="text", help="JSONL key / CSV column with the text")
+    p.add_argument("--id-field", default="id", help="JSONL key / CSV column with the id")
+    p.add_argument("--format", choices=list(INPUT_FORMATS), default=None,
+                   help="what a named file with another suffix (or stdin) holds")
+    p.add_argument("--overwrite", action="store_true", help="start over instead of resuming")
+    p.add_argument("--cache", default=None,
+                   help="sentence cache file (default: $VI2EN_CACHE or "
+                        "~/.cache/vi2en/translations.sqlite)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the sentence cache")
+    p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+                   help=f"refuse longer documents with an error record "
+                        f"(default: {DEFAULT_MAX_CHARS})")
+    p.add_argument("--window", type=int, default=DEFAULT_WINDOW_DOCS,
+                   help="documents batched together and flushed at once "
+                        f"(default: {DEFAULT_WINDOW_DOCS})")
+    ray = p.add_argument_group("scale-out (--engine ray, needs the 'scale' extra)")
+    ray.add_argument("--ray-address", default=None,
+                     help="join this Ray cluster (default: start a local one)")
+    ray.add_argument("--actor-engine", default="auto",
+                     help="inference engine inside each Ray actor (default: auto)")
+    ray.add_argument("--concurrency", type=int, default=1, help="translator actors")
+    ray.add_argument("--num-gpus", type=float, default=0.0, help="GPUs per actor")
+    ray.add_argument("--num-cpus", type=float, default=1.0, help="CPUs per actor")
+    add_model_options(p)
+    add_summary_options(p)
+    for action in p._actions:  # argparse has no public way to extend a shared option
+        if action.dest == "engine" and action.choices is not None:
+            action.choices = [*action.choices, "ray"]
+            action.help = (action.help or "") + "; ray: run on Ray Data (see --actor-engine)"
+    p.set_defaults(handler=cmd_batch)
+
+
+def cmd_batch(args: Any) -> int:
+    from .cli import UsageError, _show_progress
+
+    if not args.output and not args.out_dir:
+        raise UsageError("give the output file with -o OUT.jsonl (or --out-dir DIR)")
+    output = args.output or str(Path(args.out_dir) / "batch.jsonl")
+    if args.max_chars <= 0 or args.window <= 0:
+        raise UsageError("--max-chars and --window must be positive")
+    options = BatchOptions(summary=args.summary, detail=args.detail, max_chars=args.max_chars,
+                           window_docs=args.window)
+    try:
+        if args.engine == "ray":
+            if not args.verbose:
+                _quiet_ray()
+            from .batch_ray import RayConfig, run_ray
+
+            config = RayConfig(model=args.model, summarizer=args.summarizer, device=args.device,
+                               engine=args.actor_engine, num_beams=args.beams,
+                               summary_length=args.summary_length, max_words=args.max_words,
+                               cache=None if args.no_cache else args.cache,
+                               concurrency=args.concurrency, num_gpus=args.num_gpus,
+                               num_cpus=args.num_cpus, address=args.ray_address)
+            stats = run_ray(args.inputs, output, config, options=options, fmt=args.format,
+                            text_field=args.text_field, id_field=args.id_field,
+                            overwrite=args.overwrite)
+        else:
+            stats = _run_local(args, output, options, _show_progress(args))
+    except BatchUsageError as exc:
+        raise UsageError(str(exc)) from None
+    for line in stats.errors:
+        print(f"vi2en: failed: {line}", file=sys.stderr)
+    if stats.failed > len(stats.errors):
+        print(f"vi2en: ... and {stats.failed - len(stats.errors)} more failed records "
+              "(see their 'error' field)", file=sys.stderr)
+    print(f"vi2en batch: {stats.summary_line()}", file=sys.stderr)
+    return stats.exit_code
+
+
+def _quiet_ray() -> None:
+    """Ray Data logs every scheduling step at INFO; the summary line is enough."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        return  # run_ray says which extra to install
+    import ray.data  # noqa: F401  configures its loggers on import; adjust them afterwards
+
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _run_local(args: Any, output: str, options: BatchOptions, progress: bool) -> BatchStats:
+    from .cache import CacheError, SQLiteSentenceCache
+    from .cli import UsageError
+    from .pipeline import Pipeline
+    from .translator import Translator
+
+    cache = None
+    if not args.no_cache:
+        try:
+            cache = SQLiteSentenceCache(args.cache)
+        except CacheError as exc:
+            raise UsageError(f"{exc} (use --no-cache or --cache PATH)") from None
+    try:
+        translator = Translator(args.model, device=args.device, engine=args.engine,
+                                num_beams=args.beams, cache=cache)
+        pipeline = Pipeline(summarizer=args.summarizer, device=args.device, engine=args.engine,
+                            summary_length=args.summary_length, max_words=args.max_words,
+                            translator=translator)
+        return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
+                         text_field=args.text_field, id_field=args.id_field,
+                         out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,
+                         show_progress=progress)
+    finally:
+        if cache is not None:
+            cache.close()

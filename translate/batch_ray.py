@@ -1,0 +1,280 @@
+"""The batch job on Ray Data: the same records, translated by one actor per GPU or CPU slot.
+
+Input: JSONL files (parsed line by line exactly as ``vi2en batch`` does, so bad lines become
+error records with the same ids) or Parquet files (with an id column). Each actor builds one
+:class:`Pipeline` and translates ``map_batches`` batches as windows (cross-document batching).
+
+Output:
+
+* ``OUT.jsonl``: records stream back to the driver and are appended with the same lock,
+  resume and partial-line repair as the local job; records already in ``OUT`` are skipped.
+* ``OUT.parquet`` (a directory of Parquet files, Ray's layout): written by the workers, for
+  outputs too big for one machine. Not resumable; it must not exist (``--overwrite``
+  removes the Parquet files in it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .batch import (
+    BatchOptions,
+    BatchStats,
+    BatchUsageError,
+    InputRecord,
+    OutputFile,
+    expand_inputs,
+    parse_jsonl_line,
+    record_from_mapping,
+    translate_window,
+    validate,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RayConfig:
+    """What each actor loads, and how many actors with which resources."""
+
+    model: str | None = None
+    summarizer: str | None = None
+    device: str = "auto"
+    engine: str = "auto"
+    num_beams: int | None = None
+    summary_length: str = "medium"
+    max_words: int | None = None
+    cache: str | None = None  # sentence cache path on each worker; None: no cache
+    concurrency: int = 1
+    num_gpus: float = 0.0
+    num_cpus: float = 1.0
+    address: str | None = None
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+        import ray.data  # noqa: F401  a lazy submodule: import it before use
+    except ImportError:
+        raise BatchUsageError("--engine ray needs Ray Data: pip install 'vi2en[scale]'") from None
+    return ray
+
+
+def record_schema(options: BatchOptions) -> Any:
+    """The Arrow schema of output records: fixed, so every block and file agree."""
+    import pyarrow as pa
+
+    flag = pa.struct([("sentence", pa.int64()), ("kind", pa.string()), ("detail", pa.string())])
+    fields = [("id", pa.string()), ("translation", pa.string())]
+    if options.summary:
+        fields.append(("summary", pa.string()))
+    fields += [("flags", pa.list_(flag)), ("error", pa.string()), ("model", pa.string()),
+               ("elapsed_s", pa.float64())]
+    if options.detail:
+        sentence = pa.struct([("source", pa.string()), ("translation", pa.string()),
+                              ("flags", pa.list_(pa.struct([("kind", pa.string()),
+                                                            ("detail", pa.string())])))])
+        fields.append(("paragraphs", pa.list_(pa.struct([("sentences", pa.list_(sentence))]))))
+    return pa.schema(fields)
+
+
+class TranslateActor:
+    """A Ray Data callable class: one Pipeline per actor, loaded once."""
+
+    def __init__(self, config: dict[str, Any], options: dict[str, Any], kind: str,
+                 text_field: str, id_field: str, skip: frozenset[str]) -> None:
+        from .pipeline import Pipeline
+        from .translator import Translator
+
+        cfg = RayConfig(**config)
+        self.options = BatchOptions(**options)
+        self.kind = kind
+        self.text_field = text_field
+        self.id_field = id_field
+        self.skip = skip
+        cache = None
+        if cfg.cache is not None:
+            from .cache import SQLiteSentenceCache
+
+            cache = SQLiteSentenceCache(cfg.cache or None)
+        translator = Translator(cfg.model, device=cfg.device, engine=cfg.engine,
+                                num_beams=cfg.num_beams, cache=cache)
+        self.pipeline = Pipeline(summarizer=cfg.summarizer, device=cfg.device,
+                                 engine=cfg.engine, summary_length=cfg.summary_length,
+                                 max_words=cfg.max_words, translator=translator)
+        self.schema = record_schema(self.options)
+
+    def _records(self, rows: list[dict[str, Any]]) -> list[InputRecord]:
+        records: list[InputRecord] = []
+        for row in rows:
+            if self.kind == "jsonl":
+                record = parse_jsonl_line(row["raw"], row["line"], row["prefix"],
+                                          text_field=self.text_field, id_field=self.id_field,
+                                          label=row["label"])
+                if record is None:
+                    continue
+            else:
+                fallback = f"{row.get('path', 'parquet')}:row"
+                record = record_from_mapping(row, fallback, str(row.get("path", "parquet")),
+                                             text_field=self.text_field, id_field=self.id_field)
+            if record.id not in self.skip:
+                records.append(validate(record, self.options.max_chars))
+        return records
+
+    def __call__(self, batch: Any) -> Any:
+        import pyarrow as pa
+
+        records = self._records(batch.to_pylist())
+        result = translate_window(self.pipeline, records, self.options)
+        return pa.Table.from_pylist(result.records, schema=self.schema)
+
+
+def _split_lines(row: dict[str, Any], prefixes: dict[str, str],
+                 labels: dict[str, str]) -> list[dict[str, Any]]:
+    """One JSONL file's bytes into numbered lines (line numbers give ``line-N`` ids)."""
+    path = row["path"]
+    key = _path_key(path)
+    data: bytes = row["bytes"]
+    if b"\x00" in data[:8192]:
+        # Same outcome as the local job: one error record for the file.
+        return [{"raw": b"\x00", "line": 1, "prefix": prefixes.get(key, ""),
+                 "label": labels.get(key, path)}]
+    return [{"raw": raw.rstrip(b"\r"), "line": i, "prefix": prefixes.get(key, ""),
+             "label": labels.get(key, path)}
+            for i, raw in enumerate(data.split(b"\n"), start=1) if raw.strip()]
+
+
+def _path_key(path: str) -> str:
+    """A file's identity as the driver and the readers both spell it (no scheme)."""
+    return "/" + path.split("://", 1)[-1].lstrip("/")
+
+
+def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayConfig, *,
+            options: BatchOptions | None = None, fmt: str | None = None,
+            text_field: str = "text", id_field: str = "id",
+            overwrite: bool = False) -> BatchStats:
+    """Run the batch job on Ray (an existing ``ray.init`` is reused)."""
+    ray = _import_ray()
+
+    options = options or BatchOptions()
+    started = time.perf_counter()
+    paths, kind = _ray_inputs(inputs, fmt)
+    if not ray.is_initialized():
+        ray.init(address=config.address, ignore_reinit_error=True, log_to_driver=False)
+    output = Path(output)
+    parquet_out = output.suffix.lower() == ".parquet"
+    stats = BatchStats(sentences=None)
+    out_file = None if parquet_out else OutputFile(output, overwrite=overwrite)
+    if parquet_out:
+        _prepare_parquet_dir(output, overwrite)
+    else:
+        out_file.open()
+    try:
+        skip = frozenset(out_file.done) if out_file is not None else frozenset()
+        if kind == "jsonl":
+            labels = {_path_key(str(Path(p).resolve())): label for p, label in paths}
+            prefixes = {key: ("" if len(paths) == 1 else f"{label}:")
+                        for key, label in labels.items()}
+            ds = ray.data.read_binary_files([str(Path(p).resolve()) for p, _ in paths],
+                                            include_paths=True)
+            ds = ds.flat_map(_split_lines, fn_args=(prefixes, labels))
+        else:
+            ds = ray.data.read_parquet([p for p, _ in paths], include_paths=True)
+            if id_field not in ds.schema().names:
+                raise BatchUsageError(f"Parquet input needs an '{id_field}' column "
+                                      f"(columns: {', '.join(ds.schema().names)})")
+        resources: dict[str, Any] = {"num_cpus": config.num_cpus}
+        if config.num_gpus:
+            resources["num_gpus"] = config.num_gpus
+        ds = ds.map_batches(
+            TranslateActor, batch_size=options.window_docs, batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(size=config.concurrency),
+            fn_constructor_kwargs={"config": asdict(config), "options": asdict(options),
+                                   "kind": kind, "text_field": text_field,
+                                   "id_field": id_field, "skip": skip},
+            **resources)
+        if parquet_out:
+            ds = ds.materialize()
+            ds.write_parquet(str(output))
+            rows = ds.select_columns(["id", "error"]).take_all()
+            _count(stats, rows)
+        else:
+            assert out_file is not None
+            stats.skipped = len(skip)
+            stats.skipped_failed = sum(out_file.done.values())
+            written: set[str] = set()
+            for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+                records = [_dedupe(r, written) for r in batch.to_pylist()]
+                out_file.write(records)
+                _count(stats, records)
+    finally:
+        if out_file is not None:
+            out_file.close()
+    stats.total = stats.done + stats.failed + stats.skipped
+    stats.elapsed_s = time.perf_counter() - started
+    return stats
+
+
+def _count(stats: BatchStats, records: list[dict[str, Any]]) -> None:
+    for record in records:
+        if record["error"] is None:
+            stats.done += 1
+        else:
+            stats.failed += 1
+            if len(stats.errors) < 5:
+                stats.errors.append(f"{record['id']}: {record['error']}")
+
+
+def _dedupe(record: dict[str, Any], written: set[str]) -> dict[str, Any]:
+    """Actors cannot see each other's ids: a repeated id is renamed and marked here."""
+    if record["id"] not in written:
+        written.add(record["id"])
+        return record
+    k = 2
+    while f"{record['id']}#{k}" in written:
+        k += 1
+    new_id = f"{record['id']}#{k}"
+    written.add(new_id)
+    return {**record, "id": new_id, "translation": None,
+            "error": f"duplicate id '{record['id']}'; ids must be unique"}
+
+
+def _ray_inputs(inputs: Sequence[str], fmt: str | None) -> tuple[list[tuple[str, str]], str]:
+    """(path, label) pairs of one kind: JSONL or Parquet."""
+    parquet = [i for i in inputs if i.lower().endswith(".parquet")]
+    if parquet:
+        if len(parquet) != len(inputs):
+            raise BatchUsageError("--engine ray reads either JSONL or Parquet inputs, not both")
+        for item in parquet:
+            if not Path(item).exists():
+                raise BatchUsageError(f"no such file or directory: {item}")
+        return [(p, p) for p in parquet], "parquet"
+    sources = expand_inputs(inputs, fmt)
+    others = [s.label for s in sources if s.kind != "jsonl" or s.path is None]
+    if others:
+        raise BatchUsageError("--engine ray reads JSONL or Parquet files; convert or run "
+                              f"without --engine ray for: {', '.join(others[:3])}")
+    return [(str(s.path), s.label) for s in sources], "jsonl"
+
+
+def _prepare_parquet_dir(output: Path, overwrite: bool) -> None:
+    if not output.exists():
+        return
+    if not output.is_dir():
+        raise BatchUsageError(f"{output} exists and is not a directory")
+    existing = list(output.iterdir())
+    if existing and not overwrite:
+        raise BatchUsageError(f"{output} is not empty; a Parquet output is written fresh "
+                              "(use --overwrite to replace it, or a .jsonl output to resume)")
+    for item in existing:
+        if item.suffix != ".parquet":
+            raise BatchUsageError(f"{output} holds {item.name}, which is not a Parquet file; "
+                                  "refusing to overwrite it")
+    for item in existing:
+        item.unlink()

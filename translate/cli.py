@@ -82,12 +82,27 @@ def _pipeline(args: argparse.Namespace):
                     show_progress=_show_progress(args))
 
 
+def _load_glossary(path: str | None):
+    """The --glossary FILE, or None; a bad line is a usage error naming the line."""
+    if not path:
+        return None
+    from .glossary import Glossary
+
+    if not Path(path).is_file():
+        raise UsageError(f"no such glossary file: {path}")
+    try:
+        return Glossary.load(path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_translate(args: argparse.Namespace) -> int:
     source = read_input(args.file)
     if not source.strip():
         raise UsageError("the input is empty")
+    glossary = _load_glossary(args.glossary)
     pipeline = _pipeline(args)
-    result = pipeline.run(source, summarize=args.summary)
+    result = pipeline.run(source, summarize=args.summary, glossary=glossary)
     if args.json:
         write_output(result.to_json(), args.output)
     else:
@@ -182,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", action="store_true", help="add an English summary")
     p.add_argument("--json", action="store_true", help="print the whole result as JSON")
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.add_argument("--glossary", metavar="FILE",
+                   help="TSV of 'Vietnamese term<TAB>English rendering' to apply exactly")
     add_model_options(p)
     add_summary_options(p)
     p.set_defaults(handler=cmd_translate)
@@ -220,6 +237,8 @@ def _extensions() -> list[Callable[..., None]]:
     registrars: list[Callable[..., None]] = []
     from .convert import register as register_convert  # light: ctranslate2 loads on use
     registrars.append(register_convert)
+    from .evaluate import register as register_qa_eval  # light: sacrebleu/torch load on use
+    registrars.append(register_qa_eval)
     from .batch import register as register_batch  # light: models load on use
     registrars.append(register_batch)
     return registrars

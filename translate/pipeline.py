@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import text as vtext
+from .engines import GenerationOptions
+from .glossary import Glossary
 from .loading import ModelInfo
 from .quality import Flag, check_sentence, check_summary, needs_retry
 from .summarizer import Summarizer, Summary
@@ -96,7 +98,8 @@ class Pipeline:
                  device: str = "auto", engine: str = "transformers",
                  num_beams: int | None = None, summary_length: str = "medium",
                  max_words: int | None = None, check_quality: bool = True,
-                 show_progress: bool = False, translator: Translator | None = None) -> None:
+                 show_progress: bool = False, translator: Translator | None = None,
+                 glossary: Glossary | None = None) -> None:
         self.translator = translator or Translator(model, device=device, engine=engine,
                                                    num_beams=num_beams,
                                                    show_progress=show_progress)
@@ -104,29 +107,36 @@ class Pipeline:
                                      length=summary_length, max_words=max_words,
                                      show_progress=show_progress)
         self.check_quality = check_quality
+        self.glossary = glossary
 
-    def run(self, text: str, *, summarize: bool = True,
+    def run(self, text: str, *, summarize: bool = True, glossary: Glossary | None = None,
             progress: ProgressCallback | None = None) -> PipelineResult:
         """Translate an article and, unless told not to, summarize the English."""
-        result = self.translate_many([text], progress=progress)[0]
+        result = self.translate_many([text], glossary=glossary, progress=progress)[0]
         if summarize:
             self.add_summary(result)
         return result
 
-    def translate(self, text: str, *, progress: ProgressCallback | None = None) -> PipelineResult:
-        return self.translate_many([text], progress=progress)[0]
+    def translate(self, text: str, *, glossary: Glossary | None = None,
+                  progress: ProgressCallback | None = None) -> PipelineResult:
+        return self.translate_many([text], glossary=glossary, progress=progress)[0]
 
-    def translate_many(self, texts: Sequence[str], *,
+    def translate_many(self, texts: Sequence[str], *, glossary: Glossary | None = None,
                        progress: ProgressCallback | None = None) -> list[PipelineResult]:
-        """Translate several documents with their sentences batched together."""
+        """Translate several documents with their sentences batched together.
+
+        ``glossary`` replaces the pipeline's own for this call (an empty Glossary() turns it
+        off).
+        """
+        glossary = self.glossary if glossary is None else glossary
         started = time.perf_counter()
         documents = [vtext.segment(text) for text in texts]
         segmented = time.perf_counter()
         self.translator.engine  # noqa: B018  load now so the timing below is translation alone
         loaded = time.perf_counter()
         sources = [s for doc in documents for para in doc for s in para]
-        translations = self.translator.translate(sources, progress=progress)
-        flags = self._check(sources, translations)
+        translations, term_flags = self._translate(sources, glossary, progress=progress)
+        flags = self._check(sources, translations, glossary, term_flags)
         for i, translation in enumerate(translations):
             if not translation.strip():
                 # Shown, not dropped: the reader sees the sentence and the reason.
@@ -153,20 +163,54 @@ class Pipeline:
                                           timings=timings))
         return results
 
-    def _check(self, sources: list[str], translations: list[str]) -> list[list[Flag]]:
-        """Flags per sentence; sentences whose output looped get one safer retry."""
+    def _translate(self, sources: list[str], glossary: Glossary | None,
+                   options: GenerationOptions | None = None,
+                   progress: ProgressCallback | None = None) -> tuple[list[str], list[list[Flag]]]:
+        """Translations and glossary flags; glossary terms go through as placeholders."""
+        if not glossary:
+            return (self.translator.translate(sources, options=options, progress=progress),
+                    [[] for _ in sources])
+        # The placeholdered sentence is what is translated, deduped and cached, so cached
+        # translations stay valid under any rendering; renderings are put back afterwards.
+        masked = [glossary.mask(s) for s in sources]
+        outputs = self.translator.translate([m.text for m in masked], options=options,
+                                            progress=progress)
+        broken = [i for i, m in enumerate(masked) if outputs[i].strip()
+                  and m.problems(outputs[i])]
+        safer = (options or self.translator.options).with_(**_RETRY_CHANGES)
+        if broken and safer != options:  # (a retry already runs with the safer settings)
+            logger.info("%d sentence(s) lost or repeated a glossary placeholder; retrying",
+                        len(broken))
+            again = self.translator.translate([masked[i].text for i in broken], options=safer)
+            for i, second in zip(broken, again, strict=True):
+                if second.strip() and masked[i].problems(second) < masked[i].problems(outputs[i]):
+                    outputs[i] = second
+        restored = [m.restore(o) for m, o in zip(masked, outputs, strict=True)]
+        return [r[0] for r in restored], [r[1] for r in restored]
+
+    def _check(self, sources: list[str], translations: list[str],
+               glossary: Glossary | None = None,
+               term_flags: list[list[Flag]] | None = None) -> list[list[Flag]]:
+        """Flags per sentence; sentences whose output looped get one safer retry.
+
+        Checks compare the final English (renderings in place) with the original source;
+        ``term_flags`` (the glossary's) are kept with the output they belong to.
+        """
+        term_flags = term_flags or [[] for _ in sources]
         if not self.check_quality:
-            return [[] for _ in sources]
-        flags = [check_sentence(s, t) for s, t in zip(sources, translations, strict=True)]
+            return [list(t) for t in term_flags]
+        flags = [check_sentence(s, t) + g
+                 for s, t, g in zip(sources, translations, term_flags, strict=True)]
         retry = sorted({i for i, f in enumerate(flags) if needs_retry(f)})
         if not retry:
             return flags
         safer = self.translator.options.with_(**_RETRY_CHANGES)
         unique = list(dict.fromkeys(sources[i] for i in retry))
-        second = dict(zip(unique, self.translator.translate(unique, options=safer), strict=True))
+        texts, retry_terms = self._translate(unique, glossary, options=safer)
+        second = dict(zip(unique, zip(texts, retry_terms, strict=True), strict=True))
         for i in retry:
-            again = second[sources[i]]
-            again_flags = check_sentence(sources[i], again)
+            again, again_terms = second[sources[i]]
+            again_flags = check_sentence(sources[i], again) + again_terms
             if len(again_flags) < len(flags[i]):
                 translations[i] = again
                 flags[i] = again_flags + [Flag("retried", "first output looped or ran away; "

@@ -1,0 +1,174 @@
+"""`vi2en qa` and `vi2en eval` through the command line (tiny models for eval)."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from translate.cli import main
+from translate.evaluate import qa_lines, split_lines
+from translate.quality import mutate_number
+
+SOURCE = [
+    "Giá xăng tăng 1.500 đồng mỗi lít từ ngày 4/11.",
+    "Trời mưa to ở Hà Nội.",
+    "Dự án có tổng vốn 28,5 tỷ đồng.",
+    "Cuộc họp bắt đầu lúc 05:00.",
+    "",
+]
+GOOD = [
+    "Petrol prices rose by 1,500 dong per litre from November 4.",
+    "It rained heavily in Hanoi.",
+    "The project has a total capital of 28.5 billion dong.",
+    "The meeting started at 5 a.m.",
+    "",
+]
+
+
+def _write(tmp_path: Path, name: str, lines: list[str]) -> str:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+# ---------------------------------------------------------------------------------------
+# qa
+# ---------------------------------------------------------------------------------------
+
+def test_split_lines():
+    assert split_lines("a\r\nb\n\nc\n") == ["a", "b", "", "c"]
+    assert split_lines("a\nb") == ["a", "b"]
+    assert split_lines("") == []
+
+
+def test_qa_clean_translation_exits_0(tmp_path, capsys):
+    rc = main(["qa", "--source", _write(tmp_path, "s.vi", SOURCE),
+               "--translation", _write(tmp_path, "t.en", GOOD)])
+    out, err = capsys.readouterr()
+    assert rc == 0 and out == ""
+    assert "0 of 5 lines flagged" in err
+
+
+def test_qa_flags_numbers_untranslated_repetition_and_empty(tmp_path, capsys):
+    bad = [
+        "Petrol prices rose by 1,600 dong per litre from November 4.",
+        "It rained heavily in Hanoi trời mưa to.",
+        "The project has a total capital of 28.5 billion dong.",
+        "The meeting the meeting the meeting the meeting started at 5 a.m.",
+        "Extra line.",
+    ]
+    args = ["qa", "--source", _write(tmp_path, "s.vi", SOURCE),
+            "--translation", _write(tmp_path, "t.en", bad)]
+    assert main(args + ["--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert [item["line"] for item in data] == [1, 2, 4, 5]
+    kinds = {item["line"]: {f["kind"] for f in item["flags"]} for item in data}
+    assert kinds == {1: {"number"}, 2: {"untranslated"}, 4: {"repetition"}, 5: {"alignment"}}
+    assert all(set(f) == {"kind", "detail"} for item in data for f in item["flags"])
+    assert any("1.500" in f["detail"] for f in data[0]["flags"])
+    assert main(args) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("line 1: number: ")
+    assert any(line.startswith("line 2: untranslated: ") for line in out)
+    assert qa_lines(["Có 3 người."], [""])[0][0].kind == "empty"
+
+
+def test_qa_line_counts_must_match(tmp_path, capsys):
+    rc = main(["qa", "--source", _write(tmp_path, "s.vi", SOURCE),
+               "--translation", _write(tmp_path, "t.en", GOOD[:3])])
+    assert rc == 2
+    assert "line-aligned" in capsys.readouterr().err
+
+
+def test_qa_on_tatoeba_references_and_changed_numbers(tatoeba_pairs, tmp_path, capsys):
+    pairs = [(vi, en) for vi, en in tatoeba_pairs if any(c.isdigit() for c in vi + en)]
+    assert len(pairs) >= 20
+    src = _write(tmp_path, "s.vi", [vi for vi, _ in pairs])
+    main(["qa", "--source", src, "--translation",
+          _write(tmp_path, "ref.en", [en for _, en in pairs]), "--json"])
+    flagged = {item["line"] for item in json.loads(capsys.readouterr().out)
+               if any(f["kind"] == "number" for f in item["flags"])}
+    # Professional references: false alarms on at most 5% of the lines with numbers.
+    assert len(flagged) <= 0.05 * len(pairs)
+    rng = random.Random(1)
+    mutated = [mutate_number(en, rng) or en for _, en in pairs]
+    assert main(["qa", "--source", src, "--translation",
+                 _write(tmp_path, "mut.en", mutated), "--json"]) == 1
+    caught = {item["line"] for item in json.loads(capsys.readouterr().out)
+              if any(f["kind"] == "number" for f in item["flags"])}
+    changed = {n for n, (m, (_, en)) in enumerate(zip(mutated, pairs, strict=True), 1) if m != en}
+    assert len(caught & changed) >= 0.9 * len(changed)
+
+
+# ---------------------------------------------------------------------------------------
+# eval
+# ---------------------------------------------------------------------------------------
+
+def _eval_args(tiny_models, src: str, ref: str, *more: str) -> list[str]:
+    return ["eval", "--source", src, "--reference", ref, "--device", "cpu", "--beams", "1",
+            "--engine", "transformers", "-q", *more]
+
+
+def test_eval_one_model_json_on_written_lines(tiny_models, tmp_path, capsys):
+    src, ref = _write(tmp_path, "s.vi", SOURCE[:4]), _write(tmp_path, "r.en", GOOD[:4])
+    rc = main(_eval_args(tiny_models, src, ref, "--model", str(tiny_models["marian"]),
+                         "--json"))
+    assert rc == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["sentences"] == 4 and row["engine"] == "transformers"
+    assert 0 <= row["bleu"] <= 100 and 0 <= row["chrf"] <= 100
+    assert "nw:2" in row["chrf_signature"]  # chrF++: word bigrams
+    assert row["bleu_signature"].startswith("nrefs:1")
+    assert row["sentences_per_s"] > 0 and row["elapsed_s"] > 0
+    # Every written line has a number; the tiny model's nonsense drops them.
+    assert row["lines_with_numbers"] == 3
+    assert row["number_flags"] == 3 and row["number_flag_rate"] == 1.0
+
+
+def test_eval_models_table_on_tatoeba(tiny_models, tatoeba_pairs, tmp_path, capsys):
+    src = _write(tmp_path, "s.vi", [vi for vi, _ in tatoeba_pairs[:40]])
+    ref = _write(tmp_path, "r.en", [en for _, en in tatoeba_pairs[:40]])
+    models = f"{tiny_models['marian']},{tiny_models['t5']}"
+    rc = main(_eval_args(tiny_models, src, ref, "--models", models, "--limit", "3"))
+    out = capsys.readouterr().out.splitlines()
+    assert rc == 0
+    assert out[0].split()[:5] == ["MODEL", "ENGINE", "DEVICE", "LINES", "BLEU"]
+    assert out[1].startswith(str(tiny_models["marian"])) and " 3 " in out[1]
+    assert out[2].startswith(str(tiny_models["t5"]))
+    assert any(line.startswith("BLEU signature: nrefs:1|") for line in out)
+    assert any(line.startswith("chrF++ signature: ") for line in out)
+
+
+def test_eval_usage_errors(tiny_models, tmp_path, capsys):
+    src, ref = _write(tmp_path, "s.vi", SOURCE), _write(tmp_path, "r.en", GOOD[:2])
+    marian = str(tiny_models["marian"])
+    assert main(_eval_args(tiny_models, src, ref, "--model", marian)) == 2
+    assert "line-aligned" in capsys.readouterr().err
+    ok_ref = _write(tmp_path, "r2.en", GOOD)
+    assert main(_eval_args(tiny_models, src, ok_ref, "--model", marian, "--limit", "0")) == 2
+    assert main(_eval_args(tiny_models, src, ok_ref, "--model", marian,
+                           "--models", marian)) == 2
+
+
+def test_eval_without_sacrebleu_says_so_in_one_line(tiny_models, tmp_path, capsys,
+                                                    monkeypatch):
+    monkeypatch.setitem(sys.modules, "sacrebleu", None)  # import fails as if not installed
+    src, ref = _write(tmp_path, "s.vi", SOURCE), _write(tmp_path, "r.en", GOOD)
+    rc = main(_eval_args(tiny_models, src, ref, "--model", str(tiny_models["marian"])))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 1
+    assert len(err) == 1 and "sacrebleu" in err[0] and "vi2en[eval]" in err[0]
+
+
+@pytest.mark.parametrize("missing", ["--source", "--reference"])
+def test_eval_missing_file(tiny_models, tmp_path, capsys, missing):
+    files = {"--source": _write(tmp_path, "s.vi", SOURCE),
+             "--reference": _write(tmp_path, "r.en", GOOD)}
+    files[missing] = str(tmp_path / "absent.txt")
+    rc = main(_eval_args(tiny_models, files["--source"], files["--reference"], "--model",
+                         str(tiny_models["marian"])))
+    assert rc == 2 and "no such file" in capsys.readouterr().err

@@ -1,0 +1,277 @@
+"""Checking translations we did not make (``vi2en qa``) and scoring models (``vi2en eval``).
+
+* :func:`qa_lines` runs the sentence checks of :mod:`translate.quality` on line-aligned
+  source and translation texts.
+* :func:`evaluate` translates line-aligned Vietnamese with one model (each line is one
+  segment: no sentence splitting, so lines stay aligned with their references), scores BLEU and
+  chrF++ with sacrebleu, and measures throughput and the number-check flag rate.
+
+The ``register`` function adds both commands to the ``vi2en`` command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from . import text as vtext
+from .quality import Flag, check_numbers, check_sentence, has_number
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["EvalResult", "MissingDependencyError", "evaluate", "qa_lines", "score",
+           "split_lines", "register"]
+
+
+class MissingDependencyError(ImportError):
+    """An optional package a command needs is not installed."""
+
+
+# --------------------------------------------------------------------------------------
+# qa
+# --------------------------------------------------------------------------------------
+
+def split_lines(text: str) -> list[str]:
+    """Lines of a file's text: ``\\n`` or ``\\r\\n`` ends a line; a final newline adds none."""
+    if not text:
+        return []
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def check_line(source_vi: str, translation_en: str) -> list[Flag]:
+    """The sentence checks for one aligned line (the source is normalized first)."""
+    source = vtext.normalize(source_vi).replace("\n", " ")
+    if not source.strip() and not translation_en.strip():
+        return []
+    if not translation_en.strip():
+        return [Flag("empty", "no translation for this line")]
+    if not source.strip():
+        return [Flag("alignment", "a translation for an empty source line: are the files "
+                                  "aligned?")]
+    return check_sentence(source, translation_en)
+
+
+def qa_lines(sources: Sequence[str], translations: Sequence[str]) -> list[list[Flag]]:
+    """Flags for each aligned line pair (same length lists required)."""
+    if len(sources) != len(translations):
+        raise ValueError(f"the source has {len(sources)} lines and the translation "
+                         f"{len(translations)}; they must be line-aligned")
+    return [check_line(s, t) for s, t in zip(sources, translations, strict=True)]
+
+
+# --------------------------------------------------------------------------------------
+# eval
+# --------------------------------------------------------------------------------------
+
+def _sacrebleu() -> Any:
+    try:
+        import sacrebleu
+    except ImportError:
+        raise MissingDependencyError("scoring needs sacrebleu, which is not installed: "
+                                     "pip install 'vi2en[eval]'") from None
+    return sacrebleu
+
+
+def score(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, Any]:
+    """Corpus BLEU and chrF++ (sacrebleu defaults) with their signatures."""
+    sacrebleu = _sacrebleu()
+    bleu = sacrebleu.metrics.BLEU()
+    chrf = sacrebleu.metrics.CHRF(word_order=2)  # word bigrams: chrF++
+    refs = [list(references)]
+    bleu_score = bleu.corpus_score(list(hypotheses), refs)
+    chrf_score = chrf.corpus_score(list(hypotheses), refs)
+    return {"bleu": bleu_score.score, "chrf": chrf_score.score,
+            "bleu_signature": str(bleu.get_signature()),
+            "chrf_signature": str(chrf.get_signature())}
+
+
+@dataclass
+class EvalResult:
+    """Scores and speed of one model on one test set."""
+
+    model: str
+    name: str
+    hub_id: str | None
+    engine: str
+    device: str
+    sentences: int
+    bleu: float
+    chrf: float
+    bleu_signature: str
+    chrf_signature: str
+    load_s: float
+    elapsed_s: float
+    sentences_per_s: float
+    lines_with_numbers: int
+    number_flags: int
+    number_flag_rate: float
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("bleu", "chrf", "load_s", "elapsed_s", "sentences_per_s",
+                    "number_flag_rate"):
+            data[key] = round(data[key], 4)
+        return data
+
+
+def evaluate(model: str | None, sources: Sequence[str], references: Sequence[str], *,
+             device: str = "auto", engine: str = "transformers", num_beams: int | None = None,
+             show_progress: bool = False) -> tuple[EvalResult, list[str]]:
+    """Translate ``sources`` line by line with one model and score against ``references``.
+
+    Returns the result and the translations.  The number-check flag rate is over the lines
+    whose source or reference has a number (the lines where the check can say something).
+    """
+    from .translator import Translator
+
+    if len(sources) != len(references):
+        raise ValueError(f"the source has {len(sources)} lines and the reference "
+                         f"{len(references)}; they must be line-aligned")
+    _sacrebleu()  # fail before loading a model, not after translating
+    translator = Translator(model, device=device, engine=engine, num_beams=num_beams,
+                            show_progress=show_progress)
+    segments = [vtext.normalize(s).replace("\n", " ") for s in sources]
+    started = time.perf_counter()
+    translator.engine  # noqa: B018  load first so throughput is translation alone
+    loaded = time.perf_counter()
+    hypotheses = translator.translate(segments)
+    elapsed = time.perf_counter() - loaded
+    info = translator.info()
+    with_numbers = [i for i, (s, r) in enumerate(zip(segments, references, strict=True))
+                    if has_number(s, r)]
+    flagged = sum(1 for i in with_numbers if check_numbers(segments[i], hypotheses[i]))
+    scores = score(hypotheses, references)
+    result = EvalResult(
+        model=model or info.name, name=info.name, hub_id=info.hub_id, engine=info.engine,
+        device=info.device, sentences=len(segments), bleu=scores["bleu"], chrf=scores["chrf"],
+        bleu_signature=scores["bleu_signature"], chrf_signature=scores["chrf_signature"],
+        load_s=loaded - started, elapsed_s=elapsed,
+        sentences_per_s=len(segments) / elapsed if elapsed > 0 else 0.0,
+        lines_with_numbers=len(with_numbers), number_flags=flagged,
+        number_flag_rate=flagged / len(with_numbers) if with_numbers else 0.0)
+    logger.info("%s: BLEU %.2f chrF++ %.2f, %.1f sentences/s", result.model, result.bleu,
+                result.chrf, result.sentences_per_s)
+    return result, hypotheses
+
+
+def format_table(results: Sequence[EvalResult]) -> str:
+    """One comparison table, then the sacrebleu signatures."""
+    rows = [("MODEL", "ENGINE", "DEVICE", "LINES", "BLEU", "CHRF++", "SENT/S", "ELAPSED_S",
+             "LOAD_S", "NUMBER FLAGS")]
+    for r in results:
+        rows.append((r.model, r.engine, r.device, str(r.sentences), f"{r.bleu:.2f}",
+                     f"{r.chrf:.2f}", f"{r.sentences_per_s:.2f}", f"{r.elapsed_s:.1f}",
+                     f"{r.load_s:.1f}",
+                     f"{r.number_flags}/{r.lines_with_numbers} ({r.number_flag_rate:.1%})"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    signatures = dict.fromkeys((r.bleu_signature, r.chrf_signature) for r in results)
+    for bleu_sig, chrf_sig in signatures:
+        lines += [f"BLEU signature: {bleu_sig}", f"chrF++ signature: {chrf_sig}"]
+    lines.append("NUMBER FLAGS: lines with a number whose translation the number check flags")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------
+
+def _read_aligned(args: argparse.Namespace, first: str, second: str) -> tuple[list[str],
+                                                                            list[str]]:
+    from .cli import UsageError, read_input
+
+    a = split_lines(read_input(getattr(args, first)))
+    b = split_lines(read_input(getattr(args, second)))
+    if len(a) != len(b):
+        raise UsageError(f"--{first} has {len(a)} lines and --{second} {len(b)}; "
+                         "the files must be line-aligned")
+    return a, b
+
+
+def cmd_qa(args: argparse.Namespace) -> int:
+    from .cli import EXIT_FAILURE, EXIT_OK, write_output
+
+    sources, translations = _read_aligned(args, "source", "translation")
+    flags = qa_lines(sources, translations)
+    flagged = [(n, f) for n, f in enumerate(flags, start=1) if f]
+    if args.json:
+        write_output(json.dumps([{"line": n, "flags": [x.to_dict() for x in f]}
+                                 for n, f in flagged], ensure_ascii=False, indent=2), None)
+    else:
+        if flagged:
+            write_output("\n".join(f"line {n}: {x.kind}: {x.detail}"
+                                   for n, f in flagged for x in f), None)
+        print(f"vi2en: {len(flagged)} of {len(sources)} lines flagged", file=sys.stderr)
+    return EXIT_FAILURE if flagged else EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .cli import EXIT_FAILURE, EXIT_OK, UsageError, _show_progress, write_output
+
+    if args.models and args.model and args.model != os.environ.get("VI2EN_MODEL"):
+        raise UsageError("give --model or --models, not both")
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models \
+        else [args.model]
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    sources, references = _read_aligned(args, "source", "reference")
+    if args.limit is not None:
+        sources, references = sources[: args.limit], references[: args.limit]
+    if not sources:
+        raise UsageError("the source file is empty")
+    try:
+        _sacrebleu()
+    except MissingDependencyError as exc:
+        print(f"vi2en: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    results: list[EvalResult] = []
+    for model in models:
+        result, _ = evaluate(model, sources, references, device=args.device,
+                             engine=args.engine, num_beams=args.beams,
+                             show_progress=_show_progress(args))
+        gc.collect()  # the model goes with its translator: one in memory at a time
+        results.append(result)
+    if args.json:
+        write_output(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2),
+                     None)
+    else:
+        write_output(format_table(results), None)
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
+             models_sub: argparse._SubParsersAction) -> None:
+    """Add ``vi2en qa`` and ``vi2en eval``."""
+    from .cli import add_model_options
+
+    p = sub.add_parser("qa", parents=[common],
+                       help="check an existing translation line by line (numbers, "
+                            "untranslated words, repetition)")
+    p.add_argument("--source", required=True, help="Vietnamese, one segment a line")
+    p.add_argument("--translation", required=True, help="English, line-aligned with --source")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON array of {line, flags} for flagged lines")
+    p.set_defaults(handler=cmd_qa)
+
+    p = sub.add_parser("eval", parents=[common],
+                       help="score translation models (BLEU, chrF++, speed) on a test set")
+    p.add_argument("--source", required=True, help="Vietnamese, one segment a line")
+    p.add_argument("--reference", required=True, help="English references, line-aligned")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N lines")
+    p.add_argument("--models", default=None,
+                   help="comma-separated models to compare in one table")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_model_options(p, summarizer=False)
+    p.set_defaults(handler=cmd_eval)

@@ -108,7 +108,7 @@ def test_mask_and_restore(glossary):
     assert m.restore("ZX1 said the ZX2 rose 5%.") == \
         ("Ministry of Finance said the state budget rose 5%.", [])
     # Models may lower-case the code or split it: still found.
-    assert m.restore("The zx1 said the ZX 2 rose.")[0] == \
+    assert m.restore("The zx-1 said the ZX 2 rose.")[0] == \
         "The Ministry of Finance said the state budget rose."
 
 
@@ -276,3 +276,28 @@ def test_cli_translate_with_glossary(tmp_path, tiny_translator_dir, tiny_summari
     assert rc == 2 and "line 2" in err
     rc = main(["translate", str(src), "--glossary", str(tmp_path / "none.tsv"), "-q"])
     assert rc == 2 and "no such glossary file" in capsys.readouterr().err
+
+
+def test_looping_output_retried_through_the_glossary(translator, tiny_summarizer_dir,
+                                                     glossary):
+    cache = DictCache()
+    looped = "ZX1 rose rose rose rose rose rose."
+    cache.put_many({"ZX1 tăng mạnh trong năm nay.": looped}, translator.signature())
+    cache.put_many({"ZX1 tăng mạnh trong năm nay.": "ZX1 rose sharply this year."},
+                   translator.signature(translator.options.with_(**_RETRY_CHANGES)))
+    pipe = _pipeline(translator, tiny_summarizer_dir, glossary, cache)
+    [sentence] = pipe.translate("Ngân sách tăng mạnh trong năm nay.").sentences
+    assert sentence.translation == "budget rose sharply this year."
+    assert [f.kind for f in sentence.flags] == ["retried"]
+
+
+def test_glossary_flags_kept_without_quality_checks(translator, tiny_summarizer_dir, glossary):
+    cache = DictCache()
+    cache.put_many({"ZX1 tăng 5%.": "Up 6%."}, translator.signature())
+    cache.put_many({"ZX1 tăng 5%.": "Up 6% again."},
+                   translator.signature(translator.options.with_(**_RETRY_CHANGES)))
+    pipe = _pipeline(translator, tiny_summarizer_dir, glossary, cache)
+    pipe.check_quality = False
+    [sentence] = pipe.translate("Ngân sách tăng 5%.").sentences
+    assert sentence.translation == "Up 6% [budget]."
+    assert [f.kind for f in sentence.flags] == ["glossary"]  # no number check asked for

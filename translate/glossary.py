@@ -39,8 +39,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["Glossary", "Masked", "Slot", "Term"]
 
 _PREFIX = "ZX"
-# Tolerant on the way back: models may lower-case the token or put a space inside it.
-_PLACEHOLDER_RE = re.compile(r"(?<![^\W\d_])Z\s?X\s?(\d{1,4})(?!\d)", re.I)
+# Tolerant on the way back: models may lower-case the token or put a space or hyphen in it.
+_PLACEHOLDER_RE = re.compile(r"(?<![^\W\d_])Z[\s-]?X[\s-]?(\d{1,4})(?!\d)", re.I)
 _WORD_RE = re.compile(r"\w+")
 _WORD_CHAR_RE = re.compile(r"\w")
 

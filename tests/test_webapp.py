@@ -1,0 +1,308 @@
+"""The web page: handlers called directly, then the app served in-process and driven with
+gradio_client, then ``python ui.py`` as a user starts it. Tiny models: outputs are nonsense."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import docx
+import gradio as gr
+import pytest
+from gradio_client import Client
+
+from translate import exports, webapp
+from translate import text as vtext
+from translate.cli import build_parser
+from translate.webapp import Handlers, WebConfig, build_app, launch
+
+REPO = Path(__file__).resolve().parent.parent
+SHORT = "Trời mưa to ở Hà Nội. Giao thông ùn tắc.\n\nGiá xăng tăng mạnh."
+MAX_CHARS = 5000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def config(tiny_translator_dir, tiny_summarizer_dir) -> WebConfig:
+    return WebConfig(model=str(tiny_translator_dir), summarizer=str(tiny_summarizer_dir),
+                     device="cpu", beams=1, max_chars=MAX_CHARS)
+
+
+@pytest.fixture(scope="module")
+def handlers(config) -> Handlers:
+    return Handlers(config)
+
+
+# -- handlers, directly ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def translated(handlers) -> tuple[str, dict]:
+    """SHORT through the translate handler, once for the tests that read it."""
+    return handlers.translate(SHORT)
+
+
+def test_translate_keeps_paragraphs_and_one_row_per_sentence(translated):
+    english, state = translated
+    paragraphs = vtext.segment(SHORT)
+    assert english.strip() and english.count("\n\n") == len(paragraphs) - 1
+    rows = exports.sentence_rows(state)
+    assert [r[1] for r in rows] == [s for p in paragraphs for s in p]
+    assert state["models"]["translation"]["name"] == "marian"
+
+
+def test_summarize_records_an_edited_translation(handlers, translated):
+    english, state = translated
+    edited = english + "\n\nThe minister said prices would fall next year."
+    summary, after = handlers.summarize(edited, "short", state)
+    assert summary.strip()
+    assert after["summary"] == summary and after["edited_translation"] == edited
+    assert "summarization" in after["models"] and "translation" in after["models"]
+    assert state["summary"] is None  # the session's old result is not changed in place
+    _, unedited = handlers.summarize(english, "short", state)
+    assert "edited_translation" not in unedited
+
+
+def test_summarize_without_a_translation_first(handlers):
+    summary, state = handlers.summarize("Prices rose. People worried. Shops closed early.")
+    assert summary.strip() and state["translation"].startswith("Prices rose")
+
+
+def test_process_gives_the_whole_result(handlers):
+    result = handlers.process(SHORT, None, 1, "short")
+    assert {"source", "translation", "summary", "paragraphs", "models", "timings"} <= set(result)
+    assert result["summary"] is not None and "summarization" in result["models"]
+    json.dumps(result)  # what the API returns must be JSON
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n ", None])
+def test_empty_input_gets_a_friendly_message(handlers, text):
+    with pytest.raises(gr.Error, match="Nothing to translate yet"):
+        handlers.translate(text)
+    with pytest.raises(gr.Error, match="Nothing to summarize yet"):
+        handlers.summarize(text)
+
+
+def test_oversize_input_refused_with_the_limit(handlers):
+    with pytest.raises(gr.Error, match=r"5,001 characters.*up to 5,000"):
+        handlers.translate("a" * (MAX_CHARS + 1))
+    with pytest.raises(gr.Error, match="up to 5,000"):
+        handlers.process("a" * (MAX_CHARS + 1))
+
+
+def test_model_choices_show_licenses_and_mark_restricted(handlers):
+    labels = dict((value, label) for label, value in handlers.pool.choices)
+    assert handlers.pool.default_key in labels and "server default" in labels[
+        handlers.pool.default_key]
+    assert "apache-2.0" in labels["opus-mt"].lower()
+    assert "⚠ restricted" in labels["vinai"] and "⚠ restricted" in labels["nllb-600m"]
+    assert "restricted" not in labels["opus-mt"]
+
+
+def test_models_load_once_and_choices_do_not_reload(handlers):
+    pool = handlers.pool
+    shared = pool.pipeline(None)
+    engine = shared.translator.engine
+    view = pool.for_request(None, beams=3, length="long", summarize=True)
+    assert view.translator.engine is engine and view.translator.options.num_beams == 3
+    assert shared.translator.options.num_beams == 1  # the shared one is untouched
+    assert view.summarizer.engine is pool.default.summarizer.engine
+    assert view.summarizer.length == "long" and pool.default.summarizer.length == "medium"
+    assert pool.pipeline(None) is shared and pool.pipeline(None).translator.engine is engine
+
+
+def test_unknown_or_unavailable_model_is_one_line(handlers, models_dir):
+    with pytest.raises(gr.Error, match="not one of this server's models"):
+        handlers.translate(SHORT, "/etc")
+    with pytest.raises(gr.Error) as info:  # offline, and not in the (empty) local store
+        handlers.translate(SHORT, "opus-mt")
+    assert "not available locally" in info.value.message and "\n" not in info.value.message
+
+
+def test_unexpected_failure_is_one_line_and_logged(handlers, caplog):
+    with caplog.at_level(logging.ERROR, logger="translate.webapp"):
+        with pytest.raises(gr.Error, match=r"Something went wrong \(KeyError") as info:
+            handlers.render({"paragraphs": [{"no sentences": []}]})
+    assert info.value.message.startswith("Something went wrong") and "\n" not in info.value.message
+    assert any(r.exc_info for r in caplog.records)  # the traceback went to the log
+
+
+def test_uploads_of_each_type(handlers, tmp_path, example_text):
+    txt = tmp_path / "a.txt"
+    txt.write_text(SHORT, encoding="utf-8")
+    assert handlers.load_file(str(txt)) == SHORT
+    md = tmp_path / "a.md"
+    md.write_text("# Tiêu đề\n\nNội dung.", encoding="utf-8")
+    assert "Nội dung." in handlers.load_file(str(md))
+    document = docx.Document()
+    document.add_paragraph("Đoạn một.")
+    document.add_paragraph("Đoạn hai.")
+    document.save(str(tmp_path / "a.docx"))
+    assert handlers.load_file(str(tmp_path / "a.docx")) == "Đoạn một.\n\nĐoạn hai."
+    paragraphs = "".join(f"<p>{p}</p>" for p in example_text.split("\n\n"))
+    (tmp_path / "a.html").write_text(f"<html><body><nav>Menu chính</nav><article>{paragraphs}"
+                                     "</article></body></html>", encoding="utf-8")
+    page = handlers.load_file(str(tmp_path / "a.html"))
+    assert example_text.split("\n\n")[0][:50] in page and "Menu chính" not in page
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
+    with pytest.raises(gr.Error, match="unsupported file type"):
+        handlers.load_file(str(tmp_path / "a.pdf"))
+    (tmp_path / "latin1.txt").write_bytes("Hà Nội".encode("cp1258", errors="replace"))
+    with pytest.raises(gr.Error, match="not UTF-8"):
+        handlers.load_file(str(tmp_path / "latin1.txt"))
+
+
+def test_url_field_refuses_loopback_by_default(handlers):
+    with pytest.raises(gr.Error, match="private, loopback or link-local"):
+        handlers.load_url("http://127.0.0.1:9/article.html")
+    with pytest.raises(gr.Error, match="only http and https"):
+        handlers.load_url("file:///etc/passwd")
+
+
+def test_render_table_flags_and_downloads(handlers, translated):
+    state = json.loads(json.dumps(translated[1]))
+    for paragraph in state["paragraphs"]:  # the tiny model's output gets flagged: set our own
+        for sentence in paragraph["sentences"]:
+            sentence["flags"] = []
+    state["paragraphs"][0]["sentences"][0]["flags"] = [
+        {"kind": "number", "detail": "<b>1.500</b> missing"}]
+    summary, state = handlers.summarize("Prices rose. People worried. Shops closed early. "
+                                        "Roads were flooded.", "short", state)
+    table, line, *downloads = handlers.render(state)
+    assert table.count("<tr class=") == 3 and table.count('class="flagged"') == 1
+    assert "&lt;b&gt;1.500&lt;/b&gt;" in table and "<b>1.500" not in table  # escaped
+    assert line.startswith("3 sentences · **1 flagged for review**")
+    paths = [Path(d["value"]) for d in downloads]
+    assert [p.suffix for p in paths] == [".md", ".json", ".docx"]
+    markdown = paths[0].read_text(encoding="utf-8")
+    assert "## Summary" in markdown and summary.strip()[:20] in markdown
+    assert "## Sentences to check" in markdown
+    assert json.loads(paths[1].read_text(encoding="utf-8"))["summary"] == summary
+    cells = [c.text for row in docx.Document(str(paths[2])).tables[0].rows for c in row.cells]
+    assert cells[:2] == ["Vietnamese", "English"]
+    assert "Trời mưa to ở Hà Nội. Giao thông ùn tắc." in cells
+    empty_table, empty_line, *_ = handlers.render(None)
+    assert "<tr" not in empty_table and empty_line == ""
+
+
+def test_docx_holds_characters_word_cannot(tmp_path):
+    state = {"paragraphs": [{"sentences": [{"source": "Xin chào.", "translation": "Hi\x15 there",
+                                            "flags": []}]}], "summary": "S\x00um."}
+    path = exports.write_docx(state, tmp_path / "x.docx")
+    texts = [c.text for row in docx.Document(str(path)).tables[0].rows for c in row.cells]
+    assert "Hi\ufffd there" in texts
+
+
+def test_example_button_hidden_without_the_example(config, handlers, monkeypatch, tmp_path):
+    monkeypatch.setattr(webapp, "EXAMPLE_FILE", tmp_path / "missing.txt")
+    app = build_app(config, handlers)
+    button = next(b for b in app.blocks.values() if getattr(b, "elem_id", None) == "example-btn")
+    assert button.visible is False
+
+
+def test_serve_command_and_ui_share_options():
+    args = build_parser().parse_args(["serve", "--port", "8123", "--auth", "ann:pw",
+                                      "--allow-private-urls", "--max-chars", "500"])
+    assert (args.port, args.auth, args.allow_private_urls, args.max_chars) == (
+        8123, "ann:pw", True, 500)
+    config = webapp.config_from_args(args)
+    assert config.max_chars == 500 and config.allow_private_urls
+    assert webapp.parse_auth("ann:p:w") == ("ann", "p:w")
+    with pytest.raises(ValueError, match="USER:PASS"):
+        webapp.parse_auth("ann")
+
+
+# -- served in-process, driven with gradio_client -------------------------------------------------
+@pytest.fixture(scope="module")
+def client(config, handlers) -> Iterator[Client]:
+    app = build_app(config, handlers)
+    port = free_port()
+    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    finally:
+        app.close()
+
+
+def test_client_sees_the_named_endpoints(client):
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert {"/translate", "/summarize", "/process"} <= set(endpoints)
+    translate_params = endpoints["/translate"]["parameters"]
+    assert translate_params[0]["label"] == "Vietnamese article"
+    assert not translate_params[0]["parameter_has_default"]
+    assert all(p["parameter_has_default"] for p in translate_params[1:])
+    assert len(endpoints["/translate"]["returns"]) == 1  # the English, nothing else
+    assert len(endpoints["/summarize"]["returns"]) == 1
+    assert len(endpoints["/process"]["returns"]) == 1
+
+
+def test_client_translate_then_summarize_then_process(client):
+    english = client.predict(SHORT, api_name="/translate")
+    assert isinstance(english, str) and english.strip() and "\n\n" in english
+    summary = client.predict(english + " Roads flooded. Schools shut. Trains stopped.",
+                             api_name="/summarize")
+    assert isinstance(summary, str) and summary.strip()
+    result = client.predict(SHORT, length="short", api_name="/process")
+    assert result["translation"].strip() and result["summary"] is not None
+    assert len(result["paragraphs"]) == 2
+
+
+def test_client_empty_and_oversize_input(client):
+    with pytest.raises(Exception, match="Nothing to translate yet"):
+        client.predict("", api_name="/translate")
+    with pytest.raises(Exception, match="Nothing to summarize yet"):
+        client.predict("  ", api_name="/summarize")
+    with pytest.raises(Exception, match=r"accepts up to 5,000"):
+        client.predict("a" * (MAX_CHARS + 1), api_name="/process")
+
+
+def test_client_cannot_pick_a_model_outside_the_list(client):
+    with pytest.raises(Exception):  # noqa: B017  gradio refuses the value before our code runs
+        client.predict(SHORT, "/etc", api_name="/translate")
+
+
+# -- `python ui.py`, as a user starts it
+def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir):
+    port = free_port()
+    env = {**os.environ, "VI2EN_MODEL": str(tiny_translator_dir),
+           "VI2EN_SUMMARIZER": str(tiny_summarizer_dir), "VI2EN_DEVICE": "cpu",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    process = subprocess.Popen([sys.executable, "ui.py", "--port", str(port), "--beams", "1"],
+                               cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    page = response.read().decode("utf-8")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"ui.py did not answer on {port}:\n{output[-2000:]}")
+                time.sleep(0.5)
+        assert "vi2en" in page
+        client = Client(url, verbose=False)
+        english = client.predict(SHORT, api_name="/translate")
+        assert english.strip()
+        assert client.predict(english, api_name="/summarize").strip()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,144 @@
+"""What a front end shows or offers for download, built from a result's dict
+(:meth:`PipelineResult.to_dict`): sentence rows, an HTML side-by-side table, Markdown, JSON and a
+bilingual .docx.
+
+Working from the dict (not the dataclass) lets a web page keep the result in session state and
+add to it later (a summary of an edited translation) without rebuilding anything.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+# Characters XML 1.0 (so Word) cannot hold; a model can emit them.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+Row = tuple[int, str, str, str, bool]  # number, source, translation, flags text, flagged
+
+
+def flags_text(flags: list[dict[str, str]]) -> str:
+    """Flags as one readable string: ``kind: detail; kind: detail``."""
+    return "; ".join(f"{f['kind']}: {f['detail']}" for f in flags)
+
+
+def sentence_rows(result: dict[str, Any]) -> list[Row]:
+    """One row per source sentence, in order, numbered from 1."""
+    rows: list[Row] = []
+    for paragraph in result.get("paragraphs", []):
+        for sentence in paragraph["sentences"]:
+            flags = sentence.get("flags", [])
+            rows.append((len(rows) + 1, sentence["source"], sentence["translation"],
+                         flags_text(flags), bool(flags)))
+    return rows
+
+
+def flag_summary(result: dict[str, Any]) -> str:
+    """One line: how many sentences, how many flagged, what the summary needs checking."""
+    rows = sentence_rows(result)
+    if not rows:
+        return ""
+    flagged = sum(1 for r in rows if r[4])
+    line = (f"{len(rows)} sentences · **{flagged} flagged for review**" if flagged
+            else f"{len(rows)} sentences · none flagged")
+    summary_flags = result.get("summary_flags") or []
+    if summary_flags:
+        line += f" · the summary has {len(summary_flags)} claim(s) the translation does not support"
+    if result.get("summary_note"):
+        line += f" · summary: {result['summary_note']}"
+    return line
+
+
+def table_html(result: dict[str, Any]) -> str:
+    """The side-by-side table (source | translation | flags); flagged rows carry a marker and
+    the class ``flagged``. Every cell is escaped: the text comes from users and models."""
+    rows = sentence_rows(result)
+    if not rows:
+        return '<p class="vi2en-empty">The side-by-side table appears here after translation.</p>'
+    body = []
+    for number, source, translation, flags, flagged in rows:
+        marker = ('<span class="vi2en-marker" title="flagged for review">⚠</span> '
+                  if flagged else "")
+        body.append(f'<tr class="{"flagged" if flagged else "ok"}">'
+                    f'<td class="num">{number}</td>'
+                    f'<td lang="vi">{html.escape(source)}</td>'
+                    f'<td lang="en">{html.escape(translation)}</td>'
+                    f'<td class="flags">{marker}{html.escape(flags)}</td></tr>')
+    return ('<div class="vi2en-table-wrap"><table class="vi2en-table">'
+            '<thead><tr><th class="num">#</th><th>Vietnamese</th><th>English</th>'
+            '<th>Flags</th></tr></thead><tbody>' + "".join(body) + "</tbody></table></div>")
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    """Translation (as shown to the user, edits included), summary and the sentences to check."""
+    english = result.get("edited_translation") or result.get("translation") or ""
+    parts = ["# Translation", "", english.strip(), ""]
+    if result.get("summary"):
+        parts += ["## Summary", "", result["summary"].strip(), ""]
+    flagged = [r for r in sentence_rows(result) if r[4]]
+    if flagged:
+        parts += ["## Sentences to check", ""]
+        parts += [f"{n}. {src}\n   → {tr}\n   ({flags})" for n, src, tr, flags, _ in flagged]
+        parts.append("")
+    models = result.get("models") or {}
+    if models:
+        names = ", ".join(f"{task}: {info.get('name')}" for task, info in models.items())
+        parts += [f"_Machine translation by vi2en ({names})._", ""]
+    return "\n".join(parts)
+
+
+def to_json(result: dict[str, Any]) -> str:
+    return json.dumps(result, ensure_ascii=False, indent=2)
+
+
+def write_docx(result: dict[str, Any], path: Path) -> Path:
+    """A bilingual Word document: one table row per paragraph (Vietnamese | English), then the
+    summary and the flagged sentences."""
+    import docx
+    from docx.shared import Pt
+
+    replaced = 0
+
+    def safe(text: str) -> str:
+        nonlocal replaced
+        cleaned, count = _NOT_XML.subn("\ufffd", text)
+        replaced += count
+        return cleaned
+
+    document = docx.Document()
+    document.styles["Normal"].font.size = Pt(10.5)
+    document.add_heading("Vietnamese → English", level=1)
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    table.rows[0].cells[0].text = "Vietnamese"
+    table.rows[0].cells[1].text = "English"
+    for paragraph in result.get("paragraphs", []):
+        cells = table.add_row().cells
+        cells[0].text = safe(" ".join(s["source"] for s in paragraph["sentences"]))
+        cells[1].text = safe(" ".join(s["translation"] for s in paragraph["sentences"]
+                                      if s["translation"]))
+    if result.get("edited_translation"):
+        document.add_heading("English as edited", level=2)
+        for block in result["edited_translation"].split("\n\n"):
+            if block.strip():
+                document.add_paragraph(safe(block.strip()))
+    if result.get("summary"):
+        document.add_heading("Summary", level=2)
+        document.add_paragraph(safe(result["summary"]))
+    flagged = [r for r in sentence_rows(result) if r[4]]
+    if flagged:
+        document.add_heading("Sentences to check", level=2)
+        for number, source, translation, flags, _ in flagged:
+            document.add_paragraph(safe(f"{number}. {source} → {translation} ({flags})"),
+                                   style="List Bullet")
+    if replaced:
+        logger.warning("%d character(s) that Word cannot hold were shown as U+FFFD in %s",
+                       replaced, path.name)
+    document.save(str(path))
+    return path

@@ -557,6 +557,7 @@ class OutputFile:
                     with open(self.path, "ab") as out:
                         out.write(b"\n")
                     good_end += 1
+                    break  # it was the last line; do not read the newline just added
         size = self.path.stat().st_size
         if size > good_end:
             self.repaired_bytes = size - good_end
@@ -808,6 +809,8 @@ def register(sub: Any, common: Any, models_sub: Any) -> None:
     p.add_argument("--format", choices=list(INPUT_FORMATS), default=None,
                    help="what a named file with another suffix (or stdin) holds")
     p.add_argument("--overwrite", action="store_true", help="start over instead of resuming")
+    p.add_argument("--no-checks", action="store_true",
+                   help="skip the quality checks and their retries (faster; no flags)")
     p.add_argument("--cache", default=None,
                    help="sentence cache file (default: $VI2EN_CACHE or "
                         "~/.cache/vi2en/translations.sqlite)")
@@ -854,7 +857,8 @@ def cmd_batch(args: Any) -> int:
             config = RayConfig(model=args.model, summarizer=args.summarizer, device=args.device,
                                engine=args.actor_engine, num_beams=args.beams,
                                summary_length=args.summary_length, max_words=args.max_words,
-                               cache=None if args.no_cache else args.cache,
+                               cache=None if args.no_cache else (args.cache or ""),
+                               check_quality=not args.no_checks,
                                concurrency=args.concurrency, num_gpus=args.num_gpus,
                                num_cpus=args.num_cpus, address=args.ray_address)
             stats = run_ray(args.inputs, output, config, options=options, fmt=args.format,
@@ -902,7 +906,7 @@ def _run_local(args: Any, output: str, options: BatchOptions, progress: bool) ->
                                 num_beams=args.beams, cache=cache)
         pipeline = Pipeline(summarizer=args.summarizer, device=args.device, engine=args.engine,
                             summary_length=args.summary_length, max_words=args.max_words,
-                            translator=translator)
+                            translator=translator, check_quality=not args.no_checks)
         return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
                          text_field=args.text_field, id_field=args.id_field,
                          out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,

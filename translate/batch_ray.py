@@ -51,6 +51,7 @@ class RayConfig:
     summary_length: str = "medium"
     max_words: int | None = None
     cache: str | None = None  # sentence cache path on each worker; None: no cache
+    check_quality: bool = True
     concurrency: int = 1
     num_gpus: float = 0.0
     num_cpus: float = 1.0
@@ -107,7 +108,8 @@ class TranslateActor:
                                 num_beams=cfg.num_beams, cache=cache)
         self.pipeline = Pipeline(summarizer=cfg.summarizer, device=cfg.device,
                                  engine=cfg.engine, summary_length=cfg.summary_length,
-                                 max_words=cfg.max_words, translator=translator)
+                                 max_words=cfg.max_words, translator=translator,
+                                 check_quality=cfg.check_quality)
         self.schema = record_schema(self.options)
 
     def _records(self, rows: list[dict[str, Any]]) -> list[InputRecord]:

@@ -1,0 +1,512 @@
+"""vi2en batch: inputs, bad records, resume after SIGKILL, lock, cache, out-dir, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from translate import text as vtext
+from translate.batch import (
+    BatchOptions,
+    BatchUsageError,
+    InputReader,
+    OutputFile,
+    OutputLockedError,
+    expand_inputs,
+    run_batch,
+    safe_name,
+)
+from translate.cache import SQLiteSentenceCache
+from translate.pipeline import Pipeline
+from translate.translator import Translator
+
+REPO = Path(__file__).resolve().parent.parent
+
+# ------------------------------------------------------------------------------------------
+# A news-like corpus from templates (also used by benchmarks/batch.py)
+# ------------------------------------------------------------------------------------------
+
+_PLACES = ["Hà Nội", "TP.HCM", "Đà Nẵng", "Cần Thơ", "Hải Phòng", "Quảng Ninh", "Huế",
+           "Nghệ An", "Bình Dương", "Đồng Nai"]
+_SUBJECTS = ["Ủy ban nhân dân", "Sở Giao thông vận tải", "Ngân hàng Nhà nước", "Bộ Y tế",
+             "Công an thành phố", "Tổng cục Thống kê", "Bộ Công Thương", "Sở Giáo dục"]
+_TEMPLATES = [
+    "{subject} {place} cho biết đã có {n} người tham gia chương trình trong tháng {m}.",
+    "Theo {subject}, giá xăng tại {place} tăng {pct},5% so với tuần trước.",
+    "Mưa lớn kéo dài khiến {n} hộ dân ở {place} phải sơ tán khẩn cấp.",
+    "{subject} vừa công bố kế hoạch đầu tư {n} tỷ đồng cho dự án mới tại {place}.",
+    "Ông Nguyễn Văn {name}, đại diện {subject}, nói rằng tình hình đang được kiểm soát.",
+    "Trong quý {q}, xuất khẩu của {place} đạt hơn {n} triệu USD, tăng mạnh so với cùng kỳ.",
+    "Giao thông tại {place} ùn tắc nghiêm trọng vào giờ cao điểm sáng nay.",
+    "Các chuyên gia dự báo nhiệt độ ở {place} có thể lên tới {t} độ C trong những ngày tới.",
+    "{subject} {place} đã xử phạt {n} trường hợp vi phạm trong đợt kiểm tra vừa qua.",
+    "Người dân {place} hy vọng dự án sẽ sớm hoàn thành để cải thiện đời sống.",
+]
+_NAMES = ["An", "Bình", "Cường", "Dũng", "Hùng", "Minh", "Nam", "Phong", "Quang", "Sơn"]
+# Short sentences for tests: the tiny random model writes until its length bound (about twice
+# the input), so short inputs keep the suite fast.
+_SHORT_TEMPLATES = [
+    "{place} mưa to ngày {m}.",
+    "Giá xăng tăng {pct}%.",
+    "{place} đón {n} khách.",
+    "Ông {name} nói vậy.",
+    "Giao thông ở {place} ùn tắc.",
+    "Quý {q} xuất khẩu tăng.",
+    "Trời nóng {t} độ C.",
+]
+
+
+def news_sentence(rng: random.Random, short: bool = False) -> str:
+    return rng.choice(_SHORT_TEMPLATES if short else _TEMPLATES).format(
+        subject=rng.choice(_SUBJECTS), place=rng.choice(_PLACES), n=rng.randint(2, 900),
+        m=rng.randint(1, 12), pct=rng.randint(1, 9), name=rng.choice(_NAMES),
+        q=rng.randint(1, 4), t=rng.randint(30, 41))
+
+
+def news_document(rng: random.Random, sentences: tuple[int, int] = (3, 6),
+                  short: bool = False) -> str:
+    """Paragraphs of 1-3 sentences, blank lines between them."""
+    count = rng.randint(*sentences)
+    paragraphs: list[str] = []
+    while count > 0:
+        k = min(count, rng.randint(1, 3))
+        paragraphs.append(" ".join(news_sentence(rng, short) for _ in range(k)))
+        count -= k
+    return "\n\n".join(paragraphs)
+
+
+def news_corpus(n: int, seed: int = 0, sentences: tuple[int, int] = (3, 6),
+                short: bool = False) -> list[str]:
+    rng = random.Random(seed)
+    return [news_document(rng, sentences, short) for _ in range(n)]
+
+
+# ------------------------------------------------------------------------------------------
+# Fixtures and helpers
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pipeline(tiny_translator_dir) -> Pipeline:
+    translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
+                            num_beams=1)
+    # Checks retry looping output with 5 beams, and a random model always loops: too slow
+    # for mechanics tests. test_summary_and_detail_fields runs them.
+    return Pipeline(translator=translator, check_quality=False)
+
+
+def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False))
+                     + "\n")
+    return path
+
+
+def read_records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def by_id(records: list[dict]) -> dict[str, dict]:
+    return {r["id"]: r for r in records}
+
+
+def cli_env(tiny_translator_dir: Path, tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"VI2EN_MODEL": str(tiny_translator_dir), "VI2EN_DEVICE": "cpu",
+                "VI2EN_ENGINE": "transformers", "VI2EN_CACHE": str(tmp_path / "cache.sqlite"),
+                "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO)})
+    return env
+
+
+# ------------------------------------------------------------------------------------------
+# Acceptance: kill and resume
+# ------------------------------------------------------------------------------------------
+
+
+def test_resume_after_sigkill_every_id_exactly_once(tiny_translator_dir, tmp_path):
+    docs = news_corpus(150, seed=1, sentences=(2, 4), short=True)
+    rows: list[dict | str] = [{"id": f"news-{i:03d}", "text": t} for i, t in enumerate(docs)]
+    rows.insert(10, {"id": "empty", "text": ""})
+    rows.insert(70, '{"id": "broken", "text": "Hà Nội')  # not JSON: becomes line-71
+    rows.insert(140, {"id": "number", "text": 12345})
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "translate", "batch", str(source), "-o", str(out),
+               "--beams", "1", "--no-checks", "--window", "16"]
+    env = cli_env(tiny_translator_dir, tmp_path)
+
+    first = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and first.poll() is None:
+        if out.exists() and out.read_bytes().count(b"\n") >= 1:
+            break
+        time.sleep(0.05)
+    assert first.poll() is None, "the first run finished before it could be killed"
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    written = out.read_bytes().count(b"\n")
+    assert 1 <= written < len(rows)
+    # A kill during a write leaves a partial last line; make sure the repair is exercised.
+    with open(out, "ab") as fh:
+        fh.write(b'{"id": "news-149", "translation": "cut off by the ki')
+
+    second = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300)
+    assert second.returncode == 1, second.stderr
+    records = read_records(out)
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids)) == 153
+    for i in range(150):
+        record = by_id(records)[f"news-{i:03d}"]
+        assert record["error"] is None and record["translation"].strip()
+        assert set(record) == {"id", "translation", "flags", "error", "model", "elapsed_s"}
+    errors = {r["id"]: r["error"] for r in records if r["error"]}
+    assert errors.keys() == {"empty", "line-71", "number"}
+    assert errors["empty"] == "empty text"
+    assert "not valid JSON" in errors["line-71"]
+    assert "number, not a string" in errors["number"]
+    assert "documents done" in second.stderr and "already in the output" in second.stderr
+
+
+# ------------------------------------------------------------------------------------------
+# Bad input: each kind becomes an error record and the run goes on
+# ------------------------------------------------------------------------------------------
+
+
+def test_each_kind_of_bad_input_becomes_an_error_record(pipeline, tmp_path):
+    good = "Hà Nội hôm nay có mưa. Giao thông ùn tắc."
+    jsonl = tmp_path / "in.jsonl"
+    with open(jsonl, "wb") as fh:
+        fh.write(json.dumps({"id": "ok", "text": good}, ensure_ascii=False).encode() + b"\n")
+        fh.write(b"not json at all\n")                                   # line 2
+        fh.write(b'{"id": "no-text", "body": "x"}\n')
+        fh.write(b'{"id": "null-text", "text": null}\n')
+        fh.write(b'{"id": "blank", "text": "   \\n  "}\n')
+        fh.write(b'{"id": "latin1", "text": "H\xe0 N\xf4i"}\n')          # line 6, not UTF-8
+        fh.write(b"[1, 2]\n")                                            # line 7
+        fh.write(b"\n")                                                  # blank: no record
+        fh.write(('{"id": "huge", "text": "%s"}\n' % ("Mưa to. " * 200)).encode())
+        fh.write(json.dumps({"id": "ok", "text": good}, ensure_ascii=False).encode() + b"\n")
+        fh.write(b'{"id": ["a"], "text": "x"}\n')                        # line 11
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 50)
+    (docs / "cp1258.txt").write_bytes("Hà Nôi mưa to".encode("cp1258"))
+    (docs / "page.html").write_text("<html><body><script>var x = 1;</script></body></html>")
+    unsupported = tmp_path / "photo.jpg"
+    unsupported.write_bytes(b"\xff\xd8\xff")
+
+    out = tmp_path / "out.jsonl"
+    stats = run_batch([str(jsonl), str(docs), str(unsupported)], out, pipeline,
+                      options=BatchOptions(max_chars=1000))
+    records = by_id(read_records(out))
+    prefix = ""  # one structured input: plain line-N ids (with several: FILE:line-N)
+    expected = {
+        prefix + "line-2": "not valid JSON",
+        "no-text": "no 'text' field",
+        "null-text": "JSON null, not a string",
+        "blank": "empty text",
+        prefix + "line-6": "not UTF-8",
+        prefix + "line-7": "JSON array, not an object",
+        "huge": "over the limit of 1,000",
+        "ok#2": "duplicate id 'ok'",
+        prefix + "line-11": "'id' field is not a string",
+        str(docs / "binary.txt"): "binary",
+        str(docs / "cp1258.txt"): "not UTF-8",
+        str(docs / "page.html"): "no article text",
+        str(unsupported): "unsupported file type",
+    }
+    for record_id, message in expected.items():
+        assert message in records[record_id]["error"], (record_id, records[record_id])
+        assert records[record_id]["translation"] is None
+        assert "\n" not in records[record_id]["error"]
+    assert records["ok"]["error"] is None and records["ok"]["translation"]
+    assert len(records) == len(expected) + 1
+    assert stats.failed == len(expected) and stats.done == 1 and stats.exit_code == 1
+
+
+def test_huge_document_is_refused_not_truncated(pipeline, tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "big", "text": "Trời mưa. " * 30}])
+    out = tmp_path / "out.jsonl"
+    run_batch([str(source)], out, pipeline, options=BatchOptions(max_chars=100))
+    (record,) = read_records(out)
+    assert record["translation"] is None
+    assert "300 characters, over the limit of 100" in record["error"]
+
+
+# ------------------------------------------------------------------------------------------
+# Inputs: CSV, directories of documents, globs
+# ------------------------------------------------------------------------------------------
+
+
+def test_csv_input_with_and_without_ids(pipeline, tmp_path):
+    csv_file = tmp_path / "articles.csv"
+    csv_file.write_text(
+        "slug,body\n"
+        "a1,\"Hà Nội mưa to.\n\nGiao thông ùn tắc.\"\n"  # a quoted field over three lines
+        ",Giá xăng tăng mạnh.\n"
+        "a3,\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    stats = run_batch([str(csv_file)], out, pipeline, text_field="body", id_field="slug")
+    records = by_id(read_records(out))
+    assert set(records) == {"a1", "line-5", "a3"}
+    assert records["a1"]["error"] is None and "\n\n" in records["a1"]["translation"]
+    assert records["line-5"]["error"] is None
+    assert records["a3"]["error"] == "empty text"
+    assert stats.exit_code == 1
+
+
+def test_csv_without_the_text_column_is_a_usage_error(pipeline, tmp_path):
+    csv_file = tmp_path / "articles.csv"
+    csv_file.write_text("id,content\n1,Hà Nội\n", encoding="utf-8")
+    with pytest.raises(BatchUsageError, match="no 'text' column"):
+        run_batch([str(csv_file)], tmp_path / "out.jsonl", pipeline)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_directory_of_documents_and_out_dir(pipeline, tmp_path):
+    import docx
+
+    root = tmp_path / "articles"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_text("Hà Nội mưa to.\n\nGiao thông ùn tắc.", encoding="utf-8")
+    (root / "b.md").write_text("# Tin tức\n\nGiá xăng tăng mạnh.", encoding="utf-8")
+    document = docx.Document()
+    document.add_paragraph("Ngân hàng Nhà nước giảm lãi suất.")
+    document.add_paragraph("Thị trường phản ứng tích cực.")
+    document.save(str(root / "sub" / "c.docx"))
+    body = "".join(f"<p>{s}</p>" for s in news_corpus(1, seed=3, sentences=(6, 6))[0]
+                   .split("\n\n"))
+    (root / "sub" / "d.html").write_text(
+        f"<html><head><title>Tin</title></head><body><article><h1>Tin tức</h1>{body}"
+        "</article></body></html>", encoding="utf-8")
+    (root / "notes.pdf").write_bytes(b"%PDF-1.4")  # not an input type inside a directory
+    (root / ".hidden.txt").write_text("Bí mật.", encoding="utf-8")
+
+    out_dir = tmp_path / "english"
+    stats = run_batch([str(root)], out_dir / "batch.jsonl", pipeline, out_dir=out_dir)
+    records = by_id(read_records(out_dir / "batch.jsonl"))
+    assert set(records) == {str(root / n) for n in ("a.txt", "b.md", "sub/c.docx",
+                                                    "sub/d.html")}
+    assert all(r["error"] is None and r["translation"] for r in records.values())
+    assert stats.exit_code == 0 and stats.done == 4
+    written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*.en.txt"))
+    assert written == ["a.en.txt", "b.en.txt", "sub/c.en.txt", "sub/d.en.txt"]
+    assert (out_dir / "a.en.txt").read_text(encoding="utf-8").strip() == \
+        records[str(root / "a.txt")]["translation"]
+
+
+def test_glob_and_missing_inputs(tmp_path):
+    for name in ("x.txt", "y.txt", "z.jsonl"):
+        (tmp_path / name).write_text("Hà Nội.", encoding="utf-8")
+    sources = expand_inputs([str(tmp_path / "*.txt")])
+    assert [s.path.name for s in sources] == ["x.txt", "y.txt"]
+    assert expand_inputs([str(tmp_path / "z.jsonl")])[0].kind == "jsonl"
+    assert expand_inputs([str(tmp_path / "x.txt")], fmt="jsonl")[0].kind == "jsonl"
+    with pytest.raises(BatchUsageError, match="no files match"):
+        expand_inputs([str(tmp_path / "*.docx")])
+    with pytest.raises(BatchUsageError, match="no such file"):
+        expand_inputs([str(tmp_path / "missing.jsonl")])
+
+
+def test_reader_counts_records_without_translating(tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [{"text": "a"}, "", {"text": "b"}, "{bad"])
+    reader = InputReader(expand_inputs([str(source)]))
+    assert reader.count() == 3
+    assert [r.id for r in reader] == ["line-1", "line-3", "line-4"]
+
+
+def test_safe_names_stay_inside_the_out_dir():
+    assert safe_name("../../etc/passwd") == "etc/passwd"
+    assert safe_name("tin tức: số 1?") == "tin_tức_số_1"
+    assert safe_name("///") == "document"
+
+
+# ------------------------------------------------------------------------------------------
+# Output file: resume, repair, overwrite, lock
+# ------------------------------------------------------------------------------------------
+
+
+def test_output_file_repairs_a_partial_last_line(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b'{"id": "a", "error": null}\n{"id": "b", "error": "x"}\n{"id": "c", "tra')
+    with OutputFile(out) as output:
+        assert output.done == {"a": False, "b": True}
+        assert output.repaired_bytes == len(b'{"id": "c", "tra')
+        output.write([{"id": "c", "error": None}])
+    assert out.read_bytes().endswith(b'"x"}\n{"id": "c", "error": null}\n')
+
+
+def test_output_file_keeps_a_whole_record_whose_newline_was_lost(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b'{"id": "a", "error": null}')
+    with OutputFile(out) as output:
+        assert output.done == {"a": False} and output.repaired_bytes == 0
+    assert out.read_bytes() == b'{"id": "a", "error": null}\n'
+
+
+def test_output_file_refuses_a_corrupt_middle_line(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b'{"id": "a", "error": null}\nhello\n{"id": "b", "error": null}\n')
+    with pytest.raises(BatchUsageError, match="line 2 is not a vi2en batch record"):
+        OutputFile(out).open()
+
+
+def test_second_run_on_the_same_output_is_refused(pipeline, tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "Trời mưa."}])
+    out = tmp_path / "out.jsonl"
+    with OutputFile(out):
+        with pytest.raises(OutputLockedError, match="another vi2en batch run is writing"):
+            run_batch([str(source)], out, pipeline)
+    # Released: the next run goes ahead.
+    assert run_batch([str(source)], out, pipeline).done == 1
+
+
+def test_lock_refusal_from_the_command_line(tiny_translator_dir, tmp_path, capsys,
+                                            monkeypatch):
+    from translate.cli import main
+
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "Trời mưa."}])
+    out = tmp_path / "out.jsonl"
+    monkeypatch.setenv("VI2EN_CACHE", str(tmp_path / "cache.sqlite"))
+    with OutputFile(out):
+        code = main(["batch", str(source), "-o", str(out), "--model", str(tiny_translator_dir),
+                     "--engine", "transformers", "-q"])
+    assert code == 2
+    assert "another vi2en batch run is writing" in capsys.readouterr().err
+
+
+def test_rerun_skips_done_records_and_overwrite_starts_over(pipeline, tmp_path):
+    docs = news_corpus(5, seed=2, short=True)
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in
+                                                 enumerate(docs)])
+    out = tmp_path / "out.jsonl"
+    first = run_batch([str(source)], out, pipeline, options=BatchOptions(window_docs=2))
+    assert (first.done, first.skipped) == (5, 0)
+    again = run_batch([str(source)], out, pipeline)
+    assert (again.done, again.skipped, again.sentences) == (0, 5, 0)
+    assert len(read_records(out)) == 5
+    over = run_batch([str(source)], out, pipeline, overwrite=True)
+    assert (over.done, over.skipped) == (5, 0)
+    assert [r["id"] for r in read_records(out)] == ["0", "1", "2", "3", "4"]
+
+
+# ------------------------------------------------------------------------------------------
+# Cross-document batching, cache, records
+# ------------------------------------------------------------------------------------------
+
+
+def _count_generate_calls(monkeypatch, pipeline) -> list[int]:
+    """Spy on the real engine: how many sentences reach the model."""
+    engine = pipeline.translator.engine
+    seen: list[int] = []
+    original = engine.generate
+
+    def spy(texts, options):
+        seen.append(len(texts))
+        return original(texts, options)
+
+    monkeypatch.setattr(engine, "generate", spy)
+    return seen
+
+
+def test_sentences_of_a_window_share_model_batches(pipeline, tmp_path, monkeypatch):
+    docs = news_corpus(8, seed=4, sentences=(2, 2), short=True)
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in
+                                                 enumerate(docs)])
+    calls = _count_generate_calls(monkeypatch, pipeline)
+    run_batch([str(source)], tmp_path / "out.jsonl", pipeline,
+              options=BatchOptions(window_docs=8))
+    # 16 sentences in one window: the first generate call holds more than one document's.
+    assert calls and calls[0] > 2
+
+
+def test_cache_second_run_translates_nothing_new(tiny_translator_dir, tmp_path, monkeypatch):
+    docs = news_corpus(6, seed=5, short=True)
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in
+                                                 enumerate(docs)])
+    out = tmp_path / "out.jsonl"
+    with SQLiteSentenceCache(tmp_path / "cache.sqlite") as cache:
+        translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
+                                num_beams=1, cache=cache)
+        pipeline = Pipeline(translator=translator, check_quality=False)
+        first = run_batch([str(source)], out, pipeline, cache=cache)
+        assert first.cache_lookups > 0 and len(cache) > 0
+        first_text = read_records(out)
+
+    with SQLiteSentenceCache(tmp_path / "cache.sqlite") as cache:  # a new run, a new process
+        translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
+                                num_beams=1, cache=cache)
+        pipeline = Pipeline(translator=translator, check_quality=False)
+        calls = _count_generate_calls(monkeypatch, pipeline)
+        second = run_batch([str(source)], out, pipeline, cache=cache, overwrite=True)
+    assert calls == []
+    assert second.cache_hits == second.cache_lookups > 0
+    assert "cache hits" in second.summary_line() and "(100%)" in second.summary_line()
+    assert [r["translation"] for r in read_records(out)] == \
+        [r["translation"] for r in first_text]
+
+
+def test_summary_and_detail_fields(tiny_translator_dir, tiny_summarizer_dir, tmp_path):
+    translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
+                            num_beams=1)
+    pipeline = Pipeline(summarizer=str(tiny_summarizer_dir), device="cpu",
+                        engine="transformers", translator=translator)
+    text = news_corpus(1, seed=6, sentences=(4, 4), short=True)[0]
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "x", "text": text}])
+    out = tmp_path / "out.jsonl"
+    run_batch([str(source)], out, pipeline, options=BatchOptions(summary=True, detail=True))
+    (record,) = read_records(out)
+    assert list(record) == ["id", "translation", "summary", "flags", "error", "model",
+                            "elapsed_s", "paragraphs"]
+    assert record["summary"] and record["error"] is None
+    sentences = [s for p in record["paragraphs"] for s in p["sentences"]]
+    count = sum(len(p) for p in vtext.segment(text))
+    assert [s["source"] for s in sentences] == [s for p in vtext.segment(text) for s in p]
+    for flag in record["flags"]:
+        assert set(flag) == {"sentence", "kind", "detail"}
+        assert flag["sentence"] is None or 0 <= flag["sentence"] < count
+        if flag["sentence"] is not None:
+            assert {"kind": flag["kind"], "detail": flag["detail"]} in \
+                sentences[flag["sentence"]]["flags"]
+
+
+# ------------------------------------------------------------------------------------------
+# Command line
+# ------------------------------------------------------------------------------------------
+
+
+def test_cli_usage_errors_exit_2(tmp_path, capsys):
+    from translate.cli import main
+
+    assert main(["batch", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o.jsonl"),
+                 "--no-cache"]) == 2
+    assert "no such file or directory" in capsys.readouterr().err
+    source = write_jsonl(tmp_path / "in.jsonl", [{"text": "x"}])
+    assert main(["batch", str(source), "--no-cache"]) == 2
+    assert "-o OUT.jsonl" in capsys.readouterr().err
+
+
+def test_cli_all_good_exits_0_and_prints_the_summary_line(tiny_translator_dir, tmp_path,
+                                                          capsys, monkeypatch):
+    from translate.cli import main
+
+    monkeypatch.setenv("VI2EN_CACHE", str(tmp_path / "cache.sqlite"))
+    source = write_jsonl(tmp_path / "in.jsonl",
+                         [{"id": "a", "text": "Trời mưa to."}, {"id": "b", "text": "Nắng."}])
+    code = main(["batch", str(source), "-o", str(tmp_path / "o.jsonl"), "--model",
+                 str(tiny_translator_dir), "--engine", "transformers", "--beams", "1"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "vi2en batch: 2 documents done, 0 failed" in err and "sentences/s" in err
+    assert (tmp_path / "cache.sqlite").is_file()

@@ -20,12 +20,7 @@ logger = logging.getLogger(__name__)
 # Characters XML 1.0 (so Word) cannot hold; a model can emit them.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-Row = tuple[int, str, str, str, bool]  # number, source, translation, flags text, flagged
-
-
-def flags_text(flags: list[dict[str, str]]) -> str:
-    """Flags as one readable string: ``kind: detail; kind: detail``."""
-    return "; ".join(f"{f['kind']}: {f['detail']}" for f in flags)
+Row = tuple[int, str, str, list[str]]  # number, source, translation, flags ("kind: detail")
 
 
 def sentence_rows(result: dict[str, Any]) -> list[Row]:
@@ -33,9 +28,8 @@ def sentence_rows(result: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for paragraph in result.get("paragraphs", []):
         for sentence in paragraph["sentences"]:
-            flags = sentence.get("flags", [])
-            rows.append((len(rows) + 1, sentence["source"], sentence["translation"],
-                         flags_text(flags), bool(flags)))
+            flags = [f"{f['kind']}: {f['detail']}" for f in sentence.get("flags", [])]
+            rows.append((len(rows) + 1, sentence["source"], sentence["translation"], flags))
     return rows
 
 
@@ -44,7 +38,7 @@ def flag_summary(result: dict[str, Any]) -> str:
     rows = sentence_rows(result)
     if not rows:
         return ""
-    flagged = sum(1 for r in rows if r[4])
+    flagged = sum(1 for r in rows if r[3])
     line = (f"{len(rows)} sentences · **{flagged} flagged for review**" if flagged
             else f"{len(rows)} sentences · none flagged")
     summary_flags = result.get("summary_flags") or []
@@ -62,17 +56,19 @@ def table_html(result: dict[str, Any]) -> str:
     if not rows:
         return '<p class="vi2en-empty">The side-by-side table appears here after translation.</p>'
     body = []
-    for number, source, translation, flags, flagged in rows:
-        marker = ('<span class="vi2en-marker" title="flagged for review">⚠</span> '
-                  if flagged else "")
+    for number, source, translation, flags in rows:
+        flagged = bool(flags)
+        notes = "".join(f'<div class="flag"><span class="vi2en-marker">⚠</span> '
+                        f"{html.escape(f)}</div>" for f in flags)
         body.append(f'<tr class="{"flagged" if flagged else "ok"}">'
-                    f'<td class="num">{number}</td>'
-                    f'<td lang="vi">{html.escape(source)}</td>'
-                    f'<td lang="en">{html.escape(translation)}</td>'
-                    f'<td class="flags">{marker}{html.escape(flags)}</td></tr>')
+                    f'<td class="num" data-label="#">{number}</td>'
+                    f'<td class="src" lang="vi" data-label="Vietnamese">{html.escape(source)}</td>'
+                    f'<td class="tr" lang="en" data-label="English">{html.escape(translation)}</td>'
+                    f'<td class="flags" data-label="Flags">{notes}</td></tr>')
     return ('<div class="vi2en-table-wrap"><table class="vi2en-table">'
-            '<thead><tr><th class="num">#</th><th>Vietnamese</th><th>English</th>'
-            '<th>Flags</th></tr></thead><tbody>' + "".join(body) + "</tbody></table></div>")
+            '<thead><tr><th class="num">#</th><th class="src">Vietnamese</th>'
+            '<th class="tr">English</th><th class="flags">Flags</th></tr></thead><tbody>'
+            + "".join(body) + "</tbody></table></div>")
 
 
 def to_markdown(result: dict[str, Any]) -> str:
@@ -81,10 +77,11 @@ def to_markdown(result: dict[str, Any]) -> str:
     parts = ["# Translation", "", english.strip(), ""]
     if result.get("summary"):
         parts += ["## Summary", "", result["summary"].strip(), ""]
-    flagged = [r for r in sentence_rows(result) if r[4]]
+    flagged = [r for r in sentence_rows(result) if r[3]]
     if flagged:
         parts += ["## Sentences to check", ""]
-        parts += [f"{n}. {src}\n   → {tr}\n   ({flags})" for n, src, tr, flags, _ in flagged]
+        parts += [f"{n}. {src}\n   → {tr}\n   ({'; '.join(flags)})"
+                  for n, src, tr, flags in flagged]
         parts.append("")
     models = result.get("models") or {}
     if models:
@@ -131,11 +128,12 @@ def write_docx(result: dict[str, Any], path: Path) -> Path:
     if result.get("summary"):
         document.add_heading("Summary", level=2)
         document.add_paragraph(safe(result["summary"]))
-    flagged = [r for r in sentence_rows(result) if r[4]]
+    flagged = [r for r in sentence_rows(result) if r[3]]
     if flagged:
         document.add_heading("Sentences to check", level=2)
-        for number, source, translation, flags, _ in flagged:
-            document.add_paragraph(safe(f"{number}. {source} → {translation} ({flags})"),
+        for number, source, translation, flags in flagged:
+            document.add_paragraph(safe(f"{number}. {source} → {translation} "
+                                        f"({'; '.join(flags)})"),
                                    style="List Bullet")
     if replaced:
         logger.warning("%d character(s) that Word cannot hold were shown as U+FFFD in %s",

@@ -31,6 +31,7 @@ from . import exports
 from .catalog import ModelError, local_path, presets, resolve_spec
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
 from .fetch import FetchError, fetch_article
+from .glossary import Glossary
 from .pipeline import Pipeline
 from .quality import check_summary
 from .summarizer import SUMMARY_LENGTHS, Summarizer
@@ -251,6 +252,15 @@ class Handlers:
             gr.Warning(f"This article has {len(text):,} characters; the limit here is "
                        f"{self.config.max_chars:,}. Shorten it before translating.")
 
+    def _glossary(self, tsv: str | None) -> Glossary | None:
+        """The visitor's glossary (TSV), or None for the server's own (none by default)."""
+        if not tsv or not tsv.strip():
+            return None
+        if len(tsv) > self.config.max_chars:
+            raise _refuse(f"The glossary has {len(tsv):,} characters; the limit is "
+                          f"{self.config.max_chars:,}.", "Glossary too long")
+        return Glossary.from_tsv(tsv)  # a bad line: ValueError naming it -> one line
+
     # -- model calls ---------------------------------------------------------------------------
     def _reporter(self, progress: Progress | None,
                   model: str | None) -> Callable[[int, int], None] | None:
@@ -266,12 +276,14 @@ class Handlers:
 
     @user_errors
     def translate(self, text: str, model: str | None = None, beams: float | None = None,
+                  glossary: str | None = None,
                   progress: Progress | None = None) -> tuple[str, dict[str, Any]]:
         """Vietnamese article -> (English with paragraphs as in the source, result dict)."""
         text = self._checked(text, "translate")
+        terms = self._glossary(glossary)
         report = self._reporter(progress, model)
         pipeline = self.pool.for_request(model, beams)
-        result = pipeline.translate(text, progress=report)
+        result = pipeline.translate(text, glossary=terms, progress=report)
         logger.info("translated %d sentences in %.2f s", len(result.sentences),
                     result.timings.get("translate_s", 0.0))
         return result.translation, result.to_dict()
@@ -302,13 +314,14 @@ class Handlers:
 
     @user_errors
     def process(self, text: str, model: str | None = None, beams: float | None = None,
-                length: str | None = "medium",
+                length: str | None = "medium", glossary: str | None = None,
                 progress: Progress | None = None) -> dict[str, Any]:
         """Translate and summarize; the whole result (as ``vi2en translate --json``)."""
         text = self._checked(text, "translate")
+        terms = self._glossary(glossary)
         report = self._reporter(progress, model)
         pipeline = self.pool.for_request(model, beams, length, summarize=True)
-        return pipeline.run(text, summarize=True, progress=report).to_dict()
+        return pipeline.run(text, summarize=True, glossary=terms, progress=report).to_dict()
 
     # -- display -------------------------------------------------------------------------------
     @user_errors
@@ -373,21 +386,33 @@ CSS = """
 textarea { font-size: 1rem !important; line-height: 1.55 !important; }
 #status { min-height: 1.5rem; }
 .vi2en-table-wrap { overflow-x: auto; }
-.vi2en-table { width: 100%; border-collapse: collapse; font-size: 0.95rem; line-height: 1.5; }
-.vi2en-table th, .vi2en-table td { text-align: left; vertical-align: top; padding: 6px 8px;
-  border-bottom: 1px solid var(--border-color-primary); }
-.vi2en-table th { background: var(--background-fill-secondary); font-weight: 600; }
-.vi2en-table td.num { color: var(--body-text-color-subdued); width: 2.5rem; }
-.vi2en-table td.flags { font-size: 0.85rem; color: #8a4b00; width: 22%; }
-.vi2en-table tr.flagged td { background: #fff6e0; }
-.dark .vi2en-table tr.flagged td { background: #3a2f12; }
-.dark .vi2en-table td.flags { color: #ffcf7a; }
+table.vi2en-table { width: 100%; table-layout: fixed; border-collapse: collapse !important;
+  border: none !important; font-size: 0.95rem; line-height: 1.5; margin: 0; }
+table.vi2en-table th, table.vi2en-table td { text-align: left; vertical-align: top;
+  padding: 6px 8px; border: none !important; overflow-wrap: anywhere;
+  border-bottom: 1px solid var(--border-color-primary) !important; }
+table.vi2en-table tr { border: none !important; }
+table.vi2en-table .flag + .flag { margin-top: 4px; }
+table.vi2en-table th { background: var(--background-fill-secondary); font-weight: 600; }
+table.vi2en-table .num { width: 2.6rem; color: var(--body-text-color-subdued); }
+table.vi2en-table .src, table.vi2en-table .tr { width: 37%; }
+table.vi2en-table .flags { width: 22%; }
+table.vi2en-table td.flags { font-size: 0.85rem; color: #8a4b00; }
+table.vi2en-table tr.flagged td { background: #fff6e0; }
+.dark table.vi2en-table tr.flagged td { background: #3a2f12; }
+.dark table.vi2en-table td.flags { color: #ffcf7a; }
 .vi2en-marker { font-weight: 700; }
 .vi2en-empty { color: var(--body-text-color-subdued); }
+/* Phones: each sentence becomes a card (Vietnamese, English, flags) instead of four columns. */
 @media (max-width: 640px) {
-  .vi2en-table { font-size: 0.88rem; }
-  .vi2en-table td.num { display: none; }
-  .vi2en-table th.num { display: none; }
+  table.vi2en-table, table.vi2en-table tbody, table.vi2en-table tr, table.vi2en-table td {
+    display: block; width: 100% !important; }
+  table.vi2en-table thead { display: none; }
+  table.vi2en-table tr { border-bottom: 1px solid var(--border-color-primary) !important; }
+  table.vi2en-table td { border: none !important; padding: 2px 8px; }
+  table.vi2en-table td.num { padding-top: 8px; font-size: 0.8rem; }
+  table.vi2en-table td.num::before { content: "Sentence "; }
+  table.vi2en-table td.flags:empty { display: none; }
 }
 """
 
@@ -419,9 +444,10 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
 
     # The API's functions: gradio reads their signatures (names, defaults, the Progress).
     def translate(text: str, model: str | None = None, beams: float | None = None,
+                  glossary: str | None = "",
                   progress: gr.Progress = gr.Progress()) -> tuple[str, dict[str, Any]]:  # noqa: B008
         """Vietnamese article in, English out (paragraphs as in the source)."""
-        return handlers.translate(text, model, beams, progress=progress)
+        return handlers.translate(text, model, beams, glossary, progress=progress)
 
     def summarize(english: str, length: str | None = "medium",
                   state: dict[str, Any] | None = None,
@@ -430,10 +456,10 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
         return handlers.summarize(english, length, state, progress=progress)
 
     def process(text: str, model: str | None = None, beams: float | None = None,
-                length: str | None = "medium",
+                length: str | None = "medium", glossary: str | None = "",
                 progress: gr.Progress = gr.Progress()) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: B008
         """Vietnamese article in; translation, summary, sentences and flags out as JSON."""
-        result = handlers.process(text, model, beams, length, progress=progress)
+        result = handlers.process(text, model, beams, length, glossary, progress=progress)
         return result, result
 
     with gr.Blocks(title="vi2en — Vietnamese news to English", analytics_enabled=False,
@@ -449,8 +475,13 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
                                     placeholder="Dán bài báo tiếng Việt vào đây… "
                                                 "(paste a Vietnamese article here)",
                                     elem_id="source")
-                example_btn = gr.Button("Load the example article", size="sm",
-                                        visible=example is not None, elem_id="example-btn")
+                with gr.Row():
+                    translate_btn = gr.Button("Translate", variant="primary", scale=2,
+                                              elem_id="translate-btn")
+                    process_btn = gr.Button("Translate + summarize", scale=2,
+                                            elem_id="process-btn")
+                    example_btn = gr.Button("Load example", scale=1, visible=example is not None,
+                                            elem_id="example-btn")
                 with gr.Accordion("Upload a file or fetch a web page", open=False):
                     upload = gr.File(label="File: " + ", ".join(DOCUMENT_SUFFIXES),
                                      file_types=list(DOCUMENT_SUFFIXES), type="filepath",
@@ -468,26 +499,30 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
                                       info="More beams: slightly better, slower.")
                     length = gr.Radio(list(SUMMARY_LENGTHS), value="medium",
                                       label="Summary length")
+                with gr.Accordion("Glossary", open=False):
+                    glossary = gr.Textbox(
+                        value="", lines=4, max_lines=12, label="Terms to translate exactly",
+                        info="One per line: Vietnamese term, a tab, the English to use "
+                             "(paste two columns from a spreadsheet).",
+                        placeholder="Bộ Giao thông Vận tải\tMinistry of Transport",
+                        elem_id="glossary")
             with gr.Column(scale=1, min_width=300):
                 english = gr.Textbox(label="English translation (you may edit it)", lines=14,
                                      max_lines=30, interactive=True, buttons=["copy"],
                                      elem_id="english")
+                summarize_btn = gr.Button("Summarize the English", elem_id="summarize-btn")
                 summary = gr.Textbox(label="Summary of the English", lines=5, max_lines=15,
                                      interactive=False, buttons=["copy"], elem_id="summary")
-        with gr.Row():
-            translate_btn = gr.Button("Translate", variant="primary", elem_id="translate-btn")
-            summarize_btn = gr.Button("Summarize the English", elem_id="summarize-btn")
-            process_btn = gr.Button("Translate + summarize", elem_id="process-btn")
         status = gr.Markdown(elem_id="status")
+        with gr.Row(equal_height=True):
+            md_file = gr.DownloadButton("Download Markdown", interactive=False, size="sm",
+                                        elem_id="download-md")
+            json_file = gr.DownloadButton("Download JSON", interactive=False, size="sm",
+                                          elem_id="download-json")
+            docx_file = gr.DownloadButton("Download Word (bilingual)", interactive=False, size="sm",
+                                          elem_id="download-docx")
         with gr.Accordion("Side by side", open=True):
             table = gr.HTML(exports.table_html({}), elem_id="side-by-side", js_on_load=None)
-        with gr.Row():
-            md_file = gr.DownloadButton("Markdown", interactive=False, size="sm",
-                                        elem_id="download-md")
-            json_file = gr.DownloadButton("JSON", interactive=False, size="sm",
-                                          elem_id="download-json")
-            docx_file = gr.DownloadButton("Word (bilingual)", interactive=False, size="sm",
-                                          elem_id="download-docx")
         with gr.Accordion("Full result (JSON)", open=False):
             result_json = gr.JSON(label="Result", elem_id="result-json")
 
@@ -498,13 +533,15 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
         fetch_btn.click(handlers.load_url, url, source, **light)
         url.submit(handlers.load_url, url, source, **light)
 
-        translate_btn.click(translate, [source, model, beams], [english, result_state],
+        translate_btn.click(translate, [source, model, beams, glossary],
+                            [english, result_state],
                             api_name="translate", show_progress_on=[english], **model_calls
                             ).success(handlers.render, result_state, shown, **private)
         summarize_btn.click(summarize, [english, length, result_state], [summary, result_state],
                             api_name="summarize", show_progress_on=[summary], **model_calls
                             ).success(handlers.render, result_state, shown, **private)
-        process_btn.click(process, [source, model, beams, length], [result_json, result_state],
+        process_btn.click(process, [source, model, beams, length, glossary],
+                          [result_json, result_state],
                           api_name="process", show_progress_on=[english, summary], **model_calls
                           ).success(handlers.texts, result_state, [english, summary], **private
                                     ).success(handlers.render, result_state, shown, **private)

@@ -324,6 +324,9 @@ def test_reader_counts_records_without_translating(tmp_path):
     reader = InputReader(expand_inputs([str(source)]))
     assert reader.count() == 3
     assert [r.id for r in reader] == ["line-1", "line-3", "line-4"]
+    other = write_jsonl(tmp_path / "more.jsonl", [{"text": "c"}])
+    both = InputReader(expand_inputs([str(source), str(other)]))
+    assert [r.id for r in both][-1] == f"{other}:line-1"  # several inputs: ids name the file
 
 
 def test_safe_names_stay_inside_the_out_dir():

@@ -15,6 +15,7 @@ Output:
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import time
@@ -253,10 +254,16 @@ def _ray_inputs(inputs: Sequence[str], fmt: str | None) -> tuple[list[tuple[str,
     if parquet:
         if len(parquet) != len(inputs):
             raise BatchUsageError("--engine ray reads either JSONL or Parquet inputs, not both")
+        paths: list[str] = []
         for item in parquet:
-            if not Path(item).exists():
+            if "://" in item:
+                paths.append(item)  # remote URIs (s3://, gs://) are Ray's to resolve
+                continue
+            matches = sorted(glob.glob(item))
+            if not matches:
                 raise BatchUsageError(f"no such file or directory: {item}")
-        return [(p, p) for p in parquet], "parquet"
+            paths.extend(matches)
+        return [(p, p) for p in paths], "parquet"
     sources = expand_inputs(inputs, fmt)
     others = [s.label for s in sources if s.kind != "jsonl" or s.path is None]
     if others:

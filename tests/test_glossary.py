@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Sequence
 
 import pytest
@@ -10,6 +11,16 @@ from translate import Pipeline, Translator
 from translate.cli import main
 from translate.glossary import Glossary
 from translate.pipeline import _RETRY_CHANGES
+
+
+@pytest.fixture(autouse=True)
+def _keep_sigpipe():
+    """cli.main() sets SIGPIPE to the default (die quietly, like a Unix filter); a test
+    process that later writes to a closed pipe must get an error instead, as before."""
+    saved = signal.getsignal(signal.SIGPIPE)
+    yield
+    signal.signal(signal.SIGPIPE, saved)
+
 
 TSV = (
     "# ministries\n"

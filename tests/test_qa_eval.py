@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import signal
 import sys
 from pathlib import Path
 
@@ -12,6 +13,16 @@ import pytest
 from translate.cli import main
 from translate.evaluate import qa_lines, split_lines
 from translate.quality import mutate_number
+
+
+@pytest.fixture(autouse=True)
+def _keep_sigpipe():
+    """cli.main() sets SIGPIPE to the default (die quietly, like a Unix filter); a test
+    process that later writes to a closed pipe must get an error instead, as before."""
+    saved = signal.getsignal(signal.SIGPIPE)
+    yield
+    signal.signal(signal.SIGPIPE, saved)
+
 
 SOURCE = [
     "Giá xăng tăng 1.500 đồng mỗi lít từ ngày 4/11.",

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import docx
@@ -27,6 +29,16 @@ from translate.webapp import Handlers, WebConfig, build_app, launch
 REPO = Path(__file__).resolve().parent.parent
 SHORT = "Trời mưa to ở Hà Nội. Giao thông ùn tắc.\n\nGiá xăng tăng mạnh."
 MAX_CHARS = 5000
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _servers_survive_hangups() -> Iterator[None]:
+    """A server in this process must get EPIPE, not die, when a client hangs up: cli.main(),
+    which other tests call in-process, leaves SIGPIPE at its default (terminate)."""
+    saved = signal.getsignal(signal.SIGPIPE)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    yield
+    signal.signal(signal.SIGPIPE, saved)
 
 
 def free_port() -> int:
@@ -127,6 +139,13 @@ def test_models_load_once_and_choices_do_not_reload(handlers):
     assert view.summarizer.engine is pool.default.summarizer.engine
     assert view.summarizer.length == "long" and pool.default.summarizer.length == "medium"
     assert pool.pipeline(None) is shared and pool.pipeline(None).translator.engine is engine
+
+
+def test_concurrent_first_requests_load_the_model_once(config):
+    pool = webapp.ModelPool(config)
+    with ThreadPoolExecutor(max_workers=3) as executor:
+        engines = list(executor.map(lambda _: pool.pipeline(None).translator.engine, range(3)))
+    assert all(e is engines[0] for e in engines)
 
 
 def test_unknown_or_unavailable_model_is_one_line(handlers, models_dir):
@@ -280,14 +299,16 @@ def test_client_cannot_pick_a_model_outside_the_list(client):
 
 
 # -- `python ui.py`, as a user starts it
-def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir):
+def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir, tmp_path):
     port = free_port()
     env = {**os.environ, "VI2EN_MODEL": str(tiny_translator_dir),
            "VI2EN_SUMMARIZER": str(tiny_summarizer_dir), "VI2EN_DEVICE": "cpu",
            "GRADIO_ANALYTICS_ENABLED": "False"}
-    process = subprocess.Popen([sys.executable, "ui.py", "--port", str(port), "--beams", "1"],
-                               cwd=REPO, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+    log = tmp_path / "ui.log"  # a file, not a pipe: a full pipe would stall the server
+    with log.open("wb") as sink:
+        process = subprocess.Popen([sys.executable, "ui.py", "--port", str(port),
+                                    "--beams", "1"], cwd=REPO, env=env, stdout=sink,
+                                   stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 120
@@ -298,7 +319,7 @@ def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
+                    output = log.read_text(encoding="utf-8", errors="replace")
                     pytest.fail(f"ui.py did not answer on {port}:\n{output[-2000:]}")
                 time.sleep(0.5)
         assert "vi2en" in page

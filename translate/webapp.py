@@ -18,6 +18,7 @@ import html
 import logging
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -90,7 +91,11 @@ class ModelPool:
         self.choices = self._choices()
         self._allowed = {value for _, value in self.choices}
         self._pipelines: dict[str, Pipeline] = {self.default_key: self.default}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the dicts
+        # One lock per model: a load happens once, and loading one model does not hold up
+        # requests for another.
+        self._load_locks: dict[str, threading.Lock] = {}
+        self._summarizer_lock = threading.Lock()
 
     def _choices(self) -> list[tuple[str, str]]:
         """(label, value) for the model dropdown: the configured model, then every preset."""
@@ -128,7 +133,9 @@ class ModelPool:
                                     device=self.config.device, engine=self.config.engine)
                 pipeline.summarizer = self.default.summarizer  # one summarizer for all
                 self._pipelines[key] = pipeline
-            pipeline.translator.engine  # noqa: B018  load once, under the lock
+            load_lock = self._load_locks.setdefault(key, threading.Lock())
+        with load_lock:
+            pipeline.translator.engine  # noqa: B018  load once; a failed load is tried again
         return pipeline
 
     def translator_loaded(self, model: str | None) -> bool:
@@ -150,8 +157,8 @@ class ModelPool:
     def summarizer(self, length: str | None = None) -> Summarizer:
         """The shared summarizer, loaded, with this request's length."""
         shared = self.default.summarizer
-        with self._lock:
-            shared.engine  # noqa: B018  load once, under the lock
+        with self._summarizer_lock:
+            shared.engine  # noqa: B018  load once
         if not length or length == shared.length:
             return shared
         if length not in SUMMARY_LENGTHS:
@@ -567,13 +574,13 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--host", default=os.environ.get("VI2EN_HOST", "127.0.0.1"),
                         help="address to listen on (0.0.0.0 for every interface; "
-                             "default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("VI2EN_PORT", "7860")),
-                        help="port (default: 7860)")
+                             "default: $VI2EN_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=os.environ.get("VI2EN_PORT", "7860"),
+                        help="port (default: $VI2EN_PORT or 7860)")
     parser.add_argument("--share", action="store_true",
                         help="also publish through a temporary public gradio.live link")
     parser.add_argument("--auth", metavar="USER:PASS", default=os.environ.get("VI2EN_AUTH"),
-                        help="require this user name and password")
+                        help="require this user name and password (default: $VI2EN_AUTH)")
     parser.add_argument("--allow-private-urls", action="store_true",
                         help="let the URL field fetch private, loopback and link-local "
                              "addresses (refused by default)")
@@ -612,6 +619,10 @@ def serve(args: argparse.Namespace) -> int:
     resolve_spec(config.model, "translation")
     resolve_spec(config.summarizer, "summarization")
     app = build_app(config)
+    if hasattr(signal, "SIGPIPE"):
+        # cli.main() lets SIGPIPE kill the process, right for a filter; a server must instead
+        # see EPIPE when a browser hangs up mid-answer, and carry on.
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     if args.allow_private_urls:
         logger.warning("the URL field may fetch private and loopback addresses")
     launch(app, host=args.host, port=args.port, share=args.share, auth=auth)

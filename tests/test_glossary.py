@@ -14,12 +14,14 @@ from translate.pipeline import _RETRY_CHANGES
 
 
 @pytest.fixture(autouse=True)
-def _keep_sigpipe():
-    """cli.main() sets SIGPIPE to the default (die quietly, like a Unix filter); a test
-    process that later writes to a closed pipe must get an error instead, as before."""
-    saved = signal.getsignal(signal.SIGPIPE)
+def _python_sigpipe():
+    """Keep Python's SIGPIPE handling (ignored: a write to a closed pipe raises) around each
+    test. cli.main() sets the default action (die quietly, like a Unix filter), which in the
+    test process would kill pytest when any thread (a test HTTP server) writes to a closed
+    socket."""
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     yield
-    signal.signal(signal.SIGPIPE, saved)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
 
 TSV = (

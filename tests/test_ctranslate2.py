@@ -18,7 +18,10 @@ from translate import convert as conversion  # noqa: E402
 from translate.catalog import resolve_spec  # noqa: E402
 from translate.cli import main  # noqa: E402
 from translate.engines import GenerationOptions, create_engine  # noqa: E402
-from translate.engines.ctranslate2_engine import default_threads  # noqa: E402
+from translate.engines.ctranslate2_engine import (  # noqa: E402
+    default_threads,
+    pick_compute_type,
+)
 
 SENTENCES = ["Hà Nội hôm nay có mưa rào, nhiệt độ cao nhất 28,5 độ C.",
              "Giá xăng tăng 320 đồng mỗi lít.",
@@ -162,6 +165,26 @@ def test_threads_follow_the_machine_and_the_environment(monkeypatch, lively, sto
     monkeypatch.setenv("VI2EN_THREADS", "many")
     with pytest.raises(ValueError, match="VI2EN_THREADS"):
         default_threads()
+
+
+def test_compute_type_auto_per_device_and_family(monkeypatch):
+    import ctranslate2
+
+    gpu = {"float32", "int8", "int8_float32", "float16", "int8_float16", "bfloat16",
+           "int8_bfloat16"}
+    old_gpu = {"float32", "int8", "int8_float32", "float16", "int8_float16"}
+    supported = {"cpu": {"float32", "int8", "int8_float32"}, "cuda": gpu}
+    monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda d: supported[d])
+    monkeypatch.delenv("VI2EN_COMPUTE_TYPE", raising=False)
+    assert pick_compute_type(None, "cpu") == "int8"
+    assert pick_compute_type("auto", "cuda") == "int8_float16"
+    assert pick_compute_type("auto", "cuda", "t5") == "int8_bfloat16"  # float16 overflows
+    supported["cuda"] = old_gpu
+    assert pick_compute_type("auto", "cuda", "t5") == "float32"
+    monkeypatch.setenv("VI2EN_COMPUTE_TYPE", "float32")
+    assert pick_compute_type(None, "cpu") == "float32"
+    with pytest.raises(ValueError, match="not supported on cpu"):
+        pick_compute_type("float16", "cpu")
 
 
 def test_cuda_without_a_gpu_is_a_clear_error(tiny_translator_dir, store):

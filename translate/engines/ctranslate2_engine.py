@@ -59,10 +59,11 @@ def pick_device(requested: str | None = "auto") -> tuple[str, int]:
     return "cpu", 0
 
 
-def pick_compute_type(requested: str | None, device: str) -> str:
+def pick_compute_type(requested: str | None, device: str, family: str | None = None) -> str:
     """``auto``: int8 on CPU; int8_float16 on a GPU, float16 where int8 is not supported.
 
-    None means $VI2EN_COMPUTE_TYPE, else ``auto``.
+    T5 overflows float16 (its activations exceed 65504), so on a GPU it gets bfloat16 (with
+    int8 weights where supported). None means $VI2EN_COMPUTE_TYPE, else ``auto``.
     """
     import ctranslate2
 
@@ -74,7 +75,12 @@ def pick_compute_type(requested: str | None, device: str) -> str:
             raise ValueError(f"compute type '{requested}' is not supported on {device}; "
                              f"supported: {', '.join(sorted(supported))}")
         return requested
-    preferred = ("int8",) if device == "cpu" else ("int8_float16", "float16")
+    if device == "cpu":
+        preferred: tuple[str, ...] = ("int8",)
+    elif family == "t5":
+        preferred = ("int8_bfloat16", "bfloat16")
+    else:
+        preferred = ("int8_float16", "float16")
     for choice in preferred + ("float32",):
         if choice in supported:
             return choice
@@ -100,7 +106,7 @@ class CTranslate2Engine(Engine):
 
         super().__init__(spec, device)
         self._device, device_index = pick_device(device)
-        self.compute_type = pick_compute_type(compute_type, self._device)
+        self.compute_type = pick_compute_type(compute_type, self._device, _family_hint(spec))
         # The copy to load: the one in the wanted weight type, else any other (CTranslate2
         # converts weight types on load), else a fresh conversion.
         wanted = self.compute_type if self.compute_type in conversion.QUANTIZATIONS else "float32"
@@ -203,6 +209,19 @@ class CTranslate2Engine(Engine):
         decoded = [self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]),
                                          skip_special_tokens=True) for r in results]
         return [clean_output(text, self.spec) for text in decoded]
+
+
+def _family_hint(spec: ModelSpec) -> str | None:
+    """The family before anything is loaded: the catalog's, or a local config's model type."""
+    if spec.family:
+        return spec.family
+    if spec.local_path is None:
+        return None
+    for config in (spec.local_path / "config.json", spec.local_path / "hf" / "config.json"):
+        model_type = _read_json(config).get("model_type")
+        if model_type in ("t5", "mt5"):
+            return "t5"  # the only family whose compute type differs
+    return None
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -10,6 +11,7 @@ from typing import Protocol
 from tqdm.auto import tqdm
 
 from . import text as vtext
+from .catalog import ModelSpec
 from .engines import GenerationOptions
 from .loading import LazyModel
 
@@ -29,6 +31,17 @@ class SentenceCache(Protocol):
     def get_many(self, sentences: Sequence[str], signature: str) -> dict[str, str]: ...
 
     def put_many(self, translations: dict[str, str], signature: str) -> None: ...
+
+
+def model_identity(spec: ModelSpec) -> str:
+    """Hub id and revision, or for a local folder its path and a digest of its files' stamps."""
+    if spec.local_path is None:
+        return f"{spec.hub_id or spec.name}@{spec.revision}"
+    # Two folders may share a name, and a folder may be rebuilt in place: both change the digest.
+    stamps = sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                    for f in spec.local_path.iterdir() if f.is_file())
+    digest = hashlib.sha256(repr(stamps).encode()).hexdigest()[:16]
+    return f"{spec.local_path}@{digest}"
 
 
 class Translator(LazyModel):
@@ -51,8 +64,7 @@ class Translator(LazyModel):
     def signature(self, options: GenerationOptions | None = None) -> str:
         """Identity of the translations this translator makes: model, revision and decoding."""
         opts = options or self.options
-        return f"{self.spec.hub_id or self.spec.name}@{self.spec.revision}|{self.engine_name}|" \
-               f"{opts.signature()}"
+        return f"{model_identity(self.spec)}|{self.engine_name}|{opts.signature()}"
 
     def split_to_fit(self, sentence: str) -> list[str]:
         """Pieces of a sentence that each fit the model's input window."""

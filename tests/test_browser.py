@@ -8,6 +8,7 @@ Chromium fails the test instead of skipping it.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 from collections.abc import Iterator
@@ -95,7 +96,15 @@ def test_translate_table_summarize_and_screenshot(served, browser, example_text)
     expect(rows).to_have_count(len(sentences), timeout=60_000)
     first_cell = rows.first.locator("td").nth(1)
     expect(first_cell).to_have_text(sentences[0])
-    expect(page.locator("#status")).to_contain_text(f"{len(sentences)} sentences")
+    status = page.locator("#status")
+    expect(status).to_contain_text(f"{len(sentences)} sentences")
+    # Flagged rows are marked, as many as the status line counts.
+    counted = re.search(r"(\d+) flagged|none flagged", status.inner_text())
+    assert counted, status.inner_text()
+    flagged = int(counted.group(1) or 0)
+    expect(page.locator("#side-by-side tr.flagged")).to_have_count(flagged)
+    expect(page.locator("#side-by-side tr.flagged .vi2en-marker")).to_have_count(
+        page.locator("#side-by-side tr.flagged .flag").count())
 
     page.locator("#summarize-btn").click()
     summary = page.locator("#summary textarea")

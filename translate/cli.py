@@ -241,6 +241,8 @@ def _extensions() -> list[Callable[..., None]]:
     registrars.append(register_qa_eval)
     from .batch import register as register_batch  # light: models load on use
     registrars.append(register_batch)
+    from .webapp import register as register_serve  # gradio loads only when serving
+    registrars.append(register_serve)
     return registrars
 
 

@@ -103,15 +103,6 @@ def pipeline(tiny_translator_dir) -> Pipeline:
     return Pipeline(translator=translator, check_quality=False)
 
 
-@pytest.fixture(autouse=True)
-def _keep_sigpipe():
-    """cli.main() sets SIGPIPE to its default (a Unix filter's manners); in the test process
-    that would let any later write to a closed socket or pipe kill pytest itself."""
-    before = signal.getsignal(signal.SIGPIPE)
-    yield
-    signal.signal(signal.SIGPIPE, before)
-
-
 def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
     with open(path, "w", encoding="utf-8") as fh:
         for row in rows:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,16 +25,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 MODEL_WAIT_MS = 240_000
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _servers_survive_hangups() -> Iterator[None]:
-    """A server in this process must get EPIPE, not die, when a client hangs up: cli.main(),
-    which other tests call in-process, leaves SIGPIPE at its default (terminate)."""
-    saved = signal.getsignal(signal.SIGPIPE)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    yield
-    signal.signal(signal.SIGPIPE, saved)
 
 
 def _require_chromium() -> None:

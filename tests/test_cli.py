@@ -137,3 +137,18 @@ def test_non_utf8_file_is_refused_clearly(tmp_path, model_args):
 def test_python_dash_m_and_version():
     done = run_cli("--version")
     assert done.returncode == 0 and done.stdout.startswith("vi2en ")
+
+
+
+def test_main_called_from_python_leaves_sigpipe_alone(tmp_path, capsys):
+    import signal
+
+    from translate.cli import main
+
+    article = tmp_path / "a.txt"
+    article.write_text("TT. Trump đến Hà Nội. Ông ở lại hai ngày.\n", encoding="utf-8")
+    before = signal.getsignal(signal.SIGPIPE)
+    assert main(["segment", str(article)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["TT. Trump đến Hà Nội.",
+                                                    "Ông ở lại hai ngày."]
+    assert signal.getsignal(signal.SIGPIPE) == before

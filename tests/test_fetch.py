@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import signal
 import sys
 import threading
 import time
@@ -14,16 +13,6 @@ import pytest
 
 from translate import fetch as fetch_module
 from translate.fetch import FetchError, fetch, fetch_article, is_public_address
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _servers_survive_hangups() -> Iterator[None]:
-    """A server in this process must get EPIPE, not die, when a client hangs up: cli.main(),
-    which other tests call in-process, leaves SIGPIPE at its default (terminate)."""
-    saved = signal.getsignal(signal.SIGPIPE)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    yield
-    signal.signal(signal.SIGPIPE, saved)
 
 
 def _article_page(text: str) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Sequence
 
 import pytest
@@ -11,18 +10,6 @@ from translate import Pipeline, Translator
 from translate.cli import main
 from translate.glossary import Glossary
 from translate.pipeline import _RETRY_CHANGES
-
-
-@pytest.fixture(autouse=True)
-def _python_sigpipe():
-    """Keep Python's SIGPIPE handling (ignored: a write to a closed pipe raises) around each
-    test. cli.main() sets the default action (die quietly, like a Unix filter), which in the
-    test process would kill pytest when any thread (a test HTTP server) writes to a closed
-    socket."""
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    yield
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-
 
 TSV = (
     "# ministries\n"

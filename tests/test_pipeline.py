@@ -117,7 +117,8 @@ paragraph_text = st.lists(
     min_size=1, max_size=4).map(" ".join)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(paragraph_text, min_size=1, max_size=4))
 def test_property_one_paragraph_per_paragraph(pipeline, paragraphs):
     result = pipeline.translate("\n\n".join(paragraphs))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import sys
 from pathlib import Path
 
@@ -13,18 +12,6 @@ import pytest
 from translate.cli import main
 from translate.evaluate import qa_lines, split_lines
 from translate.quality import mutate_number
-
-
-@pytest.fixture(autouse=True)
-def _python_sigpipe():
-    """Keep Python's SIGPIPE handling (ignored: a write to a closed pipe raises) around each
-    test. cli.main() sets the default action (die quietly, like a Unix filter), which in the
-    test process would kill pytest when any thread (a test HTTP server) writes to a closed
-    socket."""
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    yield
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-
 
 SOURCE = [
     "Giá xăng tăng 1.500 đồng mỗi lít từ ngày 4/11.",

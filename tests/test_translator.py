@@ -114,7 +114,8 @@ def test_cache_is_consulted_before_the_model(tiny_translator_dir, monkeypatch):
                for sig, _ in cache.store) or cache.store
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(SENTENCES + ["Trời nắng.", "Tôi đi học."]), max_size=8))
 def test_property_one_output_per_input(translator, sentences):
     out = translator.translate(sentences)

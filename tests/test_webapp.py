@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -29,16 +28,6 @@ from translate.webapp import Handlers, WebConfig, build_app, launch
 REPO = Path(__file__).resolve().parent.parent
 SHORT = "Trời mưa to ở Hà Nội. Giao thông ùn tắc.\n\nGiá xăng tăng mạnh."
 MAX_CHARS = 5000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _servers_survive_hangups() -> Iterator[None]:
-    """A server in this process must get EPIPE, not die, when a client hangs up: cli.main(),
-    which other tests call in-process, leaves SIGPIPE at its default (terminate)."""
-    saved = signal.getsignal(signal.SIGPIPE)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    yield
-    signal.signal(signal.SIGPIPE, saved)
 
 
 def free_port() -> int:

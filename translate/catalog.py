@@ -102,7 +102,8 @@ def load_catalog() -> dict[str, ModelSpec]:
         entry = dict(entry)
         conventions = Conventions(**{k: entry.pop(k) for k in list(entry) if k in _CONVENTION_KEYS})
         generation = entry.pop("generation", {})
-        presets[name] = ModelSpec(name=name, conventions=conventions, generation=generation, **entry)
+        presets[name] = ModelSpec(name=name, conventions=conventions, generation=generation,
+                                  **entry)
     return presets
 
 

@@ -262,8 +262,9 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Behave like a Unix filter: `vi2en segment x | head` ends quietly.
-    if hasattr(signal, "SIGPIPE"):
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        # As the program (not called from Python with arguments), behave like a Unix filter:
+        # `vi2en segment x | head` ends quietly. A process that embeds main() keeps its own.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):

@@ -23,6 +23,10 @@ ProgressCallback = Callable[[int, int], None]
 # twice the source's tokens; the margin covers very short inputs.
 _OUTPUT_RATIO = 2.0
 _OUTPUT_MARGIN = 16
+# Batch limits by device. On a CPU, batches beyond ~32 sentences stop paying (and beam search
+# multiplies memory); a GPU only fills up with thousands of tokens per call.
+_BATCH_TOKENS = {"cpu": 2048, "cuda": 16384}
+_MAX_BATCH = {"cpu": 32, "cuda": 256}
 
 
 class SentenceCache(Protocol):
@@ -51,20 +55,33 @@ class Translator(LazyModel):
 
     def __init__(self, model: str | None = None, *, device: str = "auto",
                  engine: str = "transformers", num_beams: int | None = None,
-                 batch_tokens: int = 2048, max_batch_size: int = 32,
+                 batch_tokens: int | None = None, max_batch_size: int | None = None,
                  cache: SentenceCache | None = None, show_progress: bool = False) -> None:
         super().__init__(model, device=device, engine=engine)
         base = GenerationOptions.from_mapping(self.spec.generation)
         self.options = base.with_(num_beams=num_beams) if num_beams else base
-        self.batch_tokens = batch_tokens
-        self.max_batch_size = max_batch_size
+        self._batch_tokens = batch_tokens
+        self._max_batch_size = max_batch_size
         self.cache = cache
         self.show_progress = show_progress
+
+    @property
+    def batch_tokens(self) -> int:
+        """Padded tokens per generate call: a GPU is fed much larger batches than a CPU."""
+        if self._batch_tokens is None:
+            return _BATCH_TOKENS["cuda" if self.engine.device.startswith("cuda") else "cpu"]
+        return self._batch_tokens
+
+    @property
+    def max_batch_size(self) -> int:
+        if self._max_batch_size is None:
+            return _MAX_BATCH["cuda" if self.engine.device.startswith("cuda") else "cpu"]
+        return self._max_batch_size
 
     def signature(self, options: GenerationOptions | None = None) -> str:
         """Identity of the translations this translator makes: model, revision and decoding."""
         opts = options or self.options
-        return f"{model_identity(self.spec)}|{self.engine_name}|{opts.signature()}"
+        return f"{model_identity(self.spec)}|{self.engine.identity}|{opts.signature()}"
 
     def split_to_fit(self, sentence: str) -> list[str]:
         """Pieces of a sentence that each fit the model's input window."""

@@ -59,6 +59,16 @@ class Engine(ABC):
     def max_input_tokens(self) -> int:
         return self.spec.max_input_tokens
 
+    @property
+    def precision(self) -> str:
+        """Numeric format the model runs in ("float32", "int8", ...): it changes outputs."""
+        return "float32"
+
+    @property
+    def identity(self) -> str:
+        """Engine, device and precision: what besides the model decides the exact output."""
+        return f"{self.name}/{self.device}/{self.precision}"
+
     @abstractmethod
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Input length of each text in model tokens, conventions (prefix) included."""

@@ -166,6 +166,10 @@ class CTranslate2Engine(Engine):
         return None
 
     @property
+    def precision(self) -> str:
+        return self.compute_type
+
+    @property
     def device(self) -> str:
         return self._device
 

@@ -72,6 +72,10 @@ class TransformersEngine(Engine):
         return self._device
 
     @property
+    def precision(self) -> str:
+        return str(self.model.dtype).removeprefix("torch.")
+
+    @property
     def max_input_tokens(self) -> int:
         limit = self.spec.max_input_tokens
         return min(limit, self._positions) if self._positions else limit

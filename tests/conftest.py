@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,11 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Converted models and the sentence cache go to a throwaway folder, not the user's ~/.cache,
+# and no test sees models or translations left by another run.
+_SANDBOX = Path(tempfile.mkdtemp(prefix="vi2en-tests-"))
+os.environ["VI2EN_MODELS_DIR"] = str(_SANDBOX / "models")
+os.environ["VI2EN_CACHE"] = str(_SANDBOX / "translations.sqlite")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

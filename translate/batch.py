@@ -630,6 +630,16 @@ class BatchStats:
     def exit_code(self) -> int:
         return 1 if self.failed or self.skipped_failed else 0
 
+    def count(self, records: list[dict[str, Any]]) -> None:
+        """Tally finished records, keeping the first few errors for the user."""
+        for record in records:
+            if record["error"] is None:
+                self.done += 1
+            else:
+                self.failed += 1
+                if len(self.errors) < 5:
+                    self.errors.append(f"{record['id']}: {record['error']}")
+
     @property
     def sentences_per_s(self) -> float:
         return self.sentences / self.elapsed_s if self.sentences and self.elapsed_s > 0 else 0.0
@@ -704,13 +714,7 @@ class BatchJob:
                         write_text_atomically(self.out_dir / f"{names[record_id]}.en.txt",
                                               text)
                 out.write(result.records)
-                for record in result.records:
-                    if record["error"] is None:
-                        stats.done += 1
-                    else:
-                        stats.failed += 1
-                        if len(stats.errors) < 5:
-                            stats.errors.append(f"{record['id']}: {record['error']}")
+                stats.count(result.records)
                 stats.sentences += result.sentences
                 docs_bar.update(len(result.records))
                 sent_bar.update(result.sentences)

@@ -206,7 +206,7 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
             ds = ds.materialize()
             ds.write_parquet(str(output))
             rows = ds.select_columns(["id", "error"]).take_all()
-            _count(stats, rows)
+            stats.count(rows)
         else:
             assert out_file is not None
             stats.skipped = len(skip)
@@ -215,23 +215,13 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
             for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
                 records = [_dedupe(r, written) for r in batch.to_pylist()]
                 out_file.write(records)
-                _count(stats, records)
+                stats.count(records)
     finally:
         if out_file is not None:
             out_file.close()
     stats.total = stats.done + stats.failed + stats.skipped
     stats.elapsed_s = time.perf_counter() - started
     return stats
-
-
-def _count(stats: BatchStats, records: list[dict[str, Any]]) -> None:
-    for record in records:
-        if record["error"] is None:
-            stats.done += 1
-        else:
-            stats.failed += 1
-            if len(stats.errors) < 5:
-                stats.errors.append(f"{record['id']}: {record['error']}")
 
 
 def _dedupe(record: dict[str, Any], written: set[str]) -> dict[str, Any]:

@@ -78,6 +78,36 @@ class Engine(ABC):
         """One output per input text, in order, with the family's conventions undone."""
 
 
+class HFTokenizerEngine(Engine):
+    """An engine that tokenizes with the model's own Hugging Face tokenizer.
+
+    Subclasses set ``tokenizer`` and ``_positions`` (the model's learned position limit, or
+    None for relative positions) while loading.
+    """
+
+    tokenizer: Any
+    _positions: int | None = None
+
+    @property
+    def max_input_tokens(self) -> int:
+        limit = self.spec.max_input_tokens
+        return min(limit, self._positions) if self._positions else limit
+
+    def bounded_new_tokens(self, requested: int) -> int:
+        """Output length a model with learned positions can actually write."""
+        return min(requested, self._positions - 2) if self._positions else requested
+
+    def _inputs(self, texts: Sequence[str]) -> list[str]:
+        prefix = self.spec.conventions.input_prefix
+        return [prefix + text for text in texts]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.tokenizer(self._inputs(texts), add_special_tokens=True)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+
 def register_engine(name: str) -> Callable[[type[Engine]], type[Engine]]:
     """Class decorator adding an engine to the registry under ``name``."""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import ModelSpec, finish_spec
-from .base import Engine, GenerationOptions, clean_output, register_engine
+from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def pick_compute_type(requested: str | None, device: str, family: str | None = N
 
 
 @register_engine("ctranslate2")
-class CTranslate2Engine(Engine):
+class CTranslate2Engine(HFTokenizerEngine):
     """Loads (converting first if needed) once at construction.
 
     ``compute_type``: ``auto``, a CTranslate2 compute type, or None for $VI2EN_COMPUTE_TYPE
@@ -173,29 +173,12 @@ class CTranslate2Engine(Engine):
     def device(self) -> str:
         return self._device
 
-    @property
-    def max_input_tokens(self) -> int:
-        limit = self.spec.max_input_tokens
-        return min(limit, self._positions) if self._positions else limit
-
-    def _inputs(self, texts: Sequence[str]) -> list[str]:
-        prefix = self.spec.conventions.input_prefix
-        return [prefix + text for text in texts]
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self.tokenizer(self._inputs(texts), add_special_tokens=True)["input_ids"]
-        return [len(ids) for ids in encoded]
-
     def generate(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
         if not texts:
             return []
         encoded = self.tokenizer(self._inputs(texts), add_special_tokens=True)["input_ids"]
         source = [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
-        max_new = options.max_new_tokens
-        if self._positions:
-            max_new = min(max_new, self._positions - 2)
+        max_new = self.bounded_new_tokens(options.max_new_tokens)
         if self._forced_eos:
             max_new -= 1
         min_new = min(options.min_new_tokens, max_new)

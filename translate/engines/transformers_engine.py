@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..catalog import ModelSpec, ensure_local, finish_spec
-from .base import Engine, GenerationOptions, clean_output, register_engine
+from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def pick_device(requested: str = "auto") -> str:
 
 
 @register_engine("transformers")
-class TransformersEngine(Engine):
+class TransformersEngine(HFTokenizerEngine):
     """Loads once at construction; ``generate`` runs under ``torch.inference_mode``."""
 
     def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
@@ -75,21 +75,6 @@ class TransformersEngine(Engine):
     def precision(self) -> str:
         return str(self.model.dtype).removeprefix("torch.")
 
-    @property
-    def max_input_tokens(self) -> int:
-        limit = self.spec.max_input_tokens
-        return min(limit, self._positions) if self._positions else limit
-
-    def _inputs(self, texts: Sequence[str]) -> list[str]:
-        prefix = self.spec.conventions.input_prefix
-        return [prefix + text for text in texts]
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self.tokenizer(self._inputs(texts), add_special_tokens=True)["input_ids"]
-        return [len(ids) for ids in encoded]
-
     def generate(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
         import torch
 
@@ -98,9 +83,7 @@ class TransformersEngine(Engine):
         # No truncation: callers split inputs to fit, and a silent cut would lose text.
         batch = self.tokenizer(self._inputs(texts), return_tensors="pt", padding=True,
                                truncation=False).to(self._device)
-        max_new = options.max_new_tokens
-        if self._positions:
-            max_new = min(max_new, self._positions - 2)
+        max_new = self.bounded_new_tokens(options.max_new_tokens)
         kwargs: dict[str, Any] = {
             "num_beams": options.num_beams,
             "max_new_tokens": max_new,

@@ -513,3 +513,22 @@ def test_cli_all_good_exits_0_and_prints_the_summary_line(tiny_translator_dir, t
     assert code == 0, err
     assert "vi2en batch: 2 documents done, 0 failed" in err and "sentences/s" in err
     assert (tmp_path / "cache.sqlite").is_file()
+
+
+def test_cli_glossary_renders_terms_exactly(tiny_translator_dir, tmp_path, capsys):
+    from translate.cli import main
+
+    glossary = tmp_path / "terms.tsv"
+    glossary.write_text("Bộ Tài chính\tMinistry of Finance\n", encoding="utf-8")
+    source = write_jsonl(tmp_path / "in.jsonl",
+                         [{"id": "a", "text": "Bộ Tài chính công bố số liệu mới."}])
+    out = tmp_path / "o.jsonl"
+    code = main(["batch", str(source), "-o", str(out), "--model", str(tiny_translator_dir),
+                 "--engine", "transformers", "--beams", "1", "--no-cache",
+                 "--glossary", str(glossary)])
+    assert code == 0, capsys.readouterr().err
+    [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert "Ministry of Finance" in record["translation"]
+    assert main(["batch", str(source), "-o", str(out), "--engine", "ray", "--no-cache",
+                 "--glossary", str(glossary)]) == 2
+    assert "not supported with --engine ray" in capsys.readouterr().err

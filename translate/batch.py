@@ -813,6 +813,8 @@ def register(sub: Any, common: Any, models_sub: Any) -> None:
     p.add_argument("--format", choices=list(INPUT_FORMATS), default=None,
                    help="what a named file with another suffix (or stdin) holds")
     p.add_argument("--overwrite", action="store_true", help="start over instead of resuming")
+    p.add_argument("--glossary", metavar="FILE",
+                   help="TSV of 'Vietnamese term<TAB>English rendering' to apply exactly")
     p.add_argument("--no-checks", action="store_true",
                    help="skip the quality checks and their retries (faster; no flags)")
     p.add_argument("--cache", default=None,
@@ -850,6 +852,8 @@ def cmd_batch(args: Any) -> int:
     output = args.output or str(Path(args.out_dir) / "batch.jsonl")
     if args.max_chars <= 0 or args.window <= 0:
         raise UsageError("--max-chars and --window must be positive")
+    if args.glossary and args.engine == "ray":
+        raise UsageError("--glossary is not supported with --engine ray yet; run without Ray")
     options = BatchOptions(summary=args.summary, detail=args.detail, max_chars=args.max_chars,
                            window_docs=args.window)
     try:
@@ -895,10 +899,11 @@ def _quiet_ray() -> None:
 
 def _run_local(args: Any, output: str, options: BatchOptions, progress: bool) -> BatchStats:
     from .cache import CacheError, SQLiteSentenceCache
-    from .cli import UsageError
+    from .cli import UsageError, load_glossary
     from .pipeline import Pipeline
     from .translator import Translator
 
+    glossary = load_glossary(args.glossary)
     cache = None
     if not args.no_cache:
         try:
@@ -910,7 +915,8 @@ def _run_local(args: Any, output: str, options: BatchOptions, progress: bool) ->
                                 num_beams=args.beams, cache=cache)
         pipeline = Pipeline(summarizer=args.summarizer, device=args.device, engine=args.engine,
                             summary_length=args.summary_length, max_words=args.max_words,
-                            translator=translator, check_quality=not args.no_checks)
+                            translator=translator, check_quality=not args.no_checks,
+                            glossary=glossary)
         return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
                          text_field=args.text_field, id_field=args.id_field,
                          out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,

@@ -82,7 +82,7 @@ def _pipeline(args: argparse.Namespace):
                     show_progress=_show_progress(args))
 
 
-def _load_glossary(path: str | None):
+def load_glossary(path: str | None):
     """The --glossary FILE, or None; a bad line is a usage error naming the line."""
     if not path:
         return None
@@ -100,7 +100,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     source = read_input(args.file)
     if not source.strip():
         raise UsageError("the input is empty")
-    glossary = _load_glossary(args.glossary)
+    glossary = load_glossary(args.glossary)
     pipeline = _pipeline(args)
     result = pipeline.run(source, summarize=args.summary, glossary=glossary)
     if args.json:

@@ -239,7 +239,7 @@ def _extensions() -> list[Callable[..., None]]:
     registrars.append(register_convert)
     from .evaluate import register as register_qa_eval  # light: sacrebleu/torch load on use
     registrars.append(register_qa_eval)
-    from .batch import register as register_batch  # light: models load on use
+    from .batch_cli import register as register_batch  # light: models load on use
     registrars.append(register_batch)
     from .webapp import register as register_serve  # gradio loads only when serving
     registrars.append(register_serve)

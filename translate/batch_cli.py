@@ -1,0 +1,152 @@
+"""``vi2en batch``: the command-line front end of :mod:`translate.batch`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from .batch import (
+    DEFAULT_MAX_CHARS,
+    DEFAULT_WINDOW_DOCS,
+    INPUT_FORMATS,
+    BatchOptions,
+    BatchStats,
+    BatchUsageError,
+    run_batch,
+)
+
+
+def register(sub: Any, common: Any, models_sub: Any) -> None:
+    """Add ``vi2en batch`` to the CLI."""
+    from .cli import add_model_options, add_summary_options
+
+    p = sub.add_parser("batch", parents=[common],
+                       help="translate many articles (JSONL, CSV, files, folders) resumably",
+                       description="Translate many Vietnamese articles into one JSONL file. "
+                                   "Run the same command again to resume.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="JSONL or CSV files, .txt/.md/.docx/.html files, directories or globs "
+                        "(- reads JSONL from stdin)")
+    p.add_argument("-o", "--output", help="output JSONL (default: OUT_DIR/batch.jsonl)")
+    p.add_argument("--out-dir", help="also write NAME.en.txt for each document here")
+    p.add_argument("--summary", action="store_true", help="add an English summary per record")
+    p.add_argument("--detail", action="store_true",
+                   help="add per-sentence 'paragraphs' as in `vi2en translate --json`")
+    p.add_argument("--text-field", default="text", help="JSONL key / CSV column with the text")
+    p.add_argument("--id-field", default="id", help="JSONL key / CSV column with the id")
+    p.add_argument("--format", choices=list(INPUT_FORMATS), default=None,
+                   help="what a named file with another suffix (or stdin) holds")
+    p.add_argument("--overwrite", action="store_true", help="start over instead of resuming")
+    p.add_argument("--glossary", metavar="FILE",
+                   help="TSV of 'Vietnamese term<TAB>English rendering' to apply exactly")
+    p.add_argument("--no-checks", action="store_true",
+                   help="skip the quality checks and their retries (faster; no flags)")
+    p.add_argument("--cache", default=None,
+                   help="sentence cache file (default: $VI2EN_CACHE or "
+                        "~/.cache/vi2en/translations.sqlite)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the sentence cache")
+    p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+                   help=f"refuse longer documents with an error record "
+                        f"(default: {DEFAULT_MAX_CHARS})")
+    p.add_argument("--window", type=int, default=DEFAULT_WINDOW_DOCS,
+                   help="documents batched together and flushed at once "
+                        f"(default: {DEFAULT_WINDOW_DOCS})")
+    ray = p.add_argument_group("scale-out (--engine ray, needs the 'scale' extra)")
+    ray.add_argument("--ray-address", default=None,
+                     help="join this Ray cluster (default: start a local one)")
+    ray.add_argument("--actor-engine", default="auto",
+                     help="inference engine inside each Ray actor (default: auto)")
+    ray.add_argument("--concurrency", type=int, default=1, help="translator actors")
+    ray.add_argument("--num-gpus", type=float, default=0.0, help="GPUs per actor")
+    ray.add_argument("--num-cpus", type=float, default=1.0, help="CPUs per actor")
+    add_model_options(p)
+    add_summary_options(p)
+    for action in p._actions:  # argparse has no public way to extend a shared option
+        if action.dest == "engine" and action.choices is not None:
+            action.choices = [*action.choices, "ray"]
+            action.help = (action.help or "") + "; ray: run on Ray Data (see --actor-engine)"
+    p.set_defaults(handler=cmd_batch)
+
+
+def cmd_batch(args: Any) -> int:
+    from .cli import UsageError, _show_progress
+
+    if not args.output and not args.out_dir:
+        raise UsageError("give the output file with -o OUT.jsonl (or --out-dir DIR)")
+    output = args.output or str(Path(args.out_dir) / "batch.jsonl")
+    if args.max_chars <= 0 or args.window <= 0:
+        raise UsageError("--max-chars and --window must be positive")
+    if args.glossary and args.engine == "ray":
+        raise UsageError("--glossary is not supported with --engine ray yet; run without Ray")
+    options = BatchOptions(summary=args.summary, detail=args.detail, max_chars=args.max_chars,
+                           window_docs=args.window)
+    try:
+        if args.engine == "ray":
+            if not args.verbose:
+                _quiet_ray()
+            from .batch_ray import RayConfig, run_ray
+
+            config = RayConfig(model=args.model, summarizer=args.summarizer, device=args.device,
+                               engine=args.actor_engine, num_beams=args.beams,
+                               summary_length=args.summary_length, max_words=args.max_words,
+                               cache=None if args.no_cache else (args.cache or ""),
+                               check_quality=not args.no_checks,
+                               concurrency=args.concurrency, num_gpus=args.num_gpus,
+                               num_cpus=args.num_cpus, address=args.ray_address)
+            stats = run_ray(args.inputs, output, config, options=options, fmt=args.format,
+                            text_field=args.text_field, id_field=args.id_field,
+                            overwrite=args.overwrite)
+        else:
+            stats = _run_local(args, output, options, _show_progress(args))
+    except BatchUsageError as exc:
+        raise UsageError(str(exc)) from None
+    for line in stats.errors:
+        print(f"vi2en: failed: {line}", file=sys.stderr)
+    if stats.failed > len(stats.errors):
+        print(f"vi2en: ... and {stats.failed - len(stats.errors)} more failed records "
+              "(see their 'error' field)", file=sys.stderr)
+    print(f"vi2en batch: {stats.summary_line()}", file=sys.stderr)
+    return stats.exit_code
+
+
+def _quiet_ray() -> None:
+    """Ray Data logs every scheduling step at INFO; the summary line is enough."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        return  # run_ray says which extra to install
+    import ray.data  # noqa: F401  configures its loggers on import; adjust them afterwards
+
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _run_local(args: Any, output: str, options: BatchOptions, progress: bool) -> BatchStats:
+    from .cache import CacheError, SQLiteSentenceCache
+    from .cli import UsageError, load_glossary
+    from .pipeline import Pipeline
+    from .translator import Translator
+
+    glossary = load_glossary(args.glossary)
+    cache = None
+    if not args.no_cache:
+        try:
+            cache = SQLiteSentenceCache(args.cache)
+        except CacheError as exc:
+            raise UsageError(f"{exc} (use --no-cache or --cache PATH)") from None
+    try:
+        translator = Translator(args.model, device=args.device, engine=args.engine,
+                                num_beams=args.beams, cache=cache)
+        pipeline = Pipeline(summarizer=args.summarizer, device=args.device, engine=args.engine,
+                            summary_length=args.summary_length, max_words=args.max_words,
+                            translator=translator, check_quality=not args.no_checks,
+                            glossary=glossary)
+        return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
+                         text_field=args.text_field, id_field=args.id_field,
+                         out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,
+                         show_progress=progress)
+    finally:
+        if cache is not None:
+            cache.close()

@@ -237,7 +237,7 @@ def _extensions() -> list[Callable[..., None]]:
     registrars: list[Callable[..., None]] = []
     from .convert import register as register_convert  # light: ctranslate2 loads on use
     registrars.append(register_convert)
-    from .evaluate import register as register_qa_eval  # light: sacrebleu/torch load on use
+    from .evaluate_cli import register as register_qa_eval  # light: sacrebleu/torch load on use
     registrars.append(register_qa_eval)
     from .batch_cli import register as register_batch  # light: models load on use
     registrars.append(register_batch)

@@ -6,17 +6,12 @@
   segment: no sentence splitting, so lines stay aligned with their references), scores BLEU and
   chrF++ with sacrebleu, and measures throughput and the number-check flag rate.
 
-The ``register`` function adds both commands to the ``vi2en`` command line.
+The commands themselves are in :mod:`translate.evaluate_cli`.
 """
 
 from __future__ import annotations
 
-import argparse
-import gc
-import json
 import logging
-import os
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -28,7 +23,7 @@ from .quality import Flag, check_numbers, check_sentence, has_number
 logger = logging.getLogger(__name__)
 
 __all__ = ["EvalResult", "MissingDependencyError", "evaluate", "qa_lines", "score",
-           "split_lines", "register"]
+           "split_lines", "check_sacrebleu"]
 
 
 class MissingDependencyError(ImportError):
@@ -74,7 +69,7 @@ def qa_lines(sources: Sequence[str], translations: Sequence[str]) -> list[list[F
 # eval
 # --------------------------------------------------------------------------------------
 
-def _sacrebleu() -> Any:
+def check_sacrebleu() -> Any:
     try:
         import sacrebleu
     except ImportError:
@@ -85,7 +80,7 @@ def _sacrebleu() -> Any:
 
 def score(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, Any]:
     """Corpus BLEU and chrF++ (sacrebleu defaults) with their signatures."""
-    sacrebleu = _sacrebleu()
+    sacrebleu = check_sacrebleu()
     bleu = sacrebleu.metrics.BLEU()
     chrf = sacrebleu.metrics.CHRF(word_order=2)  # word bigrams: chrF++
     refs = [list(references)]
@@ -138,7 +133,7 @@ def evaluate(model: str | None, sources: Sequence[str], references: Sequence[str
     if len(sources) != len(references):
         raise ValueError(f"the source has {len(sources)} lines and the reference "
                          f"{len(references)}; they must be line-aligned")
-    _sacrebleu()  # fail before loading a model, not after translating
+    check_sacrebleu()  # fail before loading a model, not after translating
     translator = Translator(model, device=device, engine=engine, num_beams=num_beams,
                             show_progress=show_progress)
     segments = [vtext.normalize(s).replace("\n", " ") for s in sources]
@@ -182,96 +177,3 @@ def format_table(results: Sequence[EvalResult]) -> str:
         lines += [f"BLEU signature: {bleu_sig}", f"chrF++ signature: {chrf_sig}"]
     lines.append("NUMBER FLAGS: lines with a number whose translation the number check flags")
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------
-
-def _read_aligned(args: argparse.Namespace, first: str, second: str) -> tuple[list[str],
-                                                                            list[str]]:
-    from .cli import UsageError, read_input
-
-    a = split_lines(read_input(getattr(args, first)))
-    b = split_lines(read_input(getattr(args, second)))
-    if len(a) != len(b):
-        raise UsageError(f"--{first} has {len(a)} lines and --{second} {len(b)}; "
-                         "the files must be line-aligned")
-    return a, b
-
-
-def cmd_qa(args: argparse.Namespace) -> int:
-    from .cli import EXIT_FAILURE, EXIT_OK, write_output
-
-    sources, translations = _read_aligned(args, "source", "translation")
-    flags = qa_lines(sources, translations)
-    flagged = [(n, f) for n, f in enumerate(flags, start=1) if f]
-    if args.json:
-        write_output(json.dumps([{"line": n, "flags": [x.to_dict() for x in f]}
-                                 for n, f in flagged], ensure_ascii=False, indent=2), None)
-    else:
-        if flagged:
-            write_output("\n".join(f"line {n}: {x.kind}: {x.detail}"
-                                   for n, f in flagged for x in f), None)
-        print(f"vi2en: {len(flagged)} of {len(sources)} lines flagged", file=sys.stderr)
-    return EXIT_FAILURE if flagged else EXIT_OK
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from .cli import EXIT_FAILURE, EXIT_OK, UsageError, _show_progress, write_output
-
-    if args.models and args.model and args.model != os.environ.get("VI2EN_MODEL"):
-        raise UsageError("give --model or --models, not both")
-    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models \
-        else [args.model]
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be at least 1")
-    sources, references = _read_aligned(args, "source", "reference")
-    if args.limit is not None:
-        sources, references = sources[: args.limit], references[: args.limit]
-    if not sources:
-        raise UsageError("the source file is empty")
-    try:
-        _sacrebleu()
-    except MissingDependencyError as exc:
-        print(f"vi2en: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    results: list[EvalResult] = []
-    for model in models:
-        result, _ = evaluate(model, sources, references, device=args.device,
-                             engine=args.engine, num_beams=args.beams,
-                             show_progress=_show_progress(args))
-        gc.collect()  # the model goes with its translator: one in memory at a time
-        results.append(result)
-    if args.json:
-        write_output(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2),
-                     None)
-    else:
-        write_output(format_table(results), None)
-    return EXIT_OK
-
-
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
-             models_sub: argparse._SubParsersAction) -> None:
-    """Add ``vi2en qa`` and ``vi2en eval``."""
-    from .cli import add_model_options
-
-    p = sub.add_parser("qa", parents=[common],
-                       help="check an existing translation line by line (numbers, "
-                            "untranslated words, repetition)")
-    p.add_argument("--source", required=True, help="Vietnamese, one segment a line")
-    p.add_argument("--translation", required=True, help="English, line-aligned with --source")
-    p.add_argument("--json", action="store_true",
-                   help="print a JSON array of {line, flags} for flagged lines")
-    p.set_defaults(handler=cmd_qa)
-
-    p = sub.add_parser("eval", parents=[common],
-                       help="score translation models (BLEU, chrF++, speed) on a test set")
-    p.add_argument("--source", required=True, help="Vietnamese, one segment a line")
-    p.add_argument("--reference", required=True, help="English references, line-aligned")
-    p.add_argument("--limit", type=int, default=None, help="use only the first N lines")
-    p.add_argument("--models", default=None,
-                   help="comma-separated models to compare in one table")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
-    add_model_options(p, summarizer=False)
-    p.set_defaults(handler=cmd_eval)

@@ -276,6 +276,21 @@ def _tiny_dims() -> dict[str, int]:
     return dict(TINY)
 
 
+def _bart_shape(dims: dict[str, int], encoder_layers: int | None = None,
+                decoder_layers: int | None = None) -> dict[str, int]:
+    """Size keywords shared by the BART-style configs (Marian, mBART, M2M100, BART, Pegasus)."""
+    return {
+        "d_model": dims["d_model"],
+        "encoder_layers": encoder_layers if encoder_layers is not None else dims["layers"],
+        "decoder_layers": decoder_layers if decoder_layers is not None else dims["layers"],
+        "encoder_attention_heads": dims["heads"],
+        "decoder_attention_heads": dims["heads"],
+        "encoder_ffn_dim": dims["ffn"],
+        "decoder_ffn_dim": dims["ffn"],
+        "max_position_embeddings": dims["positions"],
+    }
+
+
 def _save(
     model: Any,
     tokenizer: Any,
@@ -332,14 +347,7 @@ def _build_marian(out_dir: Path, size: str, corpus: Sequence[str] | None) -> Pat
     config = MarianConfig(
         vocab_size=vocab_size,
         decoder_vocab_size=vocab_size,
-        d_model=dims["d_model"],
-        encoder_layers=dims["layers"],
-        decoder_layers=dims["layers"],
-        encoder_attention_heads=dims["heads"],
-        decoder_attention_heads=dims["heads"],
-        encoder_ffn_dim=dims["ffn"],
-        decoder_ffn_dim=dims["ffn"],
-        max_position_embeddings=dims["positions"],
+        **_bart_shape(dims),
         activation_function="swish",
         scale_embedding=True,
         share_encoder_decoder_embeddings=True,
@@ -427,14 +435,7 @@ def _build_mbart50(out_dir: Path, size: str, corpus: Sequence[str] | None) -> Pa
     d = _tiny_dims()
     config = MBartConfig(
         vocab_size=len(tokenizer),
-        d_model=d["d_model"],
-        encoder_layers=d["layers"],
-        decoder_layers=d["layers"],
-        encoder_attention_heads=d["heads"],
-        decoder_attention_heads=d["heads"],
-        encoder_ffn_dim=d["ffn"],
-        decoder_ffn_dim=d["ffn"],
-        max_position_embeddings=d["positions"],
+        **_bart_shape(d),
         scale_embedding=True,
         bos_token_id=0,
         pad_token_id=1,
@@ -460,14 +461,7 @@ def _m2m_config(vocab_size: int) -> Any:
     d = _tiny_dims()
     return M2M100Config(
         vocab_size=vocab_size,
-        d_model=d["d_model"],
-        encoder_layers=d["layers"],
-        decoder_layers=d["layers"],
-        encoder_attention_heads=d["heads"],
-        decoder_attention_heads=d["heads"],
-        encoder_ffn_dim=d["ffn"],
-        decoder_ffn_dim=d["ffn"],
-        max_position_embeddings=d["positions"],
+        **_bart_shape(d),
         scale_embedding=True,
         bos_token_id=0,
         pad_token_id=1,
@@ -575,14 +569,7 @@ def _build_bart(out_dir: Path, size: str, corpus: Sequence[str] | None) -> Path:
         dims = {**d, "enc": d["layers"], "dec": d["layers"]}
     config = BartConfig(
         vocab_size=vocab_size,
-        d_model=dims["d_model"],
-        encoder_layers=dims["enc"],
-        decoder_layers=dims["dec"],
-        encoder_attention_heads=dims["heads"],
-        decoder_attention_heads=dims["heads"],
-        encoder_ffn_dim=dims["ffn"],
-        decoder_ffn_dim=dims["ffn"],
-        max_position_embeddings=dims["positions"],
+        **_bart_shape(dims, dims["enc"], dims["dec"]),
         bos_token_id=0,
         pad_token_id=1,
         eos_token_id=2,
@@ -624,14 +611,7 @@ def _build_pegasus(out_dir: Path, size: str, corpus: Sequence[str] | None) -> Pa
     d = _tiny_dims()
     config = PegasusConfig(
         vocab_size=len(tokenizer),
-        d_model=d["d_model"],
-        encoder_layers=d["layers"],
-        decoder_layers=d["layers"],
-        encoder_attention_heads=d["heads"],
-        decoder_attention_heads=d["heads"],
-        encoder_ffn_dim=d["ffn"],
-        decoder_ffn_dim=d["ffn"],
-        max_position_embeddings=d["positions"],
+        **_bart_shape(d),
         scale_embedding=True,
         pad_token_id=0,
         eos_token_id=1,

@@ -30,6 +30,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.helpers import record_generate_calls  # noqa: E402
 from tests.model_factory import build_model  # noqa: E402
 from tests.test_batch import news_corpus  # noqa: E402
 from translate import text as vtext  # noqa: E402
@@ -46,26 +47,13 @@ def make_pipeline(model_dir: Path, device: str, new_tokens: int) -> Pipeline:
     return Pipeline(translator=translator, check_quality=False)
 
 
-def count_calls(pipeline: Pipeline) -> list[int]:
-    """Spy on the real engine: sizes of the generate calls."""
-    engine = pipeline.translator.engine
-    calls: list[int] = []
-    original = engine.generate
-
-    def spy(texts, options):
-        calls.append(len(texts))
-        return original(texts, options)
-
-    engine.generate = spy
-    return calls
-
-
 def timed_run(pipeline: Pipeline, source: Path, out: Path, window: int,
               cache: SQLiteSentenceCache | None = None) -> dict:
-    calls = count_calls(pipeline)
+    recorded = record_generate_calls(pipeline.translator.engine)
     stats = run_batch([str(source)], out, pipeline, overwrite=True, cache=cache,
                       options=BatchOptions(window_docs=window, window_chars=10**9))
     assert stats.failed == 0, stats.errors
+    calls = [len(batch) for batch in recorded]
     return {"window_docs": window, "elapsed_s": round(stats.elapsed_s, 2),
             "docs_per_s": round(stats.done / stats.elapsed_s, 3),
             "sentences_per_s": round(stats.sentences / stats.elapsed_s, 2),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import record_generate_calls
 from translate import text as vtext
 from translate.batch import (
     BatchOptions,
@@ -409,29 +410,15 @@ def test_rerun_skips_done_records_and_overwrite_starts_over(pipeline, tmp_path):
 # ------------------------------------------------------------------------------------------
 
 
-def _count_generate_calls(monkeypatch, pipeline) -> list[int]:
-    """Spy on the real engine: how many sentences reach the model."""
-    engine = pipeline.translator.engine
-    seen: list[int] = []
-    original = engine.generate
-
-    def spy(texts, options):
-        seen.append(len(texts))
-        return original(texts, options)
-
-    monkeypatch.setattr(engine, "generate", spy)
-    return seen
-
-
 def test_sentences_of_a_window_share_model_batches(pipeline, tmp_path, monkeypatch):
     docs = news_corpus(8, seed=4, sentences=(2, 2), short=True)
     source = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in
                                                  enumerate(docs)])
-    calls = _count_generate_calls(monkeypatch, pipeline)
+    calls = record_generate_calls(pipeline.translator.engine, monkeypatch)
     run_batch([str(source)], tmp_path / "out.jsonl", pipeline,
               options=BatchOptions(window_docs=8))
     # 16 sentences in one window: the first generate call holds more than one document's.
-    assert calls and calls[0] > 2
+    assert calls and len(calls[0]) > 2
 
 
 def test_cache_second_run_translates_nothing_new(tiny_translator_dir, tmp_path, monkeypatch):
@@ -451,7 +438,7 @@ def test_cache_second_run_translates_nothing_new(tiny_translator_dir, tmp_path, 
         translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
                                 num_beams=1, cache=cache)
         pipeline = Pipeline(translator=translator, check_quality=False)
-        calls = _count_generate_calls(monkeypatch, pipeline)
+        calls = record_generate_calls(pipeline.translator.engine, monkeypatch)
         second = run_batch([str(source)], out, pipeline, cache=cache, overwrite=True)
     assert calls == []
     assert second.cache_hits == second.cache_lookups > 0

@@ -7,6 +7,7 @@ import unicodedata
 
 import pytest
 
+from tests.helpers import record_generate_calls
 from translate.cache import CacheError, SQLiteSentenceCache, cache_key, default_cache_path
 from translate.translator import Translator
 
@@ -109,17 +110,9 @@ def test_translator_uses_the_cache_across_instances(tiny_translator_dir, tmp_pat
     with SQLiteSentenceCache(tmp_path / "c.sqlite") as cache:
         translator = Translator(str(tiny_translator_dir), device="cpu",
                                 engine="transformers", num_beams=1, cache=cache)
-        engine = translator.engine
-        calls: list[int] = []
-        original = engine.generate
-
-        def spy(texts, options):
-            calls.append(len(texts))
-            return original(texts, options)
-
-        engine.generate = spy
+        calls = record_generate_calls(translator.engine)
         assert translator.translate(sentences) == first
         assert calls == [] and (cache.hits, cache.misses) == (2, 0)
         # Other decoding settings are another signature: translated afresh.
         translator.translate(sentences[:1], options=translator.options.with_(num_beams=2))
-        assert calls == [1]
+        assert [len(c) for c in calls] == [1]

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import record_generate_calls
 from translate.engines import GenerationOptions
 from translate.translator import Translator
 
@@ -23,20 +24,8 @@ def translator(tiny_translator_dir) -> Translator:
     return Translator(str(tiny_translator_dir), device="cpu", num_beams=1, max_batch_size=2)
 
 
-def _count_generated(translator: Translator, monkeypatch) -> list[list[str]]:
-    calls: list[list[str]] = []
-    real = translator.engine.generate
-
-    def spy(texts, options):
-        calls.append(list(texts))
-        return real(texts, options)
-
-    monkeypatch.setattr(translator.engine, "generate", spy)
-    return calls
-
-
 def test_one_translation_per_sentence_in_order(translator, monkeypatch):
-    calls = _count_generated(translator, monkeypatch)
+    calls = record_generate_calls(translator.engine, monkeypatch)
     out = translator.translate(SENTENCES)
     assert len(out) == len(SENTENCES)
     assert out[1] == out[4]  # identical sentences, identical translations
@@ -77,7 +66,7 @@ def test_long_sentence_is_cut_to_fit_and_fully_translated(translator, monkeypatc
     sentence = " ".join(str(i) if i % 10 == 0 else words[i % len(words)] for i in range(400))
     window = translator.engine.max_input_tokens
     assert translator.engine.count_tokens([sentence])[0] > window
-    calls = _count_generated(translator, monkeypatch)
+    calls = record_generate_calls(translator.engine, monkeypatch)
     [out] = translator.translate([sentence])
     pieces = [s for batch in calls for s in batch]
     assert len(pieces) > 1
@@ -107,7 +96,7 @@ def test_cache_is_consulted_before_the_model(tiny_translator_dir, monkeypatch):
     cache = DictCache()
     translator = Translator(str(tiny_translator_dir), device="cpu", num_beams=1, cache=cache)
     first = translator.translate(SENTENCES)
-    calls = _count_generated(translator, monkeypatch)
+    calls = record_generate_calls(translator.engine, monkeypatch)
     assert translator.translate(SENTENCES) == first
     assert calls == []
     assert all(sig.startswith(str(tiny_translator_dir)) or "marian" in sig

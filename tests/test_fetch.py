@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import socket
 import sys
 import threading
 import time
@@ -128,9 +129,106 @@ def test_limits_and_server_answers(server):
         fetch_article(f"{server}/file.bin", allow_private=True)
     assert fetch_article(f"{server}/plain.txt", allow_private=True) == "Xin chào Hà Nội."
     started = time.monotonic()
-    with pytest.raises(FetchError, match="no answer"):
+    with pytest.raises(FetchError, match=r"took longer than 0.5 s"):
         fetch_article(f"{server}/slow", allow_private=True, timeout=0.5)
     assert time.monotonic() - started < 1.4
+
+
+class _DribblingServer:
+    """Answers every connection one byte per ``interval`` s (headers too, when ``headers``
+    is False: the status line itself dribbles) and stops itself after ``lifetime`` s."""
+
+    def __init__(self, *, headers: bool, interval: float = 0.3, lifetime: float = 8.0) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+        body = b"<p>" + b"a" * 1000
+        self.at_once, self.dribbled = (head, body) if headers else (b"", head + body)
+        self.interval = interval
+        self.stop_at = time.monotonic() + lifetime
+        self.threads: list[threading.Thread] = []
+        self.accepter = threading.Thread(target=self._accept, daemon=True)
+        self.accepter.start()
+
+    def _accept(self) -> None:
+        with self.listener:
+            while time.monotonic() < self.stop_at:
+                try:
+                    connection, _ = self.listener.accept()
+                except TimeoutError:
+                    continue
+                thread = threading.Thread(target=self._dribble, args=(connection,), daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def _dribble(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                connection.recv(65536)  # the request
+                connection.sendall(self.at_once)
+                for byte in self.dribbled:
+                    if time.monotonic() > self.stop_at:
+                        return
+                    connection.sendall(bytes([byte]))
+                    time.sleep(self.interval)
+            except OSError:  # the client gave up and hung up: what the test wants
+                return
+
+    def close(self) -> None:
+        self.stop_at = 0.0
+        self.accepter.join()
+        for thread in self.threads:
+            thread.join()
+
+
+@pytest.fixture(params=[True, False], ids=["body-dribbles", "headers-dribble"])
+def dribbling(request) -> Iterator[_DribblingServer]:
+    server = _DribblingServer(headers=request.param)
+    yield server
+    server.close()
+
+
+def test_a_dribbling_server_cannot_hold_a_fetch_past_its_deadline(dribbling):
+    started = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        fetch_article(dribbling.url, allow_private=True, timeout=1.0)
+    assert time.monotonic() - started < 2.0
+    assert str(info.value) == "the page took longer than 1 s (127.0.0.1)"
+
+
+def test_a_tls_server_that_never_answers_the_handshake_is_bounded():
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # accepts, then says nothing
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"took longer than 0.5 s"):
+            fetch(f"https://127.0.0.1:{listener.getsockname()[1]}/", allow_private=True,
+                  timeout=0.5)
+        assert time.monotonic() - started < 1.4
+
+
+def test_slow_fetches_do_not_hold_up_a_fast_one(server):
+    slow = _DribblingServer(headers=True)
+    failures: list[BaseException] = []
+
+    def fetch_slowly() -> None:
+        try:
+            fetch(slow.url, allow_private=True, timeout=2.0)
+        except FetchError as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=fetch_slowly) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)  # the slow ones are connected and reading
+        started = time.monotonic()
+        assert fetch_article(f"{server}/plain.txt", allow_private=True, timeout=2.0)
+        assert time.monotonic() - started < 0.5
+        for thread in threads:
+            thread.join(timeout=4.0)
+        assert len(failures) == 4 and all("took longer" in str(f) for f in failures)
+    finally:
+        slow.close()
 
 
 @pytest.mark.parametrize("address, public", [

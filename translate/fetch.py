@@ -1,21 +1,25 @@
 """A news page fetched from a URL, its article extracted.
 
-Safe to expose to strangers (the web page's URL field): http/https only, a timeout and an
-overall deadline, a size limit, and no requests to private, loopback, link-local or otherwise
-non-public addresses unless ``allow_private=True``. The host is resolved once, every address it
-resolves to is checked, and the connection goes to the checked address (so a second DNS answer
-cannot point it elsewhere); every redirect is checked the same way.
+Safe to expose to strangers (the web page's URL field): http/https only, one deadline for the
+whole fetch (connect, TLS, headers and body, across redirects: a server that sends one byte at a
+time cannot hold a fetch past it), a size limit, and no requests to private, loopback,
+link-local or otherwise non-public addresses unless ``allow_private=True``. The host is resolved
+once, every address it resolves to is checked, and the connection goes to the checked address (so
+a second DNS answer cannot point it elsewhere); every redirect is checked the same way.
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import ipaddress
 import logging
 import socket
 import ssl
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from .extract import ExtractionError, decode_text, html_to_text
@@ -93,40 +97,105 @@ def _resolve(host: str, port: int, allow_private: bool) -> str:
     return addresses[0]
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """HTTP to an address already checked, whatever the host name resolves to now."""
+class _Deadline:
+    """The end of one fetch: every blocking step gets the time left, none more."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left; TimeoutError once none are."""
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"deadline of {self.seconds:g} s passed")
+        return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket read so that each receive waits at most the time left, not a fresh timeout.
+
+    A socket timeout alone bounds one receive: a server sending a byte every half second never
+    trips it. Here every receive (status line, headers, body, chunk sizes) first sets the
+    socket's timeout to what is left of the deadline, and fails once nothing is left.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline, socket_file: io.IOBase) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+        # http.client's own file on the socket, kept open (unread) while the response is: a
+        # connection that will close hands its socket to the response, and the socket only
+        # really closes when no file on it is open.
+        self._socket_file = socket_file
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._sock.settimeout(self._deadline.remaining())
+        return self._sock.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._socket_file.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An HTTP response read within the fetch's deadline."""
+
+    def __init__(self, sock: socket.socket, *args: Any, deadline: _Deadline,
+                 **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp = io.BufferedReader(_DeadlineReader(sock, deadline, self.fp))
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to an address already checked, whatever the host name resolves to now, within a
+    deadline (connect, send and every read)."""
+
+    def __init__(self, host: str, port: int, address: str, deadline: _Deadline) -> None:
+        super().__init__(host, port, timeout=deadline.remaining())
         self._address = address
+        self._deadline = deadline
+        self.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
+
+    def _open_socket(self) -> socket.socket:
+        return socket.create_connection((self._address, self.port), self._deadline.remaining())
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._open_socket()
+        self.sock.settimeout(self._deadline.remaining())  # for sending the request
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     """HTTPS to an address already checked; the certificate is checked against the host name."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+    default_port = http.client.HTTPS_PORT
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        sock = self._open_socket()
+        # The handshake as a whole is bounded by the socket's timeout (CPython's ssl module
+        # counts one deadline across its reads and writes).
+        sock.settimeout(self._deadline.remaining())
+        self.sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+        self.sock.settimeout(self._deadline.remaining())
 
 
 def fetch(url: str, *, allow_private: bool = False, timeout: float = DEFAULT_TIMEOUT_S,
           max_bytes: int = DEFAULT_MAX_BYTES) -> Page:
     """GET a URL, following redirects (each checked), within ``timeout`` seconds overall."""
-    deadline = time.monotonic() + timeout
+    deadline = _Deadline(timeout)
     current = url.strip()
     for _ in range(MAX_REDIRECTS + 1):
         scheme, host, port, path = _check_url(current)
         address = _resolve(host, port, allow_private)
-        remaining = max(0.1, deadline - time.monotonic())
-        cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        connection = cls(host, port, address, timeout=remaining)
+        try:
+            cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+            connection = cls(host, port, address, deadline)
+        except TimeoutError:
+            raise FetchError(_too_slow(timeout, host)) from None
         try:
             connection.request("GET", path, headers={
                 "User-Agent": USER_AGENT, "Accept-Encoding": "identity",
@@ -147,16 +216,24 @@ def fetch(url: str, *, allow_private: bool = False, timeout: float = DEFAULT_TIM
             charset = response.headers.get_content_charset()
             return Page(url=current, content_type=content_type, charset=charset, body=body)
         except (OSError, http.client.HTTPException) as exc:
+            # TimeoutError is what the deadline raises; "timed out" is an SSLError's wording.
             if isinstance(exc, TimeoutError) or "timed out" in str(exc):
-                raise FetchError(f"no answer from {host} within {timeout:g} s") from None
+                logger.info("fetch of %s stopped at the %g s deadline", current, timeout)
+                raise FetchError(_too_slow(timeout, host)) from None
             raise FetchError(f"could not fetch {host}: {exc}".splitlines()[0]) from None
         finally:
             connection.close()
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 
-def _read_limited(response: http.client.HTTPResponse, max_bytes: int, deadline: float) -> bytes:
-    """The body, refused (not cut) when larger than ``max_bytes`` or slower than the deadline."""
+def _too_slow(timeout: float, host: str) -> str:
+    return f"the page took longer than {timeout:g} s ({host})"
+
+
+def _read_limited(response: http.client.HTTPResponse, max_bytes: int,
+                  deadline: _Deadline) -> bytes:
+    """The body, refused (not cut) when larger than ``max_bytes`` or slower than the deadline
+    (each read is bounded by the deadline too: see :class:`_DeadlineReader`)."""
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"the page is larger than the limit ({int(declared):,} bytes > "
@@ -164,9 +241,8 @@ def _read_limited(response: http.client.HTTPResponse, max_bytes: int, deadline: 
     chunks: list[bytes] = []
     size = 0
     while True:
-        if time.monotonic() > deadline:
-            raise FetchError("the page took too long to download")
-        chunk = response.read(65536)
+        deadline.remaining()  # TimeoutError once it has passed
+        chunk = response.read1(65536)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)

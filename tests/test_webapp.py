@@ -3,9 +3,11 @@ gradio_client, then ``python ui.py`` as a user starts it. Tiny models: outputs a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,9 +21,11 @@ import docx
 import gradio as gr
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from translate import exports, webapp
 from translate import text as vtext
+from translate.catalog import ModelError
 from translate.cli import build_parser
 from translate.webapp import Handlers, WebConfig, build_app, launch
 
@@ -109,13 +113,55 @@ def test_oversize_input_refused_with_the_limit(handlers):
         handlers.process("a" * (MAX_CHARS + 1))
 
 
-def test_model_choices_show_licenses_and_mark_restricted(handlers):
-    labels = dict((value, label) for label, value in handlers.pool.choices)
-    assert handlers.pool.default_key in labels and "server default" in labels[
-        handlers.pool.default_key]
+@pytest.fixture(scope="module")
+def offering(config) -> Handlers:
+    """A server that also offers three presets (``--models opus-mt,vinai,nllb-600m``)."""
+    return Handlers(dataclasses.replace(config, models=("opus-mt", "vinai", "nllb-600m")))
+
+
+def test_model_choices_show_licenses_and_mark_restricted(offering):
+    labels = dict((value, label) for label, value in offering.pool.choices)
+    assert list(labels) == [offering.pool.default_key, "opus-mt", "vinai", "nllb-600m"]
+    assert "server default" in labels[offering.pool.default_key]
     assert "apache-2.0" in labels["opus-mt"].lower()
     assert "⚠ restricted" in labels["vinai"] and "⚠ restricted" in labels["nllb-600m"]
     assert "restricted" not in labels["opus-mt"]
+
+
+def test_only_the_configured_model_is_offered_by_default(handlers, tiny_translator_dir,
+                                                         monkeypatch):
+    assert handlers.pool.choices == [(f"{tiny_translator_dir.name} · local model · license "
+                                      "unknown (server default)", tiny_translator_dir.name)]
+    created: list[object] = []
+    monkeypatch.setattr(webapp, "Translator", lambda *a, **k: created.append(a))
+    for preset in ("opus-mt", "nllb-3.3b", "VietAI/envit5-translation"):
+        with pytest.raises(gr.Error) as info:
+            handlers.translate(SHORT, preset)
+        assert info.value.message == (f"'{preset}' is not one of this server's models "
+                                      f"(it offers: {tiny_translator_dir.name})")
+        with pytest.raises(gr.Error, match="not one of this server's models"):
+            handlers.process(SHORT, preset)
+    assert created == []  # nothing was even set up to load, let alone downloaded
+
+
+def test_a_model_list_is_offered_once_each_under_names_without_paths(config,
+                                                                      tiny_translator_dir):
+    models = ("opus-mt", str(tiny_translator_dir), "Helsinki-NLP/opus-mt-vi-en", "opus-mt")
+    pool = webapp.ModelPool(dataclasses.replace(config, models=models))
+    # The default's own folder and the preset's Hub id are the same models: listed once.
+    assert [value for _, value in pool.choices] == [tiny_translator_dir.name, "opus-mt"]
+    assert pool.default_key == tiny_translator_dir.name
+    assert str(tiny_translator_dir.parent) not in json.dumps(pool.choices)
+
+
+def test_two_model_folders_of_the_same_name_get_distinct_keys(config, tiny_models, tmp_path):
+    other = tmp_path / "elsewhere" / Path(config.model).name
+    shutil.copytree(tiny_models["t5"], other)
+    pool = webapp.ModelPool(dataclasses.replace(config, models=(str(other),)))
+    name = other.name
+    assert [value for _, value in pool.choices] == [name, f"{name} (2)"]
+    assert pool.pipeline(f"{name} (2)").translator.spec.local_path == other.resolve()
+    assert pool.pipeline(name) is pool.default
 
 
 def test_models_load_once_and_choices_do_not_reload(handlers):
@@ -137,11 +183,11 @@ def test_concurrent_first_requests_load_the_model_once(config):
     assert all(e is engines[0] for e in engines)
 
 
-def test_unknown_or_unavailable_model_is_one_line(handlers, models_dir):
+def test_unknown_or_unavailable_model_is_one_line(offering, models_dir):
     with pytest.raises(gr.Error, match="not one of this server's models"):
-        handlers.translate(SHORT, "/etc")
+        offering.translate(SHORT, "/etc")
     with pytest.raises(gr.Error) as info:  # offline, and not in the (empty) local store
-        handlers.translate(SHORT, "opus-mt")
+        offering.translate(SHORT, "opus-mt")
     assert "not available locally" in info.value.message and "\n" not in info.value.message
 
 
@@ -233,6 +279,12 @@ def test_serve_command_and_ui_share_options():
         8123, "ann:pw", True, 500)
     config = webapp.config_from_args(args)
     assert config.max_chars == 500 and config.allow_private_urls
+    assert config.models == ()  # the configured model only
+    args = build_parser().parse_args(["serve", "--models", " opus-mt, vinai,,"])
+    assert webapp.config_from_args(args).models == ("opus-mt", "vinai")
+    args = build_parser().parse_args(["serve", "--models", "opus-mt,no-such-model"])
+    with pytest.raises(ModelError, match="unknown translation model 'no-such-model'"):
+        webapp.config_from_args(args)
     assert webapp.parse_auth("ann:p:w") == ("ann", "p:w")
     with pytest.raises(ValueError, match="USER:PASS"):
         webapp.parse_auth("ann")
@@ -282,9 +334,24 @@ def test_client_empty_and_oversize_input(client):
         client.predict("a" * (MAX_CHARS + 1), api_name="/process")
 
 
-def test_client_cannot_pick_a_model_outside_the_list(client):
-    with pytest.raises(Exception):  # noqa: B017  gradio refuses the value before our code runs
-        client.predict(SHORT, "/etc", api_name="/translate")
+def test_client_cannot_pick_a_model_outside_the_list(client, tiny_translator_dir):
+    for endpoint in ("/translate", "/process"):
+        for model in ("/etc", "opus-mt", "nllb-3.3b"):
+            with pytest.raises(AppError) as info:  # gradio refuses it before our code runs
+                client.predict(SHORT, model, api_name=endpoint)
+            message = str(info.value.message)
+            assert "\n" not in message and f"'{tiny_translator_dir.name}'" in message
+
+
+def test_no_local_path_in_the_page_config_or_the_api_schema(client, tiny_translator_dir,
+                                                            tiny_summarizer_dir):
+    with urllib.request.urlopen(client.src.rstrip("/") + "/config", timeout=10) as response:
+        page_config = response.read().decode("utf-8")
+    schema = json.dumps(client.view_api(return_format="dict", print_info=False))
+    models_root = str(tiny_translator_dir.parent)
+    assert models_root == str(tiny_summarizer_dir.parent)
+    assert models_root not in page_config and models_root not in schema
+    assert f'"{tiny_translator_dir.name}"' in page_config  # the dropdown is there, by name
 
 
 # -- `python ui.py`, as a user starts it

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import exports
-from .catalog import ModelError, local_path, presets, resolve_spec
+from .catalog import ModelError, ModelSpec, local_path, presets, resolve_spec
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
 from .fetch import FetchError, fetch_article
 from .glossary import Glossary
@@ -70,26 +70,65 @@ class WebConfig:
     allow_private_urls: bool = False
     concurrency: int | None = None  # None: chosen from the device
     fetch_timeout_s: float = 15.0
+    # Translation models visitors may pick besides ``model`` (always offered, the default).
+    # Nothing else is ever loaded: on a public server each one costs disk, memory and time.
+    models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OfferedModel:
+    """A translation model on the server's list."""
+
+    key: str  # the dropdown's value and the API's ``model``: never a local path
+    argument: str | None  # what the translator is given: preset, Hub id or directory
+    label: str
+
+
+def _identity(spec: ModelSpec) -> str:
+    """What makes two model arguments the same model (a preset named by its Hub id is it)."""
+    if spec.local_path is not None:
+        return f"dir:{spec.local_path}"
+    return f"preset:{spec.name}" if spec.name in presets("translation") else f"hub:{spec.hub_id}"
+
+
+def _label(key: str, spec: ModelSpec, *, default: bool) -> str:
+    """The dropdown's text: name, license (⚠ when restricted), size, where it comes from."""
+    if spec.local_path is not None:
+        parts = [key, "local model", spec.license or "license unknown"]
+    elif spec.name in presets("translation"):
+        parts = [key, spec.license or "license unknown"]
+    else:
+        parts = [key, "Hub model", spec.license or "license unknown"]
+    if spec.params:
+        parts.append(spec.params)
+    label = " · ".join(parts)
+    if spec.restricted:
+        label += f" ⚠ restricted: {spec.restricted}"
+    if default:
+        label += " (server default)"
+    elif local_path(spec) is None:
+        label += " (downloads on first use)"
+    return label
 
 
 class ModelPool:
     """Pipelines by translation model, each created once and loaded on first use, once.
 
-    All share one summarizer. Per-request decoding choices (beams, summary length) are applied
-    to shallow copies that share the loaded engines, so a choice never reloads a model and two
-    visitors' choices never mix.
+    Only the server's list of models (``WebConfig.model`` and ``WebConfig.models``) is offered
+    or loaded; each is known by a key that never shows a local path (a directory is known by
+    its folder name). All share one summarizer. Per-request decoding choices (beams, summary
+    length) are applied to shallow copies that share the loaded engines, so a choice never
+    reloads a model and two visitors' choices never mix.
     """
 
     def __init__(self, config: WebConfig) -> None:
         self.config = config
         self.default = Pipeline(config.model, config.summarizer, device=config.device,
                                 engine=config.engine, num_beams=config.beams)
-        spec = self.default.translator.spec
-        # A preset named by its Hub id is still that preset in the dropdown.
-        self.default_key = (spec.name if spec.local_path is None and spec.name in
-                            presets("translation") else str(config.model))
-        self.choices = self._choices()
-        self._allowed = {value for _, value in self.choices}
+        self.offered = self._offered()
+        self.default_key = self.offered[0].key
+        self.choices = [(m.label, m.key) for m in self.offered]
+        self._by_key = {m.key: m for m in self.offered}
         self._pipelines: dict[str, Pipeline] = {self.default_key: self.default}
         self._lock = threading.Lock()  # guards the dicts
         # One lock per model: a load happens once, and loading one model does not hold up
@@ -97,37 +136,38 @@ class ModelPool:
         self._load_locks: dict[str, threading.Lock] = {}
         self._summarizer_lock = threading.Lock()
 
-    def _choices(self) -> list[tuple[str, str]]:
-        """(label, value) for the model dropdown: the configured model, then every preset."""
-        choices: list[tuple[str, str]] = []
-        specs = presets("translation")
-        if self.default_key not in specs:
-            spec = self.default.translator.spec
-            where = "local directory" if spec.local_path else "Hub model"
-            choices.append((f"{spec.name} · {where} (server default)", self.default_key))
-        for name, spec in specs.items():
-            parts = [name, spec.license or "license unknown"]
-            if spec.params:
-                parts.append(spec.params)
-            label = " · ".join(parts)
-            if spec.restricted:
-                label += f" ⚠ restricted: {spec.restricted}"
-            if name == self.default_key:
-                label += " (server default)"
-            elif local_path(spec) is None:
-                label += " (downloads on first use)"
-            choices.append((label, name))
-        return choices
+    def _offered(self) -> list[OfferedModel]:
+        """The configured model first, then each other model of the list, once."""
+        arguments: list[str | None] = [self.config.model, *self.config.models]
+        specs = [self.default.translator.spec,
+                 *(resolve_spec(a, "translation") for a in self.config.models)]
+        offered: list[OfferedModel] = []
+        seen: set[str] = set()
+        for argument, spec in zip(arguments, specs, strict=True):
+            identity = _identity(spec)
+            if identity in seen:
+                continue
+            seen.add(identity)
+            key, taken = spec.name, {m.key for m in offered}
+            number = 2
+            while key in taken:  # two folders of the same name, or one named like a preset
+                key, number = f"{spec.name} ({number})", number + 1
+            offered.append(OfferedModel(key=key, argument=argument,
+                                        label=_label(key, spec, default=not offered)))
+        return offered
 
     def pipeline(self, model: str | None) -> Pipeline:
-        """The shared pipeline for a model from the dropdown, its translator loaded."""
+        """The shared pipeline for a model of the server's list, its translator loaded."""
         key = model or self.default_key
-        if key not in self._allowed:
-            raise ModelError(f"'{key}' is not one of this server's models")
+        offered = self._by_key.get(key)
+        if offered is None:
+            shown = key if len(key) <= 60 else key[:57] + "…"
+            raise ModelError(f"'{shown}' is not one of this server's models (it offers: "
+                             f"{', '.join(self._by_key)})")
         with self._lock:
             pipeline = self._pipelines.get(key)
             if pipeline is None:
-                translator = Translator(key, device=self.config.device,
+                translator = Translator(offered.argument, device=self.config.device,
                                         engine=self.config.engine, num_beams=self.config.beams)
                 pipeline = Pipeline(translator=translator, summarizer=self.config.summarizer,
                                     device=self.config.device, engine=self.config.engine)
@@ -589,6 +629,11 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_MAX_CHARS:,})")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="model calls at once (default: 1 on CPU, 2 on GPU)")
+    parser.add_argument("--models", metavar="A,B,C", default=os.environ.get("VI2EN_MODELS", ""),
+                        help="translation models visitors may choose (presets, Hub ids or "
+                             "directories), besides --model, which is always offered and "
+                             "the default; nothing else is loaded (default: $VI2EN_MODELS, "
+                             "else --model only)")
     add_model_options(parser)
 
 
@@ -606,9 +651,18 @@ def config_from_args(args: argparse.Namespace) -> WebConfig:
         raise ValueError("--max-chars must be at least 1")
     if args.concurrency is not None and args.concurrency < 1:
         raise ValueError("--concurrency must be at least 1")
+    models = parse_models(args.models)
+    for model in models:  # a bad entry is refused now, not on a visitor's request
+        resolve_spec(model, "translation")
     return WebConfig(model=args.model, summarizer=args.summarizer, device=args.device,
                      engine=args.engine, beams=args.beams, max_chars=args.max_chars,
-                     allow_private_urls=args.allow_private_urls, concurrency=args.concurrency)
+                     allow_private_urls=args.allow_private_urls, concurrency=args.concurrency,
+                     models=models)
+
+
+def parse_models(value: str | None) -> tuple[str, ...]:
+    """``--models a,b,c`` as a tuple (spaces around names ignored; empty: none)."""
+    return tuple(name.strip() for name in (value or "").split(",") if name.strip())
 
 
 def serve(args: argparse.Namespace) -> int:

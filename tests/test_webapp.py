@@ -183,6 +183,20 @@ def test_concurrent_first_requests_load_the_model_once(config):
     assert all(e is engines[0] for e in engines)
 
 
+def test_a_model_that_fails_to_load_is_one_line_without_its_path(config, tiny_translator_dir,
+                                                                  tmp_path, caplog):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_translator_dir, broken)
+    handlers = Handlers(dataclasses.replace(config, models=(str(broken),)))
+    (broken / "config.json").write_text("{not json", encoding="utf-8")  # spoiled after start
+    with caplog.at_level(logging.ERROR, logger="translate.webapp"):
+        with pytest.raises(gr.Error) as info:
+            handlers.translate(SHORT, "broken")
+    assert info.value.message == ("the translation model 'broken' could not be loaded; the "
+                                  "details are in the server log")
+    assert any(r.exc_info and str(broken) in str(r.exc_info[1]) for r in caplog.records)
+
+
 def test_unknown_or_unavailable_model_is_one_line(offering, models_dir):
     with pytest.raises(gr.Error, match="not one of this server's models"):
         offering.translate(SHORT, "/etc")

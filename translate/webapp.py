@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import exports
-from .catalog import ModelError, ModelSpec, local_path, presets, resolve_spec
+from .catalog import ModelError, ModelSpec, ModelUnavailableError, local_path, presets, resolve_spec
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
 from .fetch import FetchError, fetch_article
 from .glossary import Glossary
@@ -174,8 +174,8 @@ class ModelPool:
                 pipeline.summarizer = self.default.summarizer  # one summarizer for all
                 self._pipelines[key] = pipeline
             load_lock = self._load_locks.setdefault(key, threading.Lock())
-        with load_lock:
-            pipeline.translator.engine  # noqa: B018  load once; a failed load is tried again
+        with load_lock:  # load once; a failed load is tried again
+            _load(lambda: pipeline.translator.engine, f"translation model '{key}'")
         return pipeline
 
     def translator_loaded(self, model: str | None) -> bool:
@@ -197,8 +197,8 @@ class ModelPool:
     def summarizer(self, length: str | None = None) -> Summarizer:
         """The shared summarizer, loaded, with this request's length."""
         shared = self.default.summarizer
-        with self._summarizer_lock:
-            shared.engine  # noqa: B018  load once
+        with self._summarizer_lock:  # load once
+            _load(lambda: shared.engine, f"summarization model '{shared.spec.name}'")
         if not length or length == shared.length:
             return shared
         if length not in SUMMARY_LENGTHS:
@@ -206,6 +206,19 @@ class ModelPool:
         view = copy.copy(shared)
         view.length = length
         return view
+
+
+def _load(load: Callable[[], object], what: str) -> None:
+    """Load a model; a failure reaches the visitor as one line without the server's paths
+    (loaders name the files they could not read), the detail goes to the log."""
+    try:
+        load()
+    except ModelUnavailableError:
+        raise  # names the model and how to fetch it; no path
+    except Exception:
+        logger.exception("the %s failed to load", what)
+        raise ModelError(f"the {what} could not be loaded; the details are in the server "
+                         "log") from None
 
 
 def _one_line(message: str) -> str:

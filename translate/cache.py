@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .paths import user_cache_dir
+
 logger = logging.getLogger(__name__)
 
 # SQLite's limit on bound parameters is 999 in old builds; stay well under it.
@@ -40,12 +42,11 @@ class CacheError(Exception):
 
 
 def default_cache_path() -> Path:
-    """``$VI2EN_CACHE``, else ``$XDG_CACHE_HOME/vi2en/translations.sqlite`` (``~/.cache``)."""
+    """``$VI2EN_CACHE``, else ``translations.sqlite`` in vi2en's cache folder."""
     explicit = os.environ.get("VI2EN_CACHE")
     if explicit:
         return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "vi2en" / "translations.sqlite"
+    return user_cache_dir() / "translations.sqlite"
 
 
 def cache_key(sentence: str) -> str:

@@ -1,4 +1,4 @@
-"""The model catalog (``models/catalog.toml``) and where a model's files are found.
+"""The model catalog (``translate/catalog.toml``) and where a model's files are found.
 
 A model argument is a preset name (``envit5``), a Hub id (``VietAI/envit5-translation``) or a
 local directory. Files are looked up in this order: the local store ``models/NAME`` (filled by
@@ -8,6 +8,7 @@ a model is actually loaded, and never with ``HF_HUB_OFFLINE=1``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from .paths import user_cache_dir
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,27 +87,56 @@ class ModelSpec:
         return f"{label} (restricted: {self.restricted})" if self.restricted else label
 
 
-def _catalog_text() -> str:
-    override = os.environ.get("VI2EN_CATALOG")
+_CONVENTION_KEYS = frozenset(Conventions.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The parsed catalog: presets by name and family conventions by family."""
+
+    presets: dict[str, ModelSpec]
+    families: dict[str, Conventions]
+    model_types: dict[str, str]  # transformers model_type -> family
+
+
+def _catalog_text(override: str | None) -> str:
     if override:
         return Path(override).read_text(encoding="utf-8")
     return resources.files("translate").joinpath("catalog.toml").read_text(encoding="utf-8")
 
 
-_CONVENTION_KEYS = {f for f in Conventions.__dataclass_fields__}
+@functools.lru_cache(maxsize=4)
+def _parse_catalog(override: str | None) -> Catalog:
+    raw = tomllib.loads(_catalog_text(override))
+    families: dict[str, Conventions] = {}
+    model_types: dict[str, str] = {}
+    for family, entry in raw.get("families", {}).items():
+        entry = dict(entry)
+        for model_type in entry.pop("model_types", []):
+            model_types[model_type] = family
+        families[family] = Conventions(**entry)
+    presets: dict[str, ModelSpec] = {}
+    for name, entry in raw.get("presets", {}).items():
+        entry = dict(entry)
+        overrides = {k: entry.pop(k) for k in list(entry) if k in _CONVENTION_KEYS}
+        family = entry.get("family")
+        if family not in families:
+            raise ModelError(f"catalog: preset '{name}' names unknown family '{family}'")
+        conventions = replace(families[family], **overrides)
+        generation = entry.pop("generation", {})
+        presets[name] = ModelSpec(name=name, conventions=conventions, generation=generation,
+                                  **entry)
+    return Catalog(presets=presets, families=families, model_types=model_types)
+
+
+def catalog() -> Catalog:
+    """The catalog, read once per process ($VI2EN_CATALOG names another file)."""
+    return _parse_catalog(os.environ.get("VI2EN_CATALOG") or None)
 
 
 def load_catalog() -> dict[str, ModelSpec]:
     """All presets, by name."""
-    raw = tomllib.loads(_catalog_text())
-    presets: dict[str, ModelSpec] = {}
-    for name, entry in raw.items():
-        entry = dict(entry)
-        conventions = Conventions(**{k: entry.pop(k) for k in list(entry) if k in _CONVENTION_KEYS})
-        generation = entry.pop("generation", {})
-        presets[name] = ModelSpec(name=name, conventions=conventions, generation=generation,
-                                  **entry)
-    return presets
+    return catalog().presets
 
 
 def presets(task: str | None = None) -> dict[str, ModelSpec]:
@@ -128,37 +160,28 @@ def models_dir() -> Path:
     repo_models = Path(__file__).resolve().parent.parent / "models"
     if repo_models.is_dir():
         return repo_models
-    return Path.home() / ".cache" / "vi2en" / "models"
+    return user_cache_dir() / "models"
 
 
 def infer_family(model_type: str | None, vocab_has: Any = None) -> str | None:
     """Catalog family for a transformers ``model_type`` (NLLB shares M2M100's model type)."""
-    if model_type == "m2m_100":
-        return "nllb" if vocab_has is not None and vocab_has("eng_Latn") else "m2m100"
-    return {"marian": "marian", "t5": "t5", "mt5": "t5", "mbart": "mbart50", "bart": "bart",
-            "pegasus": "pegasus"}.get(model_type or "")
+    if model_type == "m2m_100" and vocab_has is not None and vocab_has("eng_Latn"):
+        return "nllb"
+    return catalog().model_types.get(model_type or "")
 
 
-# Conventions for a directory or Hub id that is not a preset: those of the family's preset.
-_FAMILY_DEFAULTS: dict[str, Conventions] = {
-    "t5": Conventions(input_prefix="vi: ", output_prefix="en:"),
-    "marian": Conventions(),
-    "mbart50": Conventions(src_lang="vi_VN", target_lang="en_XX", target_mode="decoder_start"),
-    "nllb": Conventions(src_lang="vie_Latn", target_lang="eng_Latn"),
-    "m2m100": Conventions(src_lang="vi", target_lang="__en__"),
-    "bart": Conventions(),
-    "pegasus": Conventions(newline_token="<n>"),
-}
-FAMILIES = tuple(_FAMILY_DEFAULTS)
+def families() -> tuple[str, ...]:
+    """Names of the supported model families."""
+    return tuple(catalog().families)
 
 
 def conventions_for(family: str) -> Conventions:
     """Default conventions of a family."""
     try:
-        return _FAMILY_DEFAULTS[family]
+        return catalog().families[family]
     except KeyError:
         raise ModelError(f"unknown model family '{family}'; "
-                         f"supported: {', '.join(FAMILIES)}") from None
+                         f"supported: {', '.join(families())}") from None
 
 
 def resolve_spec(model: str | os.PathLike[str] | None, task: str) -> ModelSpec:
@@ -168,9 +191,9 @@ def resolve_spec(model: str | os.PathLike[str] | None, task: str) -> ModelSpec:
     if model is None or str(model) == "":
         model = default_model(task)
     text = str(model)
-    catalog = load_catalog()
-    if text in catalog:
-        spec = catalog[text]
+    known = load_catalog()
+    if text in known:
+        spec = known[text]
         if spec.task != task:
             valid = ", ".join(presets(task))
             raise ModelError(f"'{text}' is a {spec.task} model; {task} presets: {valid}")
@@ -183,7 +206,7 @@ def resolve_spec(model: str | os.PathLike[str] | None, task: str) -> ModelSpec:
         # tokenizer's vocabulary tells them apart.
         return ModelSpec(name=path.name, task=task, local_path=path.resolve(),
                          max_input_tokens=256 if task == "translation" else 1024)
-    by_hub_id = [s for s in catalog.values() if s.hub_id == text and s.task == task]
+    by_hub_id = [s for s in known.values() if s.hub_id == text and s.task == task]
     if by_hub_id:
         return by_hub_id[0]
     if "/" in text and not text.startswith((".", "/")) and text.count("/") == 1:
@@ -265,6 +288,6 @@ def finish_spec(spec: ModelSpec, model_type: str | None, vocab_has: Any) -> Mode
     family = spec.family or infer_family(model_type, vocab_has)
     if family is None:
         raise ModelError(f"{spec.name}: model type '{model_type}' is not supported; "
-                         f"supported families: {', '.join(FAMILIES)}")
+                         f"supported families: {', '.join(families())}")
     conventions = spec.conventions if spec.conventions != Conventions() else conventions_for(family)
     return replace(spec, family=family, conventions=conventions)

@@ -2,7 +2,7 @@
 
 A preset (or Hub id) converts to ``models/NAME-ct2-QUANT`` (the folder is ``$VI2EN_MODELS_DIR``
 when set); a local directory converts to a cache folder keyed by the source's identity
-(``$VI2EN_MODELS_DIR/ct2/`` when set, else ``~/.cache/vi2en/ct2/``), so a changed checkpoint
+(``$VI2EN_MODELS_DIR/ct2/`` when set, else vi2en's cache folder), so a changed checkpoint
 gets a fresh conversion instead of a stale one. Every converted folder holds the CTranslate2
 model (``model.bin``, ``config.json``, vocabulary), the source's tokenizer, config and
 generation config under ``hf/`` (the engine tokenizes with them), and ``vi2en-ct2.json``
@@ -30,6 +30,7 @@ from .catalog import (
     models_dir,
     resolve_spec,
 )
+from .paths import user_cache_dir
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def ct2_cache_root() -> Path:
     env = os.environ.get("VI2EN_MODELS_DIR")
     if env:
         return Path(env).expanduser() / "ct2"
-    return Path.home() / ".cache" / "vi2en" / "ct2"
+    return user_cache_dir() / "ct2"
 
 
 def check_quantization(quantization: str) -> str:

@@ -40,7 +40,7 @@ from tqdm.auto import tqdm
 
 from .catalog import ModelError
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
-from .outputs import OutputError, check_output_dir
+from .outputs import OutputError, check_output_dir, check_output_file
 
 logger = logging.getLogger(__name__)
 
@@ -633,6 +633,18 @@ class OutputFile:
             self.close()
             raise
 
+    def check(self) -> None:
+        """Fail now, changing nothing, if :meth:`open` would refuse or fail to create."""
+        self._check_kind()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            check_output_file(self.path)
+            check_output_file(self.lock_path)
+        except OSError as exc:
+            raise BatchUsageError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        except OutputError as exc:
+            raise BatchUsageError(str(exc)) from None
+
     def _check_kind(self) -> None:
         if self.path.is_dir():
             raise BatchUsageError(f"the output {self.path} is a directory; give a .jsonl file")
@@ -649,8 +661,8 @@ class OutputFile:
                     return  # empty: nothing to lose
                 fh.seek(0)
                 first = fh.readline() if start == RECORD_START else b""
-        except FileNotFoundError:
-            return
+        except (FileNotFoundError, NotADirectoryError):
+            return  # nothing there yet; creating it is checked next
         except OSError as exc:
             raise BatchUsageError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         if first.endswith(b"\n"):
@@ -911,6 +923,13 @@ class BatchJob:
         """Whether NAME.en.txt in --out-dir is one of the inputs (never written over)."""
         return self.out_dir is not None \
             and (self.out_dir / f"{name}.en.txt").resolve() in self._input_paths
+
+
+def check_job(inputs: Sequence[str], output: str | os.PathLike[str], *, fmt: str | None = None,
+              out_dir: str | os.PathLike[str] | None = None) -> None:
+    """Everything about inputs and outputs that can fail, checked before models load."""
+    check_outputs(expand_inputs(inputs, fmt), output, out_dir)
+    OutputFile(output).check()
 
 
 def run_batch(inputs: Sequence[str], output: str | os.PathLike[str], pipeline: Any, *,

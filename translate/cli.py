@@ -13,6 +13,7 @@ from pathlib import Path
 from . import __version__
 from . import text as vtext
 from .catalog import ModelError, ModelUnavailableError
+from .convert import USER_NOTICE  # light: ctranslate2 loads on use
 from .outputs import check_output_file
 
 logger = logging.getLogger("translate")
@@ -118,6 +119,8 @@ def load_glossary(path: str | None):
         return None
     from .glossary import Glossary
 
+    if Path(path).is_dir():
+        raise UsageError(f"the glossary {path} is a directory; give a TSV file")
     if not Path(path).is_file():
         raise UsageError(f"no such glossary file: {path}")
     try:
@@ -289,8 +292,6 @@ class _UserFormatter(logging.Formatter):
 
 
 def _problem_or_notice(record: logging.LogRecord) -> bool:
-    from .convert import USER_NOTICE
-
     return record.levelno >= logging.WARNING or bool(getattr(record, USER_NOTICE, False))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shlex
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from translate.batch import (
     BatchOptions,
     BatchUsageError,
     InputReader,
+    NotOurOutputError,
     OutputFile,
     OutputLockedError,
     expand_inputs,
@@ -173,7 +175,7 @@ def test_resume_after_sigkill_every_id_exactly_once(tiny_translator_dir, tmp_pat
         assert set(record) == {"id", "translation", "flags", "error", "model", "elapsed_s"}
     errors = {r["id"]: r["error"] for r in records if r["error"]}
     assert errors.keys() == {"empty", "line-71", "number"}
-    assert errors["empty"] == "empty text"
+    assert errors["empty"] == f"{source} line 11: empty text"
     assert "not valid JSON" in errors["line-71"]
     assert "number, not a string" in errors["number"]
     assert "documents done" in second.stderr and "already in the output" in second.stderr
@@ -216,7 +218,7 @@ def test_each_kind_of_bad_input_becomes_an_error_record(pipeline, tmp_path):
         prefix + "line-2": "not valid JSON",
         "no-text": "no 'text' field",
         "null-text": "JSON null, not a string",
-        "blank": "empty text",
+        "blank": f"{jsonl} line 5: empty text",
         prefix + "line-6": "not UTF-8",
         prefix + "line-7": "JSON array, not an object",
         "huge": "over the limit of 1,000",
@@ -263,7 +265,7 @@ def test_csv_input_with_and_without_ids(pipeline, tmp_path):
     assert set(records) == {"a1", "line-5", "a3"}
     assert records["a1"]["error"] is None and "\n\n" in records["a1"]["translation"]
     assert records["line-5"]["error"] is None
-    assert records["a3"]["error"] == "empty text"
+    assert records["a3"]["error"] == f"{csv_file} line 6: empty text"
     assert stats.exit_code == 1
 
 
@@ -519,3 +521,137 @@ def test_cli_glossary_renders_terms_exactly(tiny_translator_dir, tmp_path, capsy
     assert main(["batch", str(source), "-o", str(out), "--engine", "ray", "--no-cache",
                  "--glossary", str(glossary)]) == 2
     assert "not supported with --engine ray" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------
+# Outputs are checked before any work; a file that is not ours is never changed
+# ------------------------------------------------------------------------------------------
+
+
+def _one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("vi2en: error: ") and "Traceback" not in err
+    assert "Error:" not in lines[0]  # no exception class name
+    return lines[0]
+
+
+def test_output_that_is_an_input_is_refused_and_left_intact(tiny_translator_dir, tmp_path,
+                                                            capsys, monkeypatch):
+    from translate.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    article = tmp_path / "art.txt"
+    article.write_bytes("Trời mưa.".encode())  # no newline at the end, as `printf` writes it
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Hà Nội mưa to.", encoding="utf-8")
+    hard_link = tmp_path / "link.jsonl"
+    os.link(article, hard_link)
+    model = ["--model", str(tiny_translator_dir), "--engine", "transformers", "--no-cache",
+             "-q"]
+    cases = [
+        (["art.txt", "-o", "art.txt"], "also an input"),
+        (["art.txt", "-o", "art.txt", "--overwrite"], "also an input"),
+        (["art.txt", "-o", str(hard_link)], "also an input"),  # same file, another name
+        (["docs", "-o", "docs/a.txt"], "also an input"),
+        (["docs", "-o", "docs/out.jsonl"], "among the inputs"),  # read back on a rerun
+        ([str(docs / "*.txt"), "-o", "docs/out.txt"], "among the inputs"),
+        (["docs", "-o", "out.jsonl", "--out-dir", "docs"], "among the inputs"),
+    ]
+    for args, message in cases:
+        assert main(["batch", *args, *model]) == 2, args
+        assert message in _one_error_line(capsys.readouterr().err), args
+    assert article.read_bytes() == "Trời mưa.".encode()
+    assert sorted(p.name for p in docs.iterdir()) == ["a.txt"]
+    assert not (tmp_path / "out.jsonl").exists()
+    # An --out-dir file that would land on an input gets another name instead.
+    translated = tmp_path / "art.en.txt"
+    translated.write_text("It rains.", encoding="utf-8")
+    assert main(["batch", "art.txt", "art.en.txt", "-o", "out.jsonl", "--out-dir", ".",
+                 *model]) == 0, capsys.readouterr().err
+    assert translated.read_text(encoding="utf-8") == "It rains."
+    assert (tmp_path / "art-2.en.txt").is_file() and (tmp_path / "art.en.en.txt").is_file()
+
+
+def test_existing_file_that_is_not_a_batch_output_is_never_changed(tmp_path):
+    cases = {
+        "article.txt": "Trời mưa.".encode(),  # one line, no newline: not a cut-off record
+        "notes.jsonl": b'{"note": "mine"}\n{"id": "a", "error": null}\n',
+        "data.jsonl": b'{"id": 7, "text": "x"}\n',  # an input-like record, not ours
+        "blank-first.jsonl": b'\n{"id": "a", "error": null}\n',
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        for overwrite in (False, True):
+            with pytest.raises(NotOurOutputError, match="not a vi2en batch output"):
+                OutputFile(path, overwrite=overwrite).open()
+            assert path.read_bytes() == content, name
+        assert not Path(str(path) + ".lock").exists()
+
+
+def test_only_a_cut_off_record_is_repaired(tmp_path):
+    ours = b'{"id": "a", "error": null}\n'
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(ours + b"appended by hand")  # a last line that is no record's start
+    with pytest.raises(BatchUsageError, match="line 2 is not a vi2en batch record"):
+        OutputFile(out).open()
+    assert out.read_bytes() == ours + b"appended by hand"
+    for cut in (b'{"i', b'{"id": "b", "transl'):  # a kill anywhere in the first bytes
+        out.write_bytes(ours + cut)
+        with OutputFile(out) as output:
+            assert output.done == {"a": False} and output.repaired_bytes == len(cut)
+        assert out.read_bytes() == ours
+    only = tmp_path / "only.jsonl"
+    only.write_bytes(b'{"id": "first", "transla')  # killed while writing the first record
+    with OutputFile(only) as output:
+        assert output.done == {}
+    assert only.read_bytes() == b""
+
+
+def test_unwritable_outputs_fail_before_any_translation(pipeline, tmp_path, monkeypatch,
+                                                        capsys):
+    from translate.cli import main
+
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "Trời mưa."}])
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    calls = record_generate_calls(pipeline.translator.engine, monkeypatch)
+    for out, out_dir in [(tmp_path / "o.jsonl", blocker / "en"),
+                         (tmp_path / "o2.jsonl", blocker),
+                         (blocker / "o.jsonl", None),
+                         (tmp_path, None)]:
+        with pytest.raises(BatchUsageError, match="cannot write|is a directory"):
+            run_batch([str(source)], out, pipeline, out_dir=out_dir)
+    assert calls == []
+    assert not (tmp_path / "o.jsonl").exists() and not (tmp_path / "o2.jsonl").exists()
+    # From the command line: one line, exit 2, no exception class, and no model loaded
+    # (the model named does not exist, so loading it would be a different error).
+    for args in (["-o", str(tmp_path / "o.jsonl"), "--out-dir", str(blocker / "en")],
+                 ["-o", str(blocker / "o.jsonl")]):
+        assert main(["batch", str(source), *args, "--model", str(tmp_path / "no-model"),
+                     "--no-cache", "-q"]) in (2, 3)
+        line = _one_error_line(capsys.readouterr().err)
+        assert "cannot write" in line and str(blocker) in line
+
+
+def test_closed_stdin_is_one_line_exit_2(tmp_path):
+    command = (f"{shlex.quote(sys.executable)} -m translate batch - -o "
+               f"{shlex.quote(str(tmp_path / 'o.jsonl'))} --no-cache <&-")
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert done.returncode == 2
+    assert "standard input is closed" in _one_error_line(done.stderr)
+
+
+def test_error_wording_names_the_line_and_the_position(pipeline, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'{"id": "a", "text": "Tr\\u1eddi m\\u01b0a."}\n'
+                       b'{"id": "blank", "text": "  "}\n'
+                       b'{"id": "cut", "text": "Tr\n')
+    run_batch([str(source)], tmp_path / "out.jsonl", pipeline)
+    errors = {r["id"]: r["error"] for r in read_records(tmp_path / "out.jsonl")}
+    assert errors["blank"] == f"{source} line 2: empty text"
+    assert errors["line-3"] == (f"{source} line 3 is not valid JSON (Unterminated string "
+                                "starting at column 23)")

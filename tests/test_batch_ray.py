@@ -48,7 +48,7 @@ def test_jsonl_to_jsonl_with_errors_and_resume(local_ray, config, tmp_path):
         assert set(records[f"n{i}"]) == {"id", "translation", "flags", "error", "model",
                                          "elapsed_s"}
     assert "not valid JSON" in records["line-13"]["error"]
-    assert records["empty"]["error"] == "empty text"
+    assert records["empty"]["error"] == f"{source} line 14: empty text"
     assert "duplicate id 'n0'" in records["n0#2"]["error"]
     assert (stats.done, stats.failed, stats.exit_code) == (12, 3, 1)
 
@@ -72,7 +72,7 @@ def test_parquet_in_and_out_have_the_record_schema(local_ray, config, tmp_path):
     assert table.schema.names == ["id", "translation", "flags", "error", "model", "elapsed_s"]
     rows = {r["id"]: r for r in table.to_pylist()}
     assert set(rows) == {"p0", "p1", "p2", "p3", "p4", "bad"}
-    assert rows["bad"]["error"] == "empty text" and rows["p0"]["translation"]
+    assert rows["bad"]["error"].endswith(": empty text") and rows["p0"]["translation"]
     assert (stats.done, stats.failed) == (5, 1)
     with pytest.raises(BatchUsageError, match="not empty"):
         run_ray([str(source)], out, config)

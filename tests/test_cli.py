@@ -152,3 +152,96 @@ def test_main_called_from_python_leaves_sigpipe_alone(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines() == ["TT. Trump đến Hà Nội.",
                                                     "Ông ở lại hai ngày."]
     assert signal.getsignal(signal.SIGPIPE) == before
+
+
+# ------------------------------------------------------------------------------------------
+# Outputs checked before work; one line and the right exit code for each mistake
+# ------------------------------------------------------------------------------------------
+
+
+def one_error_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("vi2en: error: ") and "Error" not in lines[0], stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", ["translate", "summarize", "segment"])
+def test_unwritable_output_fails_before_any_work(command, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Trời mưa. Ông Hùng nói vậy.\n", encoding="utf-8")
+    # The model named does not exist: reaching it would be another error, so the output
+    # error proves the check comes first.
+    model = {"translate": ["--model", "envit6"], "summarize": ["--summarizer", "no/such"],
+             "segment": []}[command]
+    for target, reason in [(tmp_path / "missing" / "out.txt", "No such file or directory"),
+                           (article / "out.txt", "Not a directory"),
+                           (tmp_path, "is a directory")]:
+        done = run_cli(command, str(article), "-o", str(target), *model)
+        assert done.returncode == 2
+        line = one_error_line(done.stderr)
+        assert f"cannot write {target}" in line and reason in line
+    assert article.read_text(encoding="utf-8") == "Trời mưa. Ông Hùng nói vậy.\n"
+    if command == "translate":
+        existing = tmp_path / "keep.txt"
+        existing.write_text("mine\n", encoding="utf-8")
+        # A writable output passes the check and keeps what it held when the work fails.
+        done = run_cli(command, str(article), "-o", str(existing), *model, "-q")
+        assert done.returncode == 2 and "unknown translation model" in done.stderr
+        assert existing.read_text(encoding="utf-8") == "mine\n"
+        fresh = tmp_path / "fresh.txt"
+        run_cli(command, str(article), "-o", str(fresh), *model)
+        assert not fresh.exists()  # the check leaves nothing behind when the work fails
+
+
+def test_output_that_is_the_input_is_refused(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Trời mưa.\n", encoding="utf-8")
+    done = run_cli("segment", str(article), "-o", str(article))
+    assert done.returncode == 2 and "is the input file" in one_error_line(done.stderr)
+    assert article.read_text(encoding="utf-8") == "Trời mưa.\n"
+
+
+def test_directory_input_is_named_as_a_directory(tmp_path):
+    done = run_cli("translate", str(tmp_path), "--model", "envit6")
+    assert done.returncode == 2
+    assert f"{tmp_path} is a directory" in one_error_line(done.stderr)
+
+
+@pytest.mark.parametrize("command", ["translate", "segment"])
+def test_closed_stdin_is_one_line_exit_2(command):
+    import shlex
+
+    done = subprocess.run(["bash", "-c", f"{shlex.quote(sys.executable)} -m translate "
+                                         f"{command} - <&-"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 2
+    assert "standard input is closed" in one_error_line(done.stderr)
+
+
+@pytest.mark.parametrize("content", [b'{"model_type": "mar', b"\xff\xfe", b"[1, 2]"])
+def test_corrupt_model_config_is_one_line_exit_2(content, tiny_translator_dir, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken-model"
+    shutil.copytree(tiny_translator_dir, broken)
+    (broken / "config.json").write_bytes(content)
+    done = run_cli("translate", "-", "--model", str(broken), stdin="Trời mưa.\n",
+                   env={"VI2EN_MODELS_DIR": str(tmp_path / "store")})
+    assert done.returncode == 2
+    line = one_error_line(done.stderr)  # no CTranslate2 warning before it
+    assert str(broken) in line and "config.json" in line
+
+
+def test_first_use_conversion_notice_is_one_information_line(tiny_translator_dir, tmp_path):
+    pytest.importorskip("ctranslate2")
+    env = {"VI2EN_MODELS_DIR": str(tmp_path / "store"), "VI2EN_CACHE": str(tmp_path / "c.db")}
+    args = ("translate", "-", "--model", str(tiny_translator_dir), "--engine", "ctranslate2",
+            "--beams", "1")
+    done = run_cli(*args, stdin="Trời mưa.\n", env=env)
+    assert done.returncode == 0, done.stderr
+    notices = [line for line in done.stderr.splitlines() if "converting" in line]
+    assert len(notices) == 1 and notices[0].startswith("vi2en: converting ")
+    assert "WARNING" not in done.stderr
+    again = run_cli(*args, stdin="Trời mưa.\n", env=env)
+    assert again.returncode == 0 and "converting" not in again.stderr

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import fnmatch
 import glob
 import io
 import json
@@ -32,13 +33,14 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 from tqdm.auto import tqdm
 
 from .catalog import ModelError
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
+from .outputs import OutputError, check_output_dir, check_output_file
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,10 @@ class OutputLockedError(BatchUsageError):
     """Another run holds the output's lock."""
 
 
+class NotOurOutputError(BatchUsageError):
+    """The output exists and is not a vi2en batch output: it is left untouched."""
+
+
 # ------------------------------------------------------------------------------------------
 # Input
 # ------------------------------------------------------------------------------------------
@@ -89,6 +95,8 @@ class Source:
     kind: str  # "jsonl", "csv" or "document"
     label: str  # as the user named it, for ids and messages
     name: str | None = None  # documents: relative name for --out-dir
+    root: Path | None = None  # the input folder it was found in
+    pattern: str | None = None  # the glob pattern that found it
 
 
 def _kind_of(path: Path, fmt: str | None, explicit: bool) -> str | None:
@@ -119,6 +127,8 @@ def expand_inputs(inputs: Sequence[str], fmt: str | None = None) -> list[Source]
     sources: list[Source] = []
     for item in inputs:
         if item == "-":
+            if sys.stdin is None:  # started with standard input closed (`<&-`)
+                raise BatchUsageError("standard input is closed; give the input files")
             sources.append(Source(None, fmt or "jsonl", "stdin"))
             continue
         path = Path(item)
@@ -137,13 +147,69 @@ def expand_inputs(inputs: Sequence[str], fmt: str | None = None) -> list[Source]
                 if found.is_dir():
                     sources.extend(_directory_sources(found))
                 elif (kind := _kind_of(found, fmt, explicit=False)) is not None:
-                    sources.append(Source(found, kind, match, _document_name(found, None)))
+                    sources.append(Source(found, kind, match, _document_name(found, None),
+                                          pattern=item))
         else:
             raise BatchUsageError(f"no such file or directory: {item}")
     if not sources:
         raise BatchUsageError("the inputs hold no .jsonl, .csv or document files "
                               f"({', '.join(DOCUMENT_SUFFIXES)})")
     return sources
+
+
+def _read_as_input(path: Path, source: Source) -> bool:
+    """Whether a file at ``path`` would be read by the next run with the same inputs."""
+    if source.root is not None:
+        root = source.root.resolve()
+        if not path.resolve().is_relative_to(root):
+            return False
+        relative = path.resolve().relative_to(root)
+        return not any(part.startswith(".") for part in relative.parts) \
+            and _kind_of(path, None, explicit=False) is not None
+    if source.pattern is not None:
+        pattern = os.path.abspath(source.pattern)
+        absolute = os.path.abspath(path)
+        # PurePath.match compares segment by segment; `**` spans folders, which fnmatch's `*`
+        # approximates (erring towards refusing).
+        matched = fnmatch.fnmatch(absolute, pattern) if "**" in pattern \
+            else PurePath(absolute).match(pattern)
+        return matched and _kind_of(path, None, explicit=False) is not None
+    return False
+
+
+def check_outputs(sources: Sequence[Source], output: str | os.PathLike[str],
+                  out_dir: str | os.PathLike[str] | None = None) -> None:
+    """Refuse outputs that are inputs, or that a rerun would read as inputs; check out_dir.
+
+    Writing the output over an input would destroy the article before it is read.
+    """
+    target = Path(output)
+    resolved = target.resolve()
+    for source in sources:
+        if source.path is None:
+            continue
+        if source.path.resolve() == resolved or (
+                target.exists() and source.path.exists() and source.path.samefile(target)):
+            raise BatchUsageError(f"the output {output} is also an input ({source.label}); "
+                                  "write the output to another file")
+    for source in sources:
+        if _read_as_input(target, source):
+            where = source.root if source.root is not None else source.pattern
+            raise BatchUsageError(f"the output {output} is among the inputs ({where}): a "
+                                  "rerun would read it as an input; write it elsewhere")
+    if out_dir is None:
+        return
+    probe = Path(out_dir) / "document.en.txt"
+    for source in sources:
+        if _read_as_input(probe, source):
+            where = source.root if source.root is not None else source.pattern
+            raise BatchUsageError(f"--out-dir {out_dir} is among the inputs ({where}): a "
+                                  "rerun would read its .en.txt files as inputs; choose "
+                                  "another folder")
+    try:
+        check_output_dir(out_dir)
+    except OutputError as exc:
+        raise BatchUsageError(str(exc)) from None
 
 
 def _directory_sources(root: Path) -> list[Source]:
@@ -155,7 +221,7 @@ def _directory_sources(root: Path) -> list[Source]:
         if kind is None:
             logger.debug("skipping %s: not an input type", path)
             continue
-        found.append(Source(path, kind, str(path), _document_name(path, root)))
+        found.append(Source(path, kind, str(path), _document_name(path, root), root=root))
     if not found:
         raise BatchUsageError(f"{root} holds no .jsonl, .csv or document files "
                               f"({', '.join(DOCUMENT_SUFFIXES)})")
@@ -223,8 +289,11 @@ def parse_jsonl_line(raw: bytes, lineno: int, prefix: str = "", *, text_field: s
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        return InputRecord(fallback_id, error=f"{where} is not valid JSON ({exc.msg} at "
-                                              f"column {exc.colno})", where=where)
+        # json's messages end in "at" when a position follows ("Unterminated string
+        # starting at"); the column is added once, here.
+        return InputRecord(fallback_id, error=f"{where} is not valid JSON "
+                                              f"({exc.msg.removesuffix(' at')} at column "
+                                              f"{exc.colno})", where=where)
     return record_from_mapping(obj, fallback_id, where, text_field=text_field,
                                id_field=id_field)
 
@@ -354,12 +423,13 @@ def validate(record: InputRecord, max_chars: int = DEFAULT_MAX_CHARS) -> InputRe
     """Turn texts that must not be translated (empty, too big) into error records."""
     if record.error is not None or record.text is None:
         return record
+    where = f"{record.where}: " if record.where else ""
     if not record.text.strip():
-        record.error = "empty text"
+        record.error = f"{where}empty text"
     elif len(record.text) > max_chars:
         # Refused, not truncated: a partial translation would pass for a whole one.
-        record.error = (f"document has {len(record.text):,} characters, over the limit of "
-                        f"{max_chars:,} (--max-chars); it was not translated")
+        record.error = (f"{where}document has {len(record.text):,} characters, over the limit "
+                        f"of {max_chars:,} (--max-chars); it was not translated")
     return record
 
 
@@ -495,8 +565,27 @@ def _translate_into(pipeline: Any, good: Sequence[InputRecord],
 # ------------------------------------------------------------------------------------------
 
 
+# Every record this module writes starts with these bytes (json.dumps of a dict whose first
+# key is "id"): a file that does not is not ours, and is never truncated or rewritten.
+RECORD_START = b'{"id": '
+
+
+def _is_record(obj: Any) -> bool:
+    return isinstance(obj, dict) and isinstance(obj.get("id"), str) and "error" in obj
+
+
+def _could_be_record_start(data: bytes) -> bool:
+    """Whether ``data`` (a line cut short by a kill) is how one of our records begins."""
+    return data.startswith(RECORD_START) or RECORD_START.startswith(data)
+
+
 class OutputFile:
-    """The JSONL output: locked while open, read back for resume, appended line by line."""
+    """The JSONL output: locked while open, read back for resume, appended line by line.
+
+    An existing file is used only if it is a vi2en batch output: its first line must be one of
+    our records, else it is refused (:class:`NotOurOutputError`) untouched, with or without
+    ``overwrite``. Only a partial last line that begins like a record is cut off.
+    """
 
     def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         self.path = Path(path)
@@ -515,6 +604,7 @@ class OutputFile:
         self.close()
 
     def open(self) -> None:
+        self._check_kind()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock_fh = open(self.lock_path, "a", encoding="utf-8")  # noqa: SIM115
@@ -529,11 +619,64 @@ class OutputFile:
             raise OutputLockedError(f"another vi2en batch run is writing {self.path} (lock "
                                     f"{self.lock_path} is held); wait for it to finish or "
                                     "choose another output") from None
-        if self.overwrite or not self.path.exists():
-            self.path.write_bytes(b"")
+        try:
+            self._check_ours()  # again under the lock: another run may have just written it
+            if self.overwrite and self.path.exists():
+                os.truncate(self.path, 0)
+            elif self.path.exists():
+                self._load()
+            self._fh = open(self.path, "a", encoding="utf-8", newline="\n")  # noqa: SIM115
+        except OSError as exc:
+            self.close()
+            raise BatchUsageError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        except BatchUsageError:
+            self.close()
+            raise
+
+    def check(self) -> None:
+        """Fail now, changing nothing, if :meth:`open` would refuse or fail to create."""
+        self._check_kind()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            check_output_file(self.path)
+            check_output_file(self.lock_path)
+        except OSError as exc:
+            raise BatchUsageError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        except OutputError as exc:
+            raise BatchUsageError(str(exc)) from None
+
+    def _check_kind(self) -> None:
+        if self.path.is_dir():
+            raise BatchUsageError(f"the output {self.path} is a directory; give a .jsonl file")
+        if self.path.exists() and not self.path.is_file():
+            raise BatchUsageError(f"the output {self.path} is not a regular file")
+        self._check_ours()
+
+    def _check_ours(self) -> None:
+        """Refuse an existing, non-empty file whose first line is not one of our records."""
+        try:
+            with open(self.path, "rb") as fh:
+                start = fh.read(len(RECORD_START))
+                if not start:
+                    return  # empty: nothing to lose
+                fh.seek(0)
+                first = fh.readline() if start == RECORD_START else b""
+        except (FileNotFoundError, NotADirectoryError):
+            return  # nothing there yet; creating it is checked next
+        except OSError as exc:
+            raise BatchUsageError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+        if first.endswith(b"\n"):
+            try:
+                ours = _is_record(json.loads(first))
+            except ValueError:
+                ours = False
         else:
-            self._load()
-        self._fh = open(self.path, "a", encoding="utf-8", newline="\n")  # noqa: SIM115
+            # The only line, cut short by a kill while it was written.
+            ours = _could_be_record_start(first or start)
+        if not ours:
+            raise NotOurOutputError(
+                f"{self.path} exists and is not a vi2en batch output (its first line is not "
+                "a batch record); refusing to change it: choose another output file")
 
     def _load(self) -> None:
         """Ids already written; a partial last line (a killed run) is cut off."""
@@ -545,7 +688,7 @@ class OutputFile:
                     record = json.loads(line)
                     record_id = record["id"]
                 except (ValueError, TypeError, KeyError):
-                    if not complete:
+                    if not complete and _could_be_record_start(line):
                         break  # the partial last line of a killed run: repaired below
                     raise BatchUsageError(
                         f"{self.path} line {lineno} is not a vi2en batch record; fix or "
@@ -684,8 +827,11 @@ class BatchJob:
         self.overwrite = overwrite
         self.cache = cache
         self.show_progress = show_progress
+        self._input_paths: set[Path] = set()
 
     def run(self, reader: InputReader) -> BatchStats:
+        check_outputs(reader.sources, self.output, self.out_dir)
+        self._input_paths = {s.path.resolve() for s in reader.sources if s.path is not None}
         reader.check()
         stats = BatchStats()
         started = time.perf_counter()
@@ -764,15 +910,26 @@ class BatchJob:
         return InputRecord(new_id, error=f"duplicate id '{record.id}'{where}; ids must be "
                                          "unique", where=record.where, name=record.name)
 
-    @staticmethod
-    def _name(record: InputRecord, used: set[str]) -> str:
+    def _name(self, record: InputRecord, used: set[str]) -> str:
         base = safe_name(record.name or record.id)
         name, k = base, 1
-        while name in used:
+        while name in used or self._is_input(name):
             k += 1
             name = f"{base}-{k}"
         used.add(name)
         return name
+
+    def _is_input(self, name: str) -> bool:
+        """Whether NAME.en.txt in --out-dir is one of the inputs (never written over)."""
+        return self.out_dir is not None \
+            and (self.out_dir / f"{name}.en.txt").resolve() in self._input_paths
+
+
+def check_job(inputs: Sequence[str], output: str | os.PathLike[str], *, fmt: str | None = None,
+              out_dir: str | os.PathLike[str] | None = None) -> None:
+    """Everything about inputs and outputs that can fail, checked before models load."""
+    check_outputs(expand_inputs(inputs, fmt), output, out_dir)
+    OutputFile(output).check()
 
 
 def run_batch(inputs: Sequence[str], output: str | os.PathLike[str], pipeline: Any, *,

@@ -14,6 +14,7 @@ from .batch import (
     BatchOptions,
     BatchStats,
     BatchUsageError,
+    check_job,
     run_batch,
 )
 
@@ -129,6 +130,8 @@ def _run_local(args: Any, output: str, options: BatchOptions, progress: bool) ->
     from .pipeline import Pipeline
     from .translator import Translator
 
+    # Inputs and outputs first: a bad path fails in a second, not after the models load.
+    check_job(args.inputs, output, fmt=args.format, out_dir=args.out_dir)
     glossary = load_glossary(args.glossary)
     cache = None
     if not args.no_cache:

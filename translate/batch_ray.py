@@ -30,6 +30,8 @@ from .batch import (
     BatchUsageError,
     InputRecord,
     OutputFile,
+    Source,
+    check_outputs,
     expand_inputs,
     parse_jsonl_line,
     record_from_mapping,
@@ -168,9 +170,11 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
     options = options or BatchOptions()
     started = time.perf_counter()
     paths, kind = _ray_inputs(inputs, fmt)
-    if not ray.is_initialized():
-        ray.init(address=config.address, ignore_reinit_error=True, log_to_driver=False)
     output = Path(output)
+    # Outputs are checked before Ray starts: a bad one fails in a second, not after startup.
+    check_outputs(expand_inputs(inputs, fmt) if kind == "jsonl" else
+                  [Source(Path(p), kind, label) for p, label in paths if "://" not in p],
+                  output)
     parquet_out = output.suffix.lower() == ".parquet"
     stats = BatchStats(sentences=None)
     out_file = None if parquet_out else OutputFile(output, overwrite=overwrite)
@@ -179,6 +183,8 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
     else:
         out_file.open()
     try:
+        if not ray.is_initialized():
+            ray.init(address=config.address, ignore_reinit_error=True, log_to_driver=False)
         skip = frozenset(out_file.done) if out_file is not None else frozenset()
         if kind == "jsonl":
             labels = {_path_key(str(Path(p).resolve())): label for p, label in paths}

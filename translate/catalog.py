@@ -9,6 +9,7 @@ a model is actually loaded, and never with ``HF_HUB_OFFLINE=1``.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import sys
@@ -202,6 +203,7 @@ def resolve_spec(model: str | os.PathLike[str] | None, task: str) -> ModelSpec:
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise ModelError(f"{path} is not a model directory (no config.json)")
+        _check_config(path / "config.json")
         # The family is settled on load: NLLB and M2M100 share a model type, and only the
         # tokenizer's vocabulary tells them apart.
         return ModelSpec(name=path.name, task=task, local_path=path.resolve(),
@@ -215,6 +217,24 @@ def resolve_spec(model: str | os.PathLike[str] | None, task: str) -> ModelSpec:
     valid = ", ".join(presets(task))
     raise ModelError(f"unknown {task} model '{text}': give a preset ({valid}), "
                      "a Hub id (owner/name) or a model directory")
+
+
+def _check_config(config: Path) -> None:
+    """A model directory's config.json must be a JSON object, else no engine can load it."""
+    try:
+        data = json.loads(config.read_bytes())
+    except OSError as exc:
+        raise ModelError(f"cannot read {config}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        # json's messages end in "at" when a position follows ("Invalid control character
+        # at"); the position is added once, here.
+        reason = (f"{exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}"
+                  if isinstance(exc, json.JSONDecodeError) else "not UTF-8")
+        raise ModelError(f"{config.parent} is not a usable model directory: config.json is "
+                         f"not valid JSON ({reason})") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{config.parent} is not a usable model directory: config.json "
+                         "does not hold a JSON object")
 
 
 def _offline() -> bool:

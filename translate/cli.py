@@ -13,6 +13,8 @@ from pathlib import Path
 from . import __version__
 from . import text as vtext
 from .catalog import ModelError, ModelUnavailableError
+from .convert import USER_NOTICE  # light: ctranslate2 loads on use
+from .outputs import check_output_file
 
 logger = logging.getLogger("translate")
 
@@ -26,19 +28,48 @@ class UsageError(Exception):
 def read_input(source: str | None) -> str:
     """Text of FILE, or of standard input for ``-``/nothing; UTF-8 whatever the locale."""
     if source in (None, "-"):
-        return sys.stdin.buffer.read().decode("utf-8-sig")
-    path = Path(source)
-    if not path.is_file():
-        raise UsageError(f"no such file: {source}")
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise UsageError("standard input is closed; give the input FILE")
+        try:
+            data = sys.stdin.buffer.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read standard input: {exc.strerror or exc}") from None
+        label = "standard input"
+    else:
+        path = Path(source)
+        if path.is_dir():
+            raise UsageError(f"{source} is a directory; give a text file "
+                             "(`vi2en batch` reads folders)")
+        if not path.is_file():
+            raise UsageError(f"no such file: {source}")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+        label = source
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise UsageError(f"{label} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def check_output(target: str | None, source: str | None = None) -> None:
+    """Fail before any work when the -o file cannot be written or is the input itself."""
+    if not target or target == "-":
+        return
+    if source not in (None, "-") and Path(source).is_file() and Path(target).exists() \
+            and Path(source).samefile(target):
+        raise UsageError(f"the output {target} is the input file; write to another file")
+    check_output_file(target)
 
 
 def write_output(text: str, target: str | None) -> None:
     if target and target != "-":
-        Path(target).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        try:
+            Path(target).write_text(text if text.endswith("\n") else text + "\n",
+                                    encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
@@ -88,6 +119,8 @@ def load_glossary(path: str | None):
         return None
     from .glossary import Glossary
 
+    if Path(path).is_dir():
+        raise UsageError(f"the glossary {path} is a directory; give a TSV file")
     if not Path(path).is_file():
         raise UsageError(f"no such glossary file: {path}")
     try:
@@ -97,6 +130,7 @@ def load_glossary(path: str | None):
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
+    check_output(args.output, args.file)
     source = read_input(args.file)
     if not source.strip():
         raise UsageError("the input is empty")
@@ -123,6 +157,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from .summarizer import Summarizer
 
+    check_output(args.output, args.file)
     source = read_input(args.file)
     if not source.strip():
         raise UsageError("the input is empty")
@@ -137,6 +172,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
+    check_output(args.output, args.file)
     paragraphs = vtext.segment(read_input(args.file))
     write_output("\n\n".join("\n".join(p) for p in paragraphs), args.output)
     return EXIT_OK
@@ -246,10 +282,30 @@ def _extensions() -> list[Callable[..., None]]:
     return registrars
 
 
+class _UserFormatter(logging.Formatter):
+    """Notices read as the CLI's own lines; problems keep their level and source."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno < logging.WARNING:
+            return f"vi2en: {record.getMessage()}"
+        return super().format(record)
+
+
+def _problem_or_notice(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or bool(getattr(record, USER_NOTICE, False))
+
+
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("translate").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    if verbose:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    else:
+        # Without --verbose only problems reach the screen, and the library's few notices
+        # for the user (a first-use model conversion), which are INFO: information.
+        handler.setFormatter(_UserFormatter("%(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(_problem_or_notice)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, handlers=[handler])
+    logging.getLogger("translate").setLevel(logging.DEBUG if verbose else logging.INFO)
     if not verbose:
         # Third-party chatter (load reports, generation hints) is not for the user's screen.
         for noisy in ("transformers", "huggingface_hub", "httpx", "urllib3", "filelock"):

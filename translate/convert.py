@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 QUANTIZATIONS = ("int8", "int8_float16", "int8_bfloat16", "int8_float32", "float16", "bfloat16",
                  "float32")
 METADATA = "vi2en-ct2.json"
+# A log record with this attribute set is meant for the user's screen even at INFO.
+USER_NOTICE = "user_notice"
 HF_SUBDIR = "hf"
 # Weights of the source are converted, not copied; everything else (tokenizer, configs) is.
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".h5", ".msgpack", ".ot", ".onnx", ".pt", ".pth",
@@ -163,8 +165,9 @@ def convert_model(spec: ModelSpec, quantization: str = "int8", *, force: bool = 
                   notice: bool = False) -> Path:
     """Convert ``spec`` (downloading it first if needed) and return the converted folder.
 
-    An existing fresh copy is returned as is unless ``force``. ``notice`` logs a one-line
-    warning, for conversions that happen on first use rather than on request.
+    An existing fresh copy is returned as is unless ``force``. ``notice`` marks the one-line
+    INFO message as a notice for the user (``extra`` ``user_notice``), for conversions that
+    happen on first use rather than on request: the CLI shows it although it hides INFO.
     """
     target = converted_dir(spec, quantization)
     if not force and _fresh(target, spec):
@@ -173,10 +176,8 @@ def convert_model(spec: ModelSpec, quantization: str = "int8", *, force: bool = 
     spec = _finished_spec(spec, source)
     message = (f"converting {spec.name} to CTranslate2 ({quantization}) once; "
                f"the copy is kept in {target}")
-    if notice:
-        logger.warning(message)
-    else:
-        logger.info(message)
+    # Information, not a problem: the user learns why this run takes longer, once.
+    logger.info(message, extra={USER_NOTICE: notice})
     started = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))

@@ -29,7 +29,9 @@ _EXPORTS = {
     "Translator": "translator",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+__all__ = ["ModelError", "ModelSpec", "ModelUnavailableError", "ParagraphResult", "Pipeline",
+           "PipelineResult", "SentenceResult", "Summarizer", "Summary", "Translator",
+           "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .catalog import ModelError, ModelSpec, ModelUnavailableError

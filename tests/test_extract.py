@@ -196,33 +196,47 @@ def test_oversize_files_and_pages_are_refused_not_cut(tmp_path, monkeypatch):
         html_to_text(page)
 
 
-PAGE_CHILD = """
-import json, resource, sys
+# Child processes measure peak memory (Linux /proc) around one read, after a warm-up.
+MEMORY = """
+import json, sys
+
+def memory_kb(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+def reset_peak():
+    # The warm-up's peak would hide growth below it: start the peak (VmHWM) again from now.
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+"""
+
+PAGE_CHILD = MEMORY + """
 import gradio as gr
 from translate.webapp import Handlers, WebConfig
 
 model, good, bomb = sys.argv[1:4]
 handlers = Handlers(WebConfig(model=model, summarizer=model, device="cpu", beams=1))
 assert handlers.load_file(good) == "Đoạn một."  # warm: every import the bomb's read needs
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+reset_peak()
+before = memory_kb("VmRSS")
 try:
     outcome = "read %d characters" % len(handlers.load_file(bomb))
 except gr.Error as exc:
     outcome = exc.message
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = memory_kb("VmHWM")
 print(json.dumps({"outcome": outcome, "growth_mb": (after - before) / 1024}))
 """
 
-BATCH_CHILD = """
-import json, resource, sys
+BATCH_CHILD = MEMORY + """
 from translate.cli import main
 
 good, bomb, out_good, out_bomb = sys.argv[1:5]
 options = ["--beams", "1", "--no-checks"]
 rc_good = main(["batch", good, "-o", out_good, *options])  # warm: models, imports
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+reset_peak()
+before = memory_kb("VmRSS")
 rc = main(["batch", bomb, "-o", out_bomb, *options])
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = memory_kb("VmHWM")
 print(json.dumps({"rc_good": rc_good, "rc": rc, "growth_mb": (after - before) / 1024}))
 """
 
@@ -235,7 +249,9 @@ def run_child(code: str, args: list[str], tiny_translator_dir: Path,
     done = subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(result)  # the measured growth, shown with -rP
+    return result, done.stderr
 
 
 @pytest.fixture(scope="module")

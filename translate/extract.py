@@ -145,12 +145,12 @@ def _inflate_counted(archive: zipfile.ZipFile, member: zipfile.ZipInfo,
     return xml, size
 
 
-def docx_to_text(path: str | Path | bytes, name: str | None = None) -> str:
+def docx_to_text(source: str | Path | bytes, name: str | None = None) -> str:
     """Paragraph text of a Word document (a path, or the file's bytes), archive limits checked."""
-    if isinstance(path, bytes):
-        data, name = path, name or "input.docx"
+    if isinstance(source, bytes):
+        data, name = source, name or "input.docx"
     else:
-        data, name = _read_bounded(Path(path)), name or Path(path).name
+        data, name = _read_bounded(Path(source)), name or Path(source).name
     check_docx_archive(data, name)
     try:
         import docx

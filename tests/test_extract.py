@@ -20,12 +20,12 @@ from pathlib import Path
 
 import docx
 import pytest
-import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from translate import extract
 from translate.batch import BatchUsageError, InputReader, Source, parse_jsonl_line
+from translate.catalog import tomllib  # tomli before Python 3.11
 from translate.extract import (
     ExtractionError,
     decode_text,

@@ -38,6 +38,7 @@ from .batch import (
     translate_window,
     validate,
 )
+from .optional import import_failure
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,9 @@ def _import_ray() -> Any:
     try:
         import ray
         import ray.data  # noqa: F401  a lazy submodule: import it before use
-    except ImportError:
-        raise BatchUsageError("--engine ray needs Ray Data: pip install 'vi2en[scale]'") from None
+    except ImportError as exc:
+        raise BatchUsageError(import_failure(exc, "ray", "--engine ray",
+                                             "pip install 'vi2en[scale]'")) from None
     return ray
 
 

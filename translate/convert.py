@@ -30,6 +30,7 @@ from .catalog import (
     models_dir,
     resolve_spec,
 )
+from .optional import import_failure
 from .paths import user_cache_dir
 
 logger = logging.getLogger(__name__)
@@ -278,8 +279,9 @@ def cmd_models_convert(args: Any) -> int:
 
     try:
         import ctranslate2  # noqa: F401
-    except ImportError:
-        raise UsageError("CTranslate2 is not installed; pip install 'vi2en[fast]'") from None
+    except ImportError as exc:
+        raise UsageError(import_failure(exc, "ctranslate2", "converting a model",
+                                        "pip install 'vi2en[fast]'")) from None
     spec = resolve_any(args.name)
     path = convert_model(spec, args.quantization, force=args.force)
     write_output(str(path), None)

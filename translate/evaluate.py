@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import text as vtext
+from .optional import import_failure
 from .quality import Flag, check_numbers, check_sentence, has_number
 
 logger = logging.getLogger(__name__)
@@ -72,9 +73,9 @@ def qa_lines(sources: Sequence[str], translations: Sequence[str]) -> list[list[F
 def check_sacrebleu() -> Any:
     try:
         import sacrebleu
-    except ImportError:
-        raise MissingDependencyError("scoring needs sacrebleu, which is not installed: "
-                                     "pip install 'vi2en[eval]'") from None
+    except ImportError as exc:
+        raise MissingDependencyError(import_failure(exc, "sacrebleu", "scoring",
+                                                    "pip install 'vi2en[eval]'")) from None
     return sacrebleu
 
 

@@ -1,18 +1,47 @@
-"""Article text out of the files users have: .txt, .md, .docx and saved news pages (.html)."""
+"""Article text out of the files users have: .txt, .md, .docx and saved news pages (.html).
+
+Files come from strangers (page uploads, batch inputs), so every read is bounded: the file's size,
+the HTML handed to the parser, and for a .docx (a zip archive) the number of members and each
+member's inflated size, declared and actual, before python-docx sees any of it.
+"""
 
 from __future__ import annotations
 
+import io
 import logging
+import struct
+import zipfile
+import zlib
 from pathlib import Path
+
+from .optional import import_failure
 
 logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt", ".md", ".text", ".markdown")
 DOCUMENT_SUFFIXES = TEXT_SUFFIXES + (".docx", ".html", ".htm")
 
+MB = 1024 * 1024
+# A document file on disk, of any type: a news article with photos is a few MB.
+MAX_DOCUMENT_BYTES = 50 * MB
+# HTML handed to the parser. A saved news page is well under 5 MB (the URL fetch stops there too);
+# trafilatura took 41 s and 230 MB for 7 MB of paragraphs.
+MAX_HTML_BYTES = 5 * MB
+# All XML parts of a .docx together, inflated. A 300-page book is a few MB of WordprocessingML;
+# python-docx took 76 s and 510 MB to read 45 MB of it, so a larger one is refused, not read.
+MAX_DOCX_XML_BYTES = 10 * MB
+# All members of a .docx together, inflated (photos included: python-docx loads every part).
+MAX_DOCX_TOTAL_BYTES = 100 * MB
+MAX_DOCX_MEMBERS = 10_000
+_INFLATE_CHUNK = 1 * MB
+
 
 class ExtractionError(Exception):
     """A document whose text cannot be read: wrong encoding, binary, empty page, bad .docx."""
+
+
+def _size(n: int) -> str:
+    return f"{n / MB:,.1f} MB"
 
 
 def decode_text(data: bytes, name: str = "input") -> str:
@@ -28,10 +57,15 @@ def decode_text(data: bytes, name: str = "input") -> str:
 
 def html_to_text(html: str | bytes, url: str | None = None) -> str:
     """The article in a news page, paragraphs separated by blank lines (trafilatura)."""
+    size = len(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+    if size > MAX_HTML_BYTES:
+        raise ExtractionError(f"the page is {_size(size)} of HTML; pages up to "
+                              f"{_size(MAX_HTML_BYTES)} are read")
     try:
         import trafilatura
-    except ImportError as exc:  # an optional extra; say which one
-        raise ExtractionError("reading HTML needs trafilatura: pip install trafilatura") from exc
+    except ImportError as exc:
+        raise ExtractionError(import_failure(exc, "trafilatura", "reading HTML",
+                                             "pip install trafilatura")) from exc
     text = trafilatura.extract(html, url=url, include_comments=False, include_tables=False,
                                favor_precision=True)
     if not text or not text.strip():
@@ -40,17 +74,105 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
     return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def docx_to_text(path: Path) -> str:
-    """Paragraph text of a Word document."""
+def check_docx_archive(data: bytes, name: str = "input.docx") -> None:
+    """Refuse a .docx whose members would inflate past the limits (a zip bomb), or a broken zip.
+
+    Declared sizes are checked first (cheap); then each member is inflated in chunks and counted,
+    stopping at its limit, so a member that lies about its size is caught without holding it.
+    """
+    # Each central directory entry starts with this signature: an upper bound on the members,
+    # counted before zipfile builds one object per entry.
+    if data.count(b"PK\x01\x02") > MAX_DOCX_MEMBERS:
+        raise ExtractionError(f"{name} has more than {MAX_DOCX_MEMBERS:,} parts; "
+                              "it is not a Word document this reader accepts")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            xml = [m for m in members if _is_xml(m.filename)]
+            _check_total(name, "XML parts", sum(m.file_size for m in xml), MAX_DOCX_XML_BYTES)
+            _check_total(name, "parts", sum(m.file_size for m in members),
+                         MAX_DOCX_TOTAL_BYTES)
+            inflated = {"XML parts": 0, "parts": 0}
+            for member in members:
+                # What a member really inflates to may differ from what it declares, and
+                # python-docx parses a part by its declared content type, whatever its name:
+                # content that looks like XML counts as XML.
+                xml, size = _inflate_counted(archive, member, inflated, name)
+                inflated["XML parts" if xml else "parts"] += size
+    except ExtractionError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+            ValueError, EOFError, OSError, zlib.error, struct.error) as exc:
+        # zipfile's ways to say "damaged" (bad CRC, header, deflate data), "encrypted",
+        # "unknown compression method".
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise ExtractionError(f"{name} is not a readable .docx file ({detail})") from None
+
+
+def _is_xml(filename: str) -> bool:
+    return filename.lower().endswith((".xml", ".rels"))
+
+
+def _check_total(name: str, what: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise ExtractionError(f"{name}: its {what} inflate to {_size(size)}; a .docx is read "
+                              f"only up to {_size(limit)} of {what} (a zip bomb?)")
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """Whether inflated content starts as XML does (in UTF-8 or UTF-16, with or without BOM)."""
+    return head[:64].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<")
+
+
+def _inflate_counted(archive: zipfile.ZipFile, member: zipfile.ZipInfo,
+                     inflated: dict[str, int], name: str) -> tuple[bool, int]:
+    """Whether ``member`` is XML and the bytes it really inflates to, read in chunks and
+    refused as soon as they pass what the limits leave."""
+    with archive.open(member) as stream:
+        chunk = stream.read(_INFLATE_CHUNK)
+        xml = _is_xml(member.filename) or _looks_like_xml(chunk)
+        if xml:
+            what, limit, used = "XML parts", MAX_DOCX_XML_BYTES, inflated["XML parts"]
+        else:
+            what, limit, used = "parts", MAX_DOCX_TOTAL_BYTES, sum(inflated.values())
+        size = 0
+        while chunk:
+            size += len(chunk)
+            if used + size > limit:
+                raise ExtractionError(f"{name}: its {what} inflate past {_size(limit)}; a .docx "
+                                      "is read only up to that (a zip bomb?)")
+            chunk = stream.read(_INFLATE_CHUNK)
+    return xml, size
+
+
+def docx_to_text(source: str | Path | bytes, name: str | None = None) -> str:
+    """Paragraph text of a Word document (a path, or the file's bytes), archive limits checked."""
+    if isinstance(source, bytes):
+        data, name = source, name or "input.docx"
+    else:
+        data, name = _read_bounded(Path(source)), name or Path(source).name
+    check_docx_archive(data, name)
     try:
         import docx
     except ImportError as exc:
-        raise ExtractionError("reading .docx needs python-docx: pip install python-docx") from exc
+        raise ExtractionError(import_failure(exc, "docx", "reading .docx",
+                                             "pip install python-docx")) from exc
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several types for a damaged or fake .docx
-        raise ExtractionError(f"{path.name} is not a readable .docx file ({exc})") from None
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise ExtractionError(f"{name} is not a readable .docx file ({detail})") from None
     return "\n\n".join(p.text.strip() for p in document.paragraphs if p.text.strip())
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, refused (not cut) past :data:`MAX_DOCUMENT_BYTES`."""
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ExtractionError(f"{path.name} is over {_size(MAX_DOCUMENT_BYTES)}; documents up "
+                              f"to {_size(MAX_DOCUMENT_BYTES)} are read")
+    return data
 
 
 def read_document(path: str | Path) -> str:
@@ -60,9 +182,12 @@ def read_document(path: str | Path) -> str:
     if suffix not in DOCUMENT_SUFFIXES:
         raise ExtractionError(f"{path.name}: unsupported file type '{suffix or 'none'}'; "
                               f"supported: {', '.join(DOCUMENT_SUFFIXES)}")
+    data = _read_bounded(path)
     if suffix == ".docx":
-        return docx_to_text(path)
-    data = path.read_bytes()
+        return docx_to_text(data, path.name)
     if suffix in (".html", ".htm"):
-        return html_to_text(data)
+        try:
+            return html_to_text(data)
+        except ExtractionError as exc:
+            raise ExtractionError(f"{path.name}: {exc}") from None
     return decode_text(data, path.name)

@@ -114,41 +114,48 @@ class RequestBatcher:
                 batch, owners = self._take(options)
             self._translate(batch, owners, options)
 
-    def _take(self, options: GenerationOptions | None) -> tuple[list[str], list[_Request]]:
-        """Up to a batch of sentences, one from each waiting request in turn (lock held)."""
-        batch: list[str] = []
-        owners: list[_Request] = []
+    def _take(self, options: GenerationOptions | None
+              ) -> tuple[list[str], list[tuple[_Request, str]]]:
+        """Up to a batch of distinct sentences, one from each waiting request in turn (lock
+        held). A sentence two requests both sent is translated once for both."""
+        batch: dict[str, None] = {}
+        owners: list[tuple[_Request, str]] = []
         requests = [r for r in self._pending if r.options == options and r.waiting]
         while requests and len(batch) < self.max_batch:
             for request in list(requests):
-                if len(batch) >= self.max_batch:
-                    break
+                if len(batch) >= self.max_batch and request.waiting[0] not in batch:
+                    continue
                 sentence = request.waiting.popleft()
-                batch.append(sentence)
-                owners.append(request)
+                batch[sentence] = None
+                owners.append((request, sentence))
                 if not request.waiting:
                     requests.remove(request)
-        return batch, owners
+            if len(batch) >= self.max_batch:
+                break
+        return list(batch), owners
 
-    def _translate(self, batch: list[str], owners: list[_Request],
+    def _translate(self, batch: list[str], owners: list[tuple[_Request, str]],
                    options: GenerationOptions | None) -> None:
+        error: BaseException | None = None
         try:
-            outputs = self.translator.translate(batch, options=options)
+            outputs = dict(zip(batch, self.translator.translate(batch, options=options),
+                               strict=True))
         except Exception as exc:  # every request in the batch gets the failure, none hangs
             logger.exception("a shared batch of %d sentences failed", len(batch))
-            outputs, error = None, exc
+            outputs, error = {}, exc
         self.batches += 1
         with self._condition:
-            for i, request in enumerate(owners):
-                if outputs is None:
+            for request, sentence in owners:
+                if error is not None:
                     request.error = error
                 else:
-                    request.answers[batch[i]] = outputs[i]
-            for request in set(owners):
-                if request.finished():
-                    request.done.set()
-                    self._pending.remove(request)
-            logger.debug("batch of %d sentences from %d request(s)", len(batch), len(set(owners)))
+                    request.answers[sentence] = outputs[sentence]
+            finished = {request for request, _ in owners if request.finished()}
+            for request in finished:
+                request.done.set()
+                self._pending.remove(request)
+            logger.debug("batch of %d sentences from %d request(s)", len(batch),
+                         len({request for request, _ in owners}))
 
 
 class BatchingTranslator:

@@ -144,6 +144,17 @@ def test_list_of_texts_answers_a_list_in_order(server):
     assert status == 200 and again["translatedText"] == translated
 
 
+def test_a_mastodon_request(server):
+    """As Mastodon sends it: JSON, a list of HTML posts, no key (null), source auto."""
+    posts = [MASTODON_POST, "<p>Giá xăng tăng mạnh.</p>"]
+    status, answer = post(server + "translate", {"q": posts, "source": "auto", "target": "en",
+                                                  "format": "html", "api_key": None})
+    assert status == 200
+    assert [a.startswith("<p>") and a.endswith("</p>") for a in answer["translatedText"]] == \
+        [True, True]
+    assert [d["language"] for d in answer["detectedLanguage"]] == ["vi", "vi"]
+
+
 def test_alternatives_accepted(server):
     status, answer = post(server + "translate", {"q": "Trời mưa.", "source": "vi",
                                                   "target": "en", "alternatives": 3})
@@ -297,3 +308,32 @@ def test_v1_summarize_and_the_schema(server):
 def test_the_page_is_served_on_the_same_port(server):
     page = get(server).decode("utf-8")
     assert "vi2en" in page
+
+
+# -- the keys file and options (no server) --------------------------------------------------------
+def test_keys_file_and_its_mistakes(tmp_path):
+    from translate.api_settings import load_api_keys
+
+    good = tmp_path / "keys.txt"
+    good.write_text("# comment\nabc\n\ndef 10  # Mastodon\n", encoding="utf-8")
+    assert load_api_keys(good) == {"abc": None, "def": 10}
+    bad = tmp_path / "bad.txt"
+    bad.write_text("abc\ndef ten\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2"):
+        load_api_keys(bad)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no API keys"):
+        load_api_keys(empty)
+
+
+@pytest.mark.parametrize(("options", "words"), [
+    (["--require-api-key"], "needs --api-keys"),
+    (["--api-keys", "/nonexistent/keys.txt"], "no such API keys file"),
+    (["--batch-window", "-1"], "cannot be negative"),
+])
+def test_serve_refuses_bad_api_options_in_one_line(options, words):
+    done = subprocess.run([sys.executable, "-m", "translate", "serve", *options],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 2
+    assert words in done.stderr and "Traceback" not in done.stderr

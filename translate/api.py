@@ -32,6 +32,7 @@ from .catalog import ModelError, ModelUnavailableError
 from .detect import VIETNAMESE, detect
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
 from .glossary import Glossary
+from .html_text import prose
 from .service import TranslationService
 
 if TYPE_CHECKING:
@@ -173,7 +174,8 @@ class Api:
         self._within_limit(texts)
         answer: dict[str, Any] = {}
         if source == "auto":
-            found = detect("\n".join(texts))
+            html = text_format == "html"
+            found = detect("\n".join(prose(t) if html else t for t in texts))
             if found.language != VIETNAMESE:
                 raise ApiError(400, f"{found.language} is not supported: the text does not "
                                     "look Vietnamese (few Vietnamese diacritics); send "

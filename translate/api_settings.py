@@ -49,9 +49,9 @@ def add_api_options(parser: argparse.ArgumentParser) -> None:
                             "unknown key is refused (403)")
     group.add_argument("--require-api-key", action="store_true",
                        help="with --api-keys: refuse API requests without a key")
-    group.add_argument("--char-limit", type=int, default=-1,
+    group.add_argument("--char-limit", type=int, default=-1, metavar="N",
                        help="most characters per API request (default: --max-chars)")
-    group.add_argument("--req-limit", type=int, default=0,
+    group.add_argument("--req-limit", type=int, default=0, metavar="N",
                        help="API requests per client (key, else address) per minute; "
                             "0: no limit (default)")
     group.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",

@@ -116,6 +116,11 @@ def text_nodes(fragment: str) -> list[TextNode]:
     return nodes
 
 
+def prose(fragment: str) -> str:
+    """The text a translation would change (translatable nodes), one node per line."""
+    return "\n".join(n.text.strip() for n in text_nodes(fragment) if n.translatable)
+
+
 def translate_html(fragment: str, translate: Callable[[Sequence[str]], list[str]]) -> str:
     """The fragment with its translatable text nodes replaced by ``translate``'s answers.
 

@@ -214,6 +214,8 @@ def test_bad_json_and_wrong_shapes(server):
     assert status == 400 and "error" in answer
     status, answer = post(server + "v1/translate", {"summary": True})
     assert status == 400 and "text" in answer["error"]
+    status, answer = post(server + "v1/translate", {"text": "Trời mưa.", "api_key": "stolen"})
+    assert (status, answer) == (403, {"error": "Invalid API key"})
 
 
 def test_body_over_the_limit_is_413(server):

@@ -277,6 +277,7 @@ class V1Translate(BaseModel):
                                                    "rendering' per line")
     beams: int | None = Field(None, ge=1, le=8, description="beam size (default: the server's)")
     summary_length: str | None = Field(None, description="short, medium or long")
+    api_key: str | None = Field(None, description="as on /translate (or an X-API-Key header)")
 
 
 class V1Summarize(BaseModel):
@@ -284,6 +285,7 @@ class V1Summarize(BaseModel):
 
     text: str
     length: str | None = Field(None, description="short, medium or long")
+    api_key: str | None = Field(None, description="as on /translate (or an X-API-Key header)")
 
 
 def _error(status: int, message: str):
@@ -486,15 +488,13 @@ def create_api(api: Api) -> FastAPI:
     async def v1_translate(request: Request, body: V1Translate):
         """The same JSON as `vi2en translate --json`: paragraphs, sentences, quality flags,
         models, timings, and the summary when asked."""
-        api.access(request, {"api_key": request.query_params.get("api_key")
-                             or request.headers.get("x-api-key")})
+        api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
         return await run_in_threadpool(api.v1_translate, body)
 
     @app.post("/v1/summarize", tags=["vi2en"], summary="Summarize English text")
     @_guarded
     async def v1_summarize(request: Request, body: V1Summarize):
-        api.access(request, {"api_key": request.query_params.get("api_key")
-                             or request.headers.get("x-api-key")})
+        api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
         return await run_in_threadpool(api.v1_summarize, body)
 
     return app

@@ -58,6 +58,7 @@ class RequestBatcher:
         self._condition = threading.Condition()
         self._alone = threading.Lock()  # batching off: one request at a time
         self._worker: threading.Thread | None = None
+        self._free_since = 0.0  # when the worker last finished a batch
         self.batches = 0  # model rounds so far, for logs and benchmarks
 
     @property
@@ -104,8 +105,10 @@ class RequestBatcher:
                 while not self._pending:
                     self._condition.wait()
                 options = self._pending[0].options
-                # Collect until the window after the oldest request closes, or a batch is full.
-                deadline = self._pending[0].arrived + self.window_s
+                # Collect until a batch is full or the window closes: the window opens when the
+                # oldest request arrived or, if later, when the last batch ended, so clients
+                # answered by that batch have a moment to send their next request and join.
+                deadline = max(self._pending[0].arrived, self._free_since) + self.window_s
                 while self._waiting_count(options) < self.max_batch:
                     left = deadline - time.monotonic()
                     if left <= 0:
@@ -113,6 +116,7 @@ class RequestBatcher:
                     self._condition.wait(left)
                 batch, owners = self._take(options)
             self._translate(batch, owners, options)
+            self._free_since = time.monotonic()
 
     def _take(self, options: GenerationOptions | None
               ) -> tuple[list[str], list[tuple[_Request, str]]]:

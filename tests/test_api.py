@@ -20,6 +20,8 @@ import docx
 import pytest
 from libretranslatepy import LibreTranslateAPI
 
+from tests.test_browser import MODEL_WAIT_MS, browser  # noqa: F401  (the Chromium fixture)
+
 REPO = Path(__file__).resolve().parent.parent
 SHORT = "Trời mưa to ở Hà Nội. Giao thông ùn tắc.\n\nGiá xăng tăng mạnh."
 CHAR_LIMIT = 3000
@@ -310,6 +312,23 @@ def test_v1_summarize_and_the_schema(server):
 def test_the_page_is_served_on_the_same_port(server):
     page = get(server).decode("utf-8")
     assert "vi2en" in page
+
+
+@pytest.mark.browser
+def test_the_mounted_page_translates_in_a_browser(server, browser):  # noqa: F811
+    """The page beside the API still works in Chromium: paste, Translate, English back."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server, wait_until="domcontentloaded")
+    expect(page).to_have_title("vi2en — Vietnamese news to English")
+    page.locator("#source textarea").fill(SHORT)
+    page.locator("#translate-btn").click()
+    expect(page.locator("#english textarea")).not_to_have_value("", timeout=MODEL_WAIT_MS)
+    expect(page.locator("#side-by-side table.vi2en-table tbody tr")).to_have_count(3)
+    assert errors == []
 
 
 # -- the keys file and options (no server) --------------------------------------------------------

@@ -218,6 +218,11 @@ def test_bad_json_and_wrong_shapes(server):
     assert status == 400 and "text" in answer["error"]
     status, answer = post(server + "v1/translate", {"text": "Trời mưa.", "api_key": "stolen"})
     assert (status, answer) == (403, {"error": "Invalid API key"})
+    status, answer = post(server + "v1/translate", {"text": "Trời mưa.", "summary": True,
+                                                     "summary_length": "huge"})
+    assert status == 400 and "huge" in answer["error"]
+    status, answer = post(server + "v1/translate", {"text": "Trời mưa.", "beams": 99})
+    assert status == 400 and "beams" in answer["error"]
 
 
 def test_body_over_the_limit_is_413(server):

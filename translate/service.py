@@ -16,7 +16,7 @@ from .glossary import Glossary
 from .html_text import translate_html
 from .pipeline import Pipeline, PipelineResult
 from .request_batcher import DEFAULT_WINDOW_S, BatchingTranslator, RequestBatcher
-from .summarizer import SUMMARY_LENGTHS, Summary
+from .summarizer import SUMMARY_LENGTHS, Summarizer, Summary
 
 logger = logging.getLogger(__name__)
 
@@ -76,17 +76,17 @@ class TranslationService:
                           summary_length: str | None = None) -> PipelineResult:
         """The whole result, as ``vi2en translate --json`` gives it."""
         pipeline = self._view(beams)
+        if summary:
+            pipeline.summarizer = self._summarizer(summary_length)  # a bad length: refused now
         result = pipeline.translate(text, glossary=glossary)
         if summary:
-            if summary_length:
-                pipeline.summarizer = self._summarizer(summary_length)
             pipeline.add_summary(result)
         return result
 
     def summarize(self, english: str, length: str | None = None) -> Summary:
         return self._summarizer(length).summarize(english)
 
-    def _summarizer(self, length: str | None):
+    def _summarizer(self, length: str | None) -> Summarizer:
         shared = self.pipeline.summarizer
         if not length or length == shared.length:
             return shared

@@ -201,6 +201,7 @@ def test_html_keeps_markup_byte_for_byte(server):
      "Invalid API key"),
     ({"q": "mưa " * (CHAR_LIMIT // 4 + 1), "source": "vi", "target": "en"}, 400,
      "exceeds text limit"),
+    ({"q": [""] * 1001, "source": "vi", "target": "en"}, 400, "batch limit (1000)"),
 ])
 def test_refusals_are_libretranslate_errors(server, body, status, words):
     got, answer = post(server + "translate", body)

@@ -44,6 +44,8 @@ SOURCE, TARGET = "vi", "en"
 LANGUAGES = [{"code": "vi", "name": "Vietnamese", "targets": ["en"]},
              {"code": "en", "name": "English", "targets": []}]
 FRONTEND_TIMEOUT_MS = 500
+# Texts in one list q: each costs bookkeeping even when empty, so a body of "" cannot pile up.
+MAX_TEXTS = 1000
 # Paths the API answers; everything else belongs to the page.
 API_PREFIXES = ("/translate", "/translate_file", "/detect", "/languages", "/frontend/settings",
                 "/download_file/", "/v1/")
@@ -171,6 +173,9 @@ class Api:
         except (TypeError, ValueError):
             raise ApiError(400, "Invalid request: alternatives parameter is not a number") from None
         texts = q if isinstance(q, list) else [q]
+        if len(texts) > MAX_TEXTS:
+            raise ApiError(400, f"Invalid request: request ({len(texts)} texts) exceeds the "
+                                f"batch limit ({MAX_TEXTS})")
         self._within_limit(texts)
         answer: dict[str, Any] = {}
         if source == "auto":

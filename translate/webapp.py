@@ -610,14 +610,19 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
     return app
 
 
+def page_options() -> dict[str, Any]:
+    """How the page is served, by launch() and when mounted beside the REST API."""
+    return {"max_file_size": MAX_UPLOAD, "theme": theme(), "css": CSS, "footer_links": ["api"],
+            "show_error": True}
+
+
 def launch(app: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = None,
            share: bool = False, auth: tuple[str, str] | None = None,
            prevent_thread_lock: bool = False, quiet: bool = False) -> Any:
-    """Serve the app. Only uploads and the app's own outputs are served: no allowed_paths."""
+    """Serve the page alone. Only uploads and the app's own outputs are served: no
+    allowed_paths. (``vi2en serve`` serves it with the REST API: :func:`serve`.)"""
     return app.launch(server_name=host, server_port=port, share=share, auth=auth,
-                      prevent_thread_lock=prevent_thread_lock, quiet=quiet,
-                      max_file_size=MAX_UPLOAD, theme=theme(), css=CSS,
-                      footer_links=["api"], show_error=True)
+                      prevent_thread_lock=prevent_thread_lock, quiet=quiet, **page_options())
 
 
 # -- command line --------------------------------------------------------------------------------
@@ -648,6 +653,9 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                              "the default; nothing else is loaded (default: $VI2EN_MODELS, "
                              "else --model only)")
     add_model_options(parser)
+    from .api_settings import add_api_options
+
+    add_api_options(parser)
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -679,9 +687,13 @@ def parse_models(value: str | None) -> tuple[str, ...]:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Build the app from command-line options and serve it until interrupted."""
+    """Serve the page at / and the REST API beside it, one process, one port, shared models."""
+    from . import api
+    from .api_settings import settings_from_args
+
     auth = parse_auth(args.auth)
     config = config_from_args(args)
+    settings = settings_from_args(args)
     # Refuse a bad model argument now rather than on the first visitor's request.
     resolve_spec(config.model, "translation")
     resolve_spec(config.summarizer, "summarization")
@@ -692,12 +704,18 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     if args.allow_private_urls:
         logger.warning("the URL field may fetch private and loopback addresses")
-    launch(app, host=args.host, port=args.port, share=args.share, auth=auth)
+    if auth and settings.api_keys is None:
+        logger.warning("--auth protects the page; the REST API is open (use --api-keys FILE "
+                       "--require-api-key to close it)")
+    server = api.create_server(app, app.vi2en_handlers.pool, settings, config.max_chars,
+                               auth=auth, **page_options())
+    api.run_server(server, host=args.host, port=args.port, share=args.share)
     return 0
 
 
 def register(sub: Any, common: argparse.ArgumentParser, models_sub: Any) -> None:
     """``vi2en serve``."""
-    parser = sub.add_parser("serve", parents=[common], help="serve the web page and its API")
+    parser = sub.add_parser("serve", parents=[common],
+                            help="serve the web page and the REST API (LibreTranslate-compatible)")
     add_serve_options(parser)
     parser.set_defaults(handler=serve)

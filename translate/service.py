@@ -1,0 +1,149 @@
+"""Translation for a server's many clients: one shared pipeline, sentences batched across
+requests (:mod:`translate.request_batcher`), plain text and HTML fragments.
+
+The HTTP layer (:mod:`translate.api`) only parses requests and shapes answers; what is
+translated, how text is kept in shape and how requests share the model lives here.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from collections.abc import Sequence
+
+from .glossary import Glossary
+from .html_text import translate_html
+from .pipeline import Pipeline, PipelineResult
+from .request_batcher import DEFAULT_WINDOW_S, BatchingTranslator, RequestBatcher
+from .summarizer import SUMMARY_LENGTHS, Summarizer, Summary
+
+logger = logging.getLogger(__name__)
+
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+
+
+class TranslationService:
+    """Texts in, English out, for many concurrent callers sharing one loaded pipeline."""
+
+    def __init__(self, pipeline: Pipeline, *, batch_window_s: float = DEFAULT_WINDOW_S,
+                 max_batch: int | None = None) -> None:
+        self.pipeline = pipeline
+        self.batcher = RequestBatcher(pipeline.translator, window_s=batch_window_s,
+                                      max_batch=max_batch)
+        self._batched = BatchingTranslator(self.batcher)
+
+    def _view(self, beams: int | None = None) -> Pipeline:
+        """The shared pipeline with the batching translator (and this request's beams)."""
+        view = copy.copy(self.pipeline)
+        view.translator = self._batched
+        if beams:
+            options = self.pipeline.translator.options.with_(num_beams=int(beams))
+            view.translator = BatchingTranslator(self.batcher, options)
+        return view
+
+    def translate_texts(self, texts: Sequence[str], *, html: bool = False) -> list[str]:
+        """Each text translated with its line structure (or, for HTML, its markup) kept.
+
+        Every line of plain text (every text node of HTML) is segmented into sentences, and
+        the sentences of all texts go to the model together.
+        """
+        chunks: list[str] = []
+        if html:
+            # The HTML reader asks for its nodes' translations; collect them, answer later.
+            plans = [_Plan.of_html(t) for t in texts]
+        else:
+            plans = [_Plan.of_lines(t) for t in texts]
+        for plan in plans:
+            chunks.extend(plan.chunks)
+        translations = self._translate_chunks(chunks)
+        answers: list[str] = []
+        position = 0
+        for plan in plans:
+            answers.append(plan.render(translations[position:position + len(plan.chunks)]))
+            position += len(plan.chunks)
+        return answers
+
+    def _translate_chunks(self, chunks: list[str]) -> list[str]:
+        if not chunks:
+            return []
+        results = self._view().translate_many(chunks)
+        return [r.translation for r in results]
+
+    def translate_article(self, text: str, *, summary: bool = False,
+                          glossary: Glossary | None = None, beams: int | None = None,
+                          summary_length: str | None = None) -> PipelineResult:
+        """The whole result, as ``vi2en translate --json`` gives it."""
+        pipeline = self._view(beams)
+        if summary:
+            pipeline.summarizer = self._summarizer(summary_length)  # a bad length: refused now
+        result = pipeline.translate(text, glossary=glossary)
+        if summary:
+            pipeline.add_summary(result)
+        return result
+
+    def summarize(self, english: str, length: str | None = None) -> Summary:
+        return self._summarizer(length).summarize(english)
+
+    def _summarizer(self, length: str | None) -> Summarizer:
+        shared = self.pipeline.summarizer
+        if not length or length == shared.length:
+            return shared
+        if length not in SUMMARY_LENGTHS:
+            raise ValueError(f"unknown summary length '{length}'; one of "
+                             f"{', '.join(SUMMARY_LENGTHS)}")
+        view = copy.copy(shared)
+        view.length = length
+        return view
+
+
+class _Plan:
+    """A text cut into the chunks to translate and a way to put the answers back."""
+
+    def __init__(self, chunks: list[str], render) -> None:
+        self.chunks = chunks
+        self.render = render
+
+    @classmethod
+    def of_lines(cls, text: str) -> _Plan:
+        """One chunk per line with letters; whitespace and line breaks kept as they were."""
+        lines = [m.group(0) for m in _LINE_RE.finditer(text) if m.group(0)]
+        slots: list[tuple[str, str, str] | str] = []
+        chunks: list[str] = []
+        for line in lines:
+            body = line.rstrip("\r\n")
+            ending = line[len(body):]
+            core = body.strip()
+            if not _LETTER_RE.search(core):
+                slots.append(line)
+                continue
+            lead = body[:len(body) - len(body.lstrip())]
+            trail = body[len(body.rstrip()):] + ending
+            slots.append((lead, core, trail))
+            chunks.append(core)
+
+        def render(answers: list[str]) -> str:
+            out: list[str] = []
+            it = iter(answers)
+            for slot in slots:
+                out.append(slot if isinstance(slot, str) else slot[0] + next(it) + slot[2])
+            return "".join(out)
+
+        return cls(chunks, render)
+
+    @classmethod
+    def of_html(cls, fragment: str) -> _Plan:
+        collected: list[str] = []
+
+        def collect(texts: Sequence[str]) -> list[str]:
+            collected.extend(texts)
+            return list(texts)
+
+        translate_html(fragment, collect)  # a dry run: which nodes, in which order
+
+        def render(answers: list[str]) -> str:
+            it = iter(answers)
+            return translate_html(fragment, lambda texts: [next(it) for _ in texts])
+
+        return cls(collected, render)

@@ -293,6 +293,12 @@ class PageSessions:
             return self._failures.pop(session, None)
 
 
+def toast_html(title: str, message: str) -> str:
+    """A toast's message, starting with its title: page.js moves that into the toast's header,
+    since Gradio 6.31 titles toasts by their kind only ("Warning")."""
+    return f'<strong class="vi2en-toast">{html.escape(title)}.</strong> {html.escape(message)}'
+
+
 def notice_html(title: str, message: str, kind: str = "error") -> str:
     """The line above the English that says what happened to the last job."""
     return (f'<div class="vi2en-notice {kind}" role="status"><strong>{html.escape(title)}.'
@@ -576,8 +582,9 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
     @contextlib.contextmanager
     def attempt(request: gr.Request | None) -> Iterator[threading.Event]:
         """One job of a visitor: Cancel can stop it; a failure becomes a toast titled with what
-        failed (gr.Error's own title does not reach Gradio 6.31's toast), is remembered for the
-        notice above the English, and still reaches API clients as the plain message."""
+        failed (Gradio 6.31 shows neither gr.Error's nor gr.Warning's title, see toast_html), is
+        remembered for the notice above the English, and reaches API clients as the plain
+        message (gr.Error, hidden on the page)."""
         session = session_of(request)
         with sessions.job(session) as stop:
             try:
@@ -585,7 +592,7 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
             except gr.Error as error:
                 if not stop.is_set():  # a cancelled job's page has already moved on
                     sessions.fail(session, error.title, error.message)
-                    gr.Warning(html.escape(error.message), title=error.title)
+                    gr.Warning(toast_html(error.title, error.message), title=error.title)
                 raise gr.Error(error.message, title=error.title, visible=False,
                                print_exception=False) from None
 
@@ -649,14 +656,14 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
     def job_failed(request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
         failure = sessions.last_failure(session_of(request))
         notice = notice_html(*failure) if failure else ""
-        return (*handlers.cleared(), notice)
+        return (*handlers.cleared(), notice, gr.update(visible=False))
 
     @with_request
     def summary_failed(state: dict[str, Any] | None,
                        request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
         failure = sessions.last_failure(session_of(request))
         notice = notice_html(*failure) if failure else ""
-        return (*handlers.without_summary(state), notice)
+        return (*handlers.without_summary(state), notice, gr.update(visible=False))
 
     @with_request
     def cancel(request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
@@ -774,7 +781,7 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
                                             show_progress_on=[english], **model_calls)
         tr_run.success(handlers.render, result_state, shown, **quiet
                        ).then(None, None, None, js=_follow("#english"), **private)
-        tr_run.failure(job_failed, None, [*results, notice], **quiet)
+        tr_run.failure(job_failed, None, [*results, notice, cancel_btn], **quiet)
         tr_run.then(job_ended, None, cancel_btn, **quiet)
 
         summarize_btn.click(None, None, None, js=_follow("#summary"), **private)
@@ -785,7 +792,7 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
                                             show_progress_on=[summary], **model_calls)
         sm_run.success(handlers.render, result_state, shown, **quiet)
         sm_run.failure(summary_failed, result_state,
-                       [summary, result_state, *shown, notice], **quiet)
+                       [summary, result_state, *shown, notice, cancel_btn], **quiet)
         sm_run.then(job_ended, None, cancel_btn, **quiet)
 
         process_btn.click(None, None, None, js=_follow("#english"), **private)
@@ -795,7 +802,7 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
                                           show_progress_on=[english, summary], **model_calls)
         pr_run.success(handlers.texts, result_state, [english, summary], **quiet
                        ).success(handlers.render, result_state, shown, **quiet)
-        pr_run.failure(job_failed, None, [*results, notice], **quiet)
+        pr_run.failure(job_failed, None, [*results, notice, cancel_btn], **quiet)
         pr_run.then(job_ended, None, cancel_btn, **quiet)
 
         running = [tr_run, sm_run, pr_run]

@@ -39,5 +39,20 @@
     if (button && !button.disabled) button.click();
   });
 
+  // Toast titles: Gradio 6.31 titles every toast by its kind ("Warning") and drops the title
+  // the server sends, so each message starts with its own (<strong class="vi2en-toast">Text too
+  // long.</strong>) and the header shows it: an attribute read by CSS, leaving the DOM that
+  // Gradio renders untouched. Without this script the title stays readable in the message.
+  function retitle() {
+    for (const toast of document.querySelectorAll('[data-testid="toast-body"]')) {
+      const marks = toast.querySelectorAll(".vi2en-toast");
+      const header = toast.querySelector(".toast-title");
+      if (!marks.length || !header) continue;
+      const wanted = marks[marks.length - 1].textContent.trim().replace(/\.$/, "");
+      if (header.dataset.vi2enTitle !== wanted) header.dataset.vi2enTitle = wanted;
+    }
+  }
+  new MutationObserver(retitle).observe(document.body, { childList: true, subtree: true });
+
   window.vi2en = { count, follow };
 }

@@ -44,7 +44,7 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tiny_translator_dir, tiny_summarizer_dir) -> Iterator[str]:
+def served_app(tiny_translator_dir, tiny_summarizer_dir) -> Iterator[tuple[str, object]]:
     from translate.webapp import WebConfig, build_app, launch
 
     config = WebConfig(model=str(tiny_translator_dir), summarizer=str(tiny_summarizer_dir),
@@ -55,9 +55,14 @@ def served(tiny_translator_dir, tiny_summarizer_dir) -> Iterator[str]:
         port = s.getsockname()[1]
     launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", app
     finally:
         app.close()
+
+
+@pytest.fixture(scope="module")
+def served(served_app) -> str:
+    return served_app[0]
 
 
 @pytest.fixture(scope="module")
@@ -270,5 +275,52 @@ def test_phone_follows_the_work_after_translate(served, browser, example_text):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ui-phone.png"))
     page.screenshot(path=str(ARTIFACTS / "ui-phone-full.png"), full_page=True)
+    assert not errors, errors
+    page.close()
+
+
+def test_cancel_stops_a_long_translation_and_the_page_stays_usable(served_app, browser,
+                                                                     example_text, monkeypatch):
+    import threading
+
+    from playwright.sync_api import expect
+
+    url, app = served_app
+    translator = app.vi2en_handlers.pool.pipeline(None).translator
+    original = translator.engine.generate
+    batches: list[int] = []
+    release = threading.Event()
+
+    def slow(texts, options):  # a long article on a slow machine: each batch waits
+        batches.append(len(texts))
+        release.wait(timeout=0.5)
+        return original(texts, options)
+
+    monkeypatch.setattr(translator.engine, "generate", slow)
+    monkeypatch.setattr(translator, "_max_batch_size", 2)
+    monkeypatch.setattr(translator, "cache", None)
+    page, errors = _open(browser, url, DESKTOP)
+    numbered = "\n\n".join(f"Đoạn {i}. " + p for i, p in enumerate(example_text.split("\n\n")))
+    page.locator("#source textarea").fill(numbered)
+    page.locator("#translate-btn").click()
+    cancel = page.locator("#cancel-btn")
+    expect(cancel).to_be_visible(timeout=30_000)
+    expect(page.locator("#english")).to_contain_text("sentences", timeout=MODEL_WAIT_MS)
+    cancel.click()
+    expect(page.locator("#notice")).to_contain_text("Cancelled")
+    expect(cancel).to_be_hidden()
+    _expect_no_results(page)
+    # The job stops at the next batch instead of running to its end.
+    started = len(batches)
+    release.set()
+    page.wait_for_timeout(3_000)
+    total = sum(len(sentences) for sentences in vtext.segment(numbered))
+    assert sum(batches) < total and len(batches) <= started + 1, (batches, total)
+    expect(page.locator("#notice")).to_contain_text("Cancelled")  # not replaced by an error
+    # The page is usable: the next translation runs.
+    page.locator("#source textarea").fill("Trời mưa to ở Hà Nội.")
+    page.locator("#translate-btn").click()
+    expect(page.locator("#english textarea")).not_to_have_value("", timeout=MODEL_WAIT_MS)
+    expect(page.locator("#notice")).to_have_text("")
     assert not errors, errors
     page.close()

@@ -655,14 +655,16 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
     @with_request
     def job_failed(request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
         failure = sessions.last_failure(session_of(request))
-        notice = notice_html(*failure) if failure else ""
+        # None: the job was cancelled, and Cancel's own notice stays.
+        notice = notice_html(*failure) if failure else gr.update()
         return (*handlers.cleared(), notice, gr.update(visible=False))
 
     @with_request
     def summary_failed(state: dict[str, Any] | None,
                        request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
         failure = sessions.last_failure(session_of(request))
-        notice = notice_html(*failure) if failure else ""
+        # None: the job was cancelled, and Cancel's own notice stays.
+        notice = notice_html(*failure) if failure else gr.update()
         return (*handlers.without_summary(state), notice, gr.update(visible=False))
 
     @with_request

@@ -687,9 +687,9 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
                    delete_cache=(3600, 3600)) as app:
         result_state = gr.State(None)
         gr.Markdown(f"# {TITLE}\nPaste a Vietnamese news article, upload it or give its "
-                    "address, then **Translate** (Ctrl+Enter). Edit the English if you like, "
-                    "then **Summarize** it. Sentences marked ⚠ in the side-by-side table "
-                    "deserve a second look.", elem_id="vi2en-header")
+                    "address, then **Translate** (Ctrl+Enter, ⌘+Enter). Edit the English if "
+                    "you like, then **Summarize** it. Sentences marked ⚠ in the side-by-side "
+                    "table deserve a second look.", elem_id="vi2en-header")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 source = gr.Textbox(label="Vietnamese article", lines=14, max_lines=30,

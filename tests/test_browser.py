@@ -196,6 +196,14 @@ def test_failed_run_and_new_source_leave_no_stale_results(served, browser, examp
     expect(notice).to_contain_text("<TAB>")
     page.locator("#glossary textarea").fill("")
 
+    # A page that cannot be fetched: said in the toast's title; the source stays as it was.
+    page.get_by_text("Upload a file or fetch a web page").click()
+    page.locator("#url").get_by_role("textbox").fill("http://127.0.0.1:9/article.html")  # loopback: refused
+    page.locator("#fetch-btn").click()
+    expect(page.locator("[data-testid=toast-body] .toast-title").first).to_have_attribute(
+        "data-vi2en-title", "Could not fetch the page", timeout=30_000)
+    expect(page.locator("#source textarea")).to_have_value(example_text)
+
     # A new source (Load example) clears the results of the previous one.
     _translated(page, example_text)
     page.locator("#example-btn").click()

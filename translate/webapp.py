@@ -580,7 +580,8 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
         return getattr(request, "session_hash", None) or "-"
 
     @contextlib.contextmanager
-    def attempt(request: gr.Request | None) -> Iterator[threading.Event]:
+    def attempt(request: gr.Request | None, *, remember: bool = True
+                ) -> Iterator[threading.Event]:
         """One job of a visitor: Cancel can stop it; a failure becomes a toast titled with what
         failed (Gradio 6.31 shows neither gr.Error's nor gr.Warning's title, see toast_html), is
         remembered for the notice above the English, and reaches API clients as the plain
@@ -591,7 +592,8 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
                 yield stop
             except gr.Error as error:
                 if not stop.is_set():  # a cancelled job's page has already moved on
-                    sessions.fail(session, error.title, error.message)
+                    if remember:  # for the notice; loading a source only needs the toast
+                        sessions.fail(session, error.title, error.message)
                     gr.Warning(toast_html(error.title, error.message), title=error.title)
                 raise gr.Error(error.message, title=error.title, visible=False,
                                print_exception=False) from None
@@ -633,12 +635,12 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
 
     @with_request
     def load_file(path: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
-        with attempt(request):
+        with attempt(request, remember=False):
             return handlers.load_file(path)
 
     @with_request
     def load_url(url: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
-        with attempt(request):
+        with attempt(request, remember=False):
             return handlers.load_url(url)
 
     # The page's own steps (private, no queue: they only move what is on screen).

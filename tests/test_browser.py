@@ -198,7 +198,8 @@ def test_failed_run_and_new_source_leave_no_stale_results(served, browser, examp
 
     # A page that cannot be fetched: said in the toast's title; the source stays as it was.
     page.get_by_text("Upload a file or fetch a web page").click()
-    page.locator("#url").get_by_role("textbox").fill("http://127.0.0.1:9/article.html")  # loopback: refused
+    loopback = "http://127.0.0.1:9/article.html"  # refused by the address guard
+    page.locator("#url").get_by_role("textbox").fill(loopback)
     page.locator("#fetch-btn").click()
     expect(page.locator("[data-testid=toast-body] .toast-title").first).to_have_attribute(
         "data-vi2en-title", "Could not fetch the page", timeout=30_000)

@@ -673,8 +673,8 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
     def cancel(request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
         stopped = sessions.cancel(session_of(request))
         logger.info("cancel pressed: %d job(s) asked to stop", stopped)
-        return (notice_html("Cancelled", "The job was stopped; press Translate to start "
-                            "again.", kind="cancelled"), gr.update(visible=False))
+        return (notice_html("Cancelled", "The job was stopped and nothing of it was kept.",
+                            kind="cancelled"), gr.update(visible=False))
 
     @with_request
     def clear(request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]

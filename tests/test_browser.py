@@ -1,7 +1,10 @@
 """The page in a real browser: Debian's Chromium, headless, driven by Playwright for Python.
 
 Paste the example article, Translate, check the side-by-side table (one row per source
-sentence), Summarize, and save a screenshot to test-artifacts/ui.png. In CI (CI=true) a missing
+sentence), Summarize; then what people expect of a translator's page: no stale results after a
+failure or a new source, a live character counter, Clear and Copy, Ctrl+Enter, flags grouped and
+filtered, and on a phone a view that follows the work. Screenshots go to test-artifacts/
+(ui.png, ui-error.png at 1400×1000; ui-phone.png at 390×844). In CI (CI=true) a missing
 Chromium fails the test instead of skipping it.
 """
 
@@ -23,6 +26,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 # Tiny models on a busy 2-core machine: model calls take seconds, not milliseconds.
 MODEL_WAIT_MS = 240_000
+# The example article (about 1,900 characters) and the tiny model's long English fit; a dozen
+# copies of the article do not.
+MAX_CHARS = 20_000
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.browser
 
@@ -36,20 +44,25 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tiny_translator_dir, tiny_summarizer_dir) -> Iterator[str]:
+def served_app(tiny_translator_dir, tiny_summarizer_dir) -> Iterator[tuple[str, object]]:
     from translate.webapp import WebConfig, build_app, launch
 
     config = WebConfig(model=str(tiny_translator_dir), summarizer=str(tiny_summarizer_dir),
-                       device="cpu", beams=1)
+                       device="cpu", beams=1, max_chars=MAX_CHARS)
     app = build_app(config)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", app
     finally:
         app.close()
+
+
+@pytest.fixture(scope="module")
+def served(served_app) -> str:
+    return served_app[0]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +83,7 @@ def test_translate_table_summarize_and_screenshot(served, browser, example_text)
     from playwright.sync_api import expect
 
     sentences = [s for p in vtext.segment(example_text) for s in p]
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport=DESKTOP)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(served, wait_until="domcontentloaded")
@@ -88,12 +101,22 @@ def test_translate_table_summarize_and_screenshot(served, browser, example_text)
     status = page.locator("#status")
     expect(status).to_contain_text(f"{len(sentences)} sentences")
     # Flagged rows are marked, as many as the status line counts.
-    counted = re.search(r"(\d+) flagged|none flagged", status.inner_text())
+    counted = re.search(rf"(\d+) of {len(sentences)} sentences flagged|none flagged",
+                        status.inner_text())
     assert counted, status.inner_text()
     flagged = int(counted.group(1) or 0)
     expect(page.locator("#side-by-side tr.flagged")).to_have_count(flagged)
     expect(page.locator("#side-by-side tr.flagged .vi2en-marker")).to_have_count(
         page.locator("#side-by-side tr.flagged .flag").count())
+    # Identical flags on a sentence are shown once (with a count).
+    for row in page.locator("#side-by-side tr.flagged").all():
+        notes = row.locator(".flag").all_inner_texts()
+        assert len(notes) == len(set(notes)), notes
+    # The table can be filtered to the flagged rows only, and back.
+    page.locator("#only-flagged input").check()
+    expect(page.locator("#side-by-side tbody tr:visible")).to_have_count(flagged)
+    page.locator("#only-flagged input").uncheck()
+    expect(page.locator("#side-by-side tbody tr:visible")).to_have_count(len(sentences))
 
     page.locator("#summarize-btn").click()
     summary = page.locator("#summary textarea")
@@ -109,14 +132,204 @@ def test_translate_table_summarize_and_screenshot(served, browser, example_text)
     page.close()
 
 
-def test_phone_width_keeps_the_page_usable(served, browser):
+def _open(browser, served: str, viewport: dict[str, int], **options):
+    """A page on the app, its JavaScript errors collected."""
+    page = browser.new_page(viewport=viewport, **options)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(served, wait_until="domcontentloaded")
+    page.locator("#translate-btn").wait_for(timeout=30_000)
+    return page, errors
+
+
+def _translated(page, text: str) -> None:
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page.locator("#source textarea").fill(text)
+    page.locator("#process-btn").click()
+    expect(page.locator("#summary textarea")).not_to_have_value("", timeout=MODEL_WAIT_MS)
+    expect(page.locator("#download-md")).to_be_enabled(timeout=60_000)
+    expect(page.locator("#side-by-side tbody tr").first).to_be_visible()
+
+
+def _expect_no_results(page) -> None:
+    """Nothing of a previous text on screen: English, summary, table, status, downloads."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#english textarea")).to_have_value("")
+    expect(page.locator("#summary textarea")).to_have_value("")
+    expect(page.locator("#side-by-side tbody tr")).to_have_count(0)
+    expect(page.locator("#side-by-side .vi2en-empty")).to_be_visible()
+    expect(page.locator("#status")).to_have_text("")
+    for download in ("#download-md", "#download-json", "#download-docx"):
+        expect(page.locator(download)).to_be_disabled()
+
+
+def test_failed_run_and_new_source_leave_no_stale_results(served, browser, example_text):
+    from playwright.sync_api import expect
+
+    page, errors = _open(browser, served, DESKTOP)
+    _translated(page, example_text)
+    # Over the limit: the toast says what failed, the notice says it beside the English, and
+    # the previous article's English, summary, table and downloads are gone.
+    too_long = "\n\n".join([example_text] * (MAX_CHARS // len(example_text) + 1))
+    page.locator("#source textarea").fill(too_long)
+    page.locator("#translate-btn").click()
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text("Text too long", timeout=60_000)
+    expect(notice).to_contain_text(f"{len(too_long):,} characters")
+    toast = page.locator("[data-testid=toast-body]").first
+    expect(toast).to_contain_text(f"{len(too_long):,} characters")
+    expect(toast.locator(".toast-title")).to_have_attribute("data-vi2en-title", "Text too long")
+    _expect_no_results(page)
+    # No bare "Error" pill over the English box.
+    expect(page.locator("#english [data-testid=status-tracker] .error")).to_be_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ui-error.png"))
+
+    # A bad glossary line: its number in the title, the message as written (not escaped).
+    page.locator("#source textarea").fill(example_text)
+    page.get_by_text("Glossary", exact=True).click()
+    page.locator("#glossary textarea").fill("Hà Nội\tHanoi\nxăng dầu")
+    page.locator("#translate-btn").click()
+    expect(notice).to_contain_text("Glossary line 2 has no tab", timeout=60_000)
+    expect(notice).to_contain_text("<TAB>")
+    page.locator("#glossary textarea").fill("")
+
+    # A page that cannot be fetched: said in the toast's title; the source stays as it was.
+    page.get_by_text("Upload a file or fetch a web page").click()
+    loopback = "http://127.0.0.1:9/article.html"  # refused by the address guard
+    page.locator("#url").get_by_role("textbox").fill(loopback)
+    page.locator("#fetch-btn").click()
+    expect(page.locator("[data-testid=toast-body] .toast-title").first).to_have_attribute(
+        "data-vi2en-title", "Could not fetch the page", timeout=30_000)
+    expect(page.locator("#source textarea")).to_have_value(example_text)
+
+    # A new source (Load example) clears the results of the previous one.
+    _translated(page, example_text)
+    page.locator("#example-btn").click()
+    expect(page.locator("#source textarea")).to_have_value(example_text)
+    _expect_no_results(page)
+    expect(notice).to_have_text("")
+    assert not errors, errors
+    page.close()
+
+
+def test_character_counter_warns_before_the_limit(served, browser):
+    from playwright.sync_api import expect
+
+    page, errors = _open(browser, served, DESKTOP)
+    counter = page.locator("#char-count .vi2en-count")
+    expect(counter).to_have_text(f"0 / {MAX_CHARS:,} characters")
+    source = page.locator("#source textarea")
+    source.press_sequentially("Trời mưa")  # typed: the counter follows each key
+    expect(counter).to_have_text(f"8 / {MAX_CHARS:,} characters")
+    expect(counter).not_to_have_class(re.compile(r"warn|over"))
+    near = "ă" * int(MAX_CHARS * 0.95)
+    source.fill(near)
+    expect(counter).to_contain_text(f"{len(near):,} / {MAX_CHARS:,} characters")
+    expect(counter).to_have_class(re.compile(r"\bwarn\b"))
+    source.fill("ă" * (MAX_CHARS + 12))
+    expect(counter).to_contain_text("12 over the limit")
+    expect(counter).to_have_class(re.compile(r"\bover\b"))
+    assert not errors, errors
+    page.close()
+
+
+def test_clear_and_copy_on_the_source_box(served, browser, example_text):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=DESKTOP)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
     page.goto(served, wait_until="domcontentloaded")
-    expect(page.locator("#translate-btn")).to_be_visible(timeout=30_000)
+    _translated(page, example_text)
+    page.locator("#source button[aria-label=Copy]").click()
+    assert page.evaluate("navigator.clipboard.readText()") == example_text
+    page.locator("#clear-btn").click()
+    expect(page.locator("#source textarea")).to_have_value("")
+    _expect_no_results(page)
+    expect(page.locator("#char-count")).to_have_text(f"0 / {MAX_CHARS:,} characters")
+    context.close()
+
+
+def test_ctrl_enter_in_the_source_box_translates(served, browser):
+    from playwright.sync_api import expect
+
+    page, errors = _open(browser, served, DESKTOP)
+    source = page.locator("#source textarea")
+    source.fill("Trời mưa to ở Hà Nội.")
+    source.press("Control+Enter")
+    expect(page.locator("#english textarea")).not_to_have_value("", timeout=MODEL_WAIT_MS)
+    assert source.input_value() == "Trời mưa to ở Hà Nội."  # no newline typed
+    assert not errors, errors
+    page.close()
+
+
+def test_phone_follows_the_work_after_translate(served, browser, example_text):
+    from playwright.sync_api import expect
+
+    page, errors = _open(browser, served, PHONE, device_scale_factor=2, has_touch=True)
     # Nothing wider than the screen: no sideways scrolling on a phone.
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390 + 1
-    page.screenshot(path=str(ARTIFACTS / "ui-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.locator("#source textarea").fill(example_text)
+    english = page.locator("#english")
+    expect(english).not_to_be_in_viewport()  # two screens below the button
+    page.locator("#translate-btn").tap()
+    # The progress shows over the English box: the view goes there at once...
+    expect(english).to_be_in_viewport(ratio=0.3, timeout=5_000)
+    expect(page.locator("#english textarea")).not_to_have_value("", timeout=MODEL_WAIT_MS)
+    # ...and stays on the English when it arrives.
+    expect(english).to_be_in_viewport(ratio=0.3)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ui-phone.png"))
+    page.screenshot(path=str(ARTIFACTS / "ui-phone-full.png"), full_page=True)
+    assert not errors, errors
+    page.close()
+
+
+def test_cancel_stops_a_long_translation_and_the_page_stays_usable(served_app, browser,
+                                                                     example_text, monkeypatch):
+    import threading
+
+    from playwright.sync_api import expect
+
+    url, app = served_app
+    translator = app.vi2en_handlers.pool.pipeline(None).translator
+    original = translator.engine.generate
+    batches: list[int] = []
+    release = threading.Event()
+
+    def slow(texts, options):  # a long article on a slow machine: each batch waits
+        batches.append(len(texts))
+        release.wait(timeout=0.5)
+        return original(texts, options)
+
+    monkeypatch.setattr(translator.engine, "generate", slow)
+    monkeypatch.setattr(translator, "_max_batch_size", 2)
+    monkeypatch.setattr(translator, "cache", None)
+    page, errors = _open(browser, url, DESKTOP)
+    numbered = "\n\n".join(f"Đoạn {i}. " + p for i, p in enumerate(example_text.split("\n\n")))
+    page.locator("#source textarea").fill(numbered)
+    page.locator("#translate-btn").click()
+    cancel = page.locator("#cancel-btn")
+    expect(cancel).to_be_visible(timeout=30_000)
+    expect(page.locator("#english")).to_contain_text("sentences", timeout=MODEL_WAIT_MS)
+    cancel.click()
+    expect(page.locator("#notice")).to_contain_text("Cancelled")
+    expect(cancel).to_be_hidden()
+    _expect_no_results(page)
+    # The job stops at the next batch instead of running to its end.
+    started = len(batches)
+    release.set()
+    page.wait_for_timeout(3_000)
+    total = sum(len(sentences) for sentences in vtext.segment(numbered))
+    assert sum(batches) < total and len(batches) <= started + 1, (batches, total)
+    expect(page.locator("#notice")).to_contain_text("Cancelled")  # not replaced by an error
+    # The page is usable: the next translation runs.
+    page.locator("#source textarea").fill("Trời mưa to ở Hà Nội.")
+    page.locator("#translate-btn").click()
+    expect(page.locator("#english textarea")).not_to_have_value("", timeout=MODEL_WAIT_MS)
+    expect(page.locator("#notice")).to_have_text("")
+    assert not errors, errors
     page.close()

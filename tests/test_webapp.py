@@ -251,13 +251,19 @@ def test_render_table_flags_and_downloads(handlers, translated):
         for sentence in paragraph["sentences"]:
             sentence["flags"] = []
     state["paragraphs"][0]["sentences"][0]["flags"] = [
-        {"kind": "number", "detail": "<b>1.500</b> missing"}]
+        {"kind": "number", "detail": "<b>1.500</b> missing"}] + [
+        {"kind": "number", "detail": "20 in translation but not in source"}] * 4
     summary, state = handlers.summarize("Prices rose. People worried. Shops closed early. "
                                         "Roads were flooded.", "short", state)
-    table, line, *downloads = handlers.render(state)
+    table, line, *downloads, shown_json = handlers.render(state)
     assert table.count("<tr class=") == 3 and table.count('class="flagged"') == 1
     assert "&lt;b&gt;1.500&lt;/b&gt;" in table and "<b>1.500" not in table  # escaped
-    assert line.startswith("3 sentences · **1 flagged for review**")
+    # Identical flags on one sentence: once, with their count.
+    assert table.count('class="flag"') == 2
+    assert "number: 20 in translation but not in source ×4" in table
+    assert line.startswith("**1 of 3 sentences flagged for review**")
+    assert "No sentence is flagged" not in table
+    assert shown_json == state
     paths = [Path(d["value"]) for d in downloads]
     assert [p.suffix for p in paths] == [".md", ".json", ".docx"]
     markdown = paths[0].read_text(encoding="utf-8")
@@ -269,6 +275,81 @@ def test_render_table_flags_and_downloads(handlers, translated):
     assert "Trời mưa to ở Hà Nội. Giao thông ùn tắc." in cells
     empty_table, empty_line, *_ = handlers.render(None)
     assert "<tr" not in empty_table and empty_line == ""
+
+
+def test_without_summary_keeps_the_translation_only(handlers, translated):
+    _, state = translated
+    _, summarized = handlers.summarize("Prices rose. People worried. Shops closed early.",
+                                       "short", state)
+    summary, kept, table, line, *_ = handlers.without_summary(summarized)
+    assert summary == "" and kept["translation"] == state["translation"]
+    assert "summary" not in kept and "summarization" not in kept["models"]
+    assert "<tr" in table and "Summary" not in exports.to_markdown(kept)
+    english, summary, cleared_state, table, line, *downloads, shown_json = handlers.cleared()
+    assert (english, summary, cleared_state, line, shown_json) == ("", "", None, "", None)
+    assert "<tr" not in table and all(d["interactive"] is False for d in downloads)
+
+
+@pytest.mark.parametrize(("error", "title"), [
+    (webapp.FetchError("the server answered 404 Not Found"), "Could not fetch the page"),
+    (webapp.ExtractionError("a.docx is not a readable .docx file"), "Could not read the file"),
+    (ValueError("glossary line 3: no tab; expected 'Vietnamese term<TAB>English rendering'"),
+     "Glossary line 3 has no tab"),
+    (ValueError("glossary line 4: 3 columns; expected 'x'"), "Glossary line 4 has 3 columns"),
+    (ValueError("glossary line 5: 'Hà Nội' is already on line 1 with another rendering"),
+     "Glossary line 5 repeats a term"),
+    (webapp.ModelError("'x' is not one of this server's models"), "Model not usable"),
+    (webapp.Cancelled("stopped"), "Cancelled"),
+    (KeyError("x"), "Something went wrong"),
+])
+def test_failure_titles_say_what_failed(error, title):
+    assert webapp.failure_title(error) == title
+
+
+def test_errors_carry_a_title_and_the_plain_message(handlers):
+    with pytest.raises(gr.Error) as info:
+        handlers.translate("a" * (MAX_CHARS + 1))
+    assert info.value.title == "Text too long"
+    with pytest.raises(gr.Error) as info:
+        handlers.translate(SHORT, None, 1, "Hà Nội\tHanoi\n\nxăng dầu")
+    assert info.value.title == "Glossary line 3 has no tab"
+    assert "<TAB>" in info.value.message and "&lt;" not in info.value.message
+
+
+def test_a_cancelled_job_stops_between_batches(handlers, monkeypatch):
+    import threading
+
+    stop = threading.Event()
+    calls: list[tuple[int, int]] = []
+
+    def progress(value, desc=None, unit=None):  # a gr.Progress stand-in; cancel on first batch
+        if isinstance(value, tuple):
+            calls.append(value)
+            stop.set()
+
+    text = "\n\n".join(f"Câu số {i} nói về giá xăng." for i in range(40))
+    monkeypatch.setattr(handlers.pool.pipeline(None).translator, "_max_batch_size", 4)
+    with pytest.raises(gr.Error, match="Stopped after") as info:
+        handlers.translate(text, progress=progress, stop=stop)
+    assert info.value.title == "Cancelled" and len(calls) == 1
+    with pytest.raises(gr.Error) as info:
+        handlers.summarize("Prices rose. People worried.", stop=stop)
+    assert info.value.title == "Cancelled"
+
+
+def test_page_sessions_cancel_their_own_jobs_and_keep_one_failure():
+    sessions = webapp.PageSessions()
+    with sessions.job("a") as a_job, sessions.job("b") as b_job:
+        assert sessions.cancel("a") == 1
+        assert a_job.is_set() and not b_job.is_set()
+    assert sessions.cancel("a") == 0  # finished jobs are forgotten
+    sessions.fail("a", "Text too long", "first")
+    sessions.fail("a", "Nothing to translate", "second")
+    assert sessions.last_failure("a") == ("Nothing to translate", "second")
+    assert sessions.last_failure("a") is None
+    for i in range(webapp.PageSessions.MAX_SESSIONS + 10):
+        sessions.fail(str(i), "t", "m")
+    assert sessions.last_failure("0") is None and sessions.last_failure(str(i)) == ("t", "m")
 
 
 def test_docx_holds_characters_word_cannot(tmp_path):
@@ -348,6 +429,13 @@ def test_client_empty_and_oversize_input(client):
         client.predict("a" * (MAX_CHARS + 1), api_name="/process")
 
 
+def test_client_gets_the_plain_message(client):
+    with pytest.raises(Exception) as info:
+        client.predict(SHORT, None, 1, "Hà Nội\tHanoi\nxăng dầu", api_name="/translate")
+    assert "glossary line 2: no tab" in str(info.value)
+    assert "<TAB>" in str(info.value) and "&lt;" not in str(info.value)
+
+
 def test_client_cannot_pick_a_model_outside_the_list(client, tiny_translator_dir):
     for endpoint in ("/translate", "/process"):
         for model in ("/etc", "opus-mt", "nllb-3.3b"):
@@ -393,6 +481,9 @@ def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir, tmp
                     pytest.fail(f"ui.py did not answer on {port}:\n{output[-2000:]}")
                 time.sleep(0.5)
         assert "vi2en" in page
+        # Gradio's start-up hint names our option, not its launch() argument.
+        started = log.read_text(encoding="utf-8", errors="replace")
+        assert "use --share" in started and "share=True" not in started
         client = Client(url, verbose=False)
         english = client.predict(SHORT, api_name="/translate")
         assert english.strip()
@@ -404,3 +495,17 @@ def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir, tmp
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_ui_py_on_a_busy_port_says_so_in_one_line(tiny_translator_dir, tiny_summarizer_dir):
+    env = {**os.environ, "VI2EN_MODEL": str(tiny_translator_dir),
+           "VI2EN_SUMMARIZER": str(tiny_summarizer_dir), "VI2EN_DEVICE": "cpu",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "ui.py", "--port", str(port)], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=180)
+    assert done.returncode != 0
+    assert done.stderr.strip() == f"vi2en: error: port {port} is busy; use --port", done.stderr

@@ -13,10 +13,12 @@ OpenAPI at ``/openapi.json``, browsable at ``/docs``.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import re
 import shutil
+import socket
 import tempfile
 import time
 import uuid
@@ -518,12 +520,34 @@ def create_server(blocks: Any, pool: ModelPool, settings: ApiSettings, max_chars
     return gr.mount_gradio_app(app, blocks, path="/", auth=auth, **gradio_options)
 
 
+class PortBusyError(OSError):
+    """The port is taken by another program."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, bound here rather than inside uvicorn so that a busy port is one
+    clear error instead of uvicorn's log line and exit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortBusyError(exc.errno, f"port {port} is busy") from None
+        raise
+    sock.listen(2048)
+    return sock
+
+
 def run_server(app: FastAPI, *, host: str, port: int, share: bool = False) -> None:
     """Serve ``app`` with uvicorn until interrupted; ``share`` adds a gradio.live tunnel."""
     import threading
 
     import uvicorn
 
+    sock = bind(host, port)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                            timeout_graceful_shutdown=5))
     if share:
@@ -542,6 +566,6 @@ def run_server(app: FastAPI, *, host: str, port: int, share: bool = False) -> No
                 logger.error("could not create the share link: %s", exc)
 
         threading.Thread(target=tunnel, name="vi2en-share", daemon=True).start()
-    logger.warning("serving the page and the API on http://%s:%d/ (API docs at /docs)",
-                   host, port)
-    server.run()
+    logger.warning("serving the page and the API on http://%s:%d/ (API docs at /docs)%s",
+                   host, port, "" if share else "; for a temporary public link, use --share")
+    server.run(sockets=[sock])

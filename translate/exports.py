@@ -23,12 +23,22 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 Row = tuple[int, str, str, list[str]]  # number, source, translation, flags ("kind: detail")
 
 
+def grouped_flags(flags: list[dict[str, Any]]) -> list[str]:
+    """A sentence's flags as "kind: detail", identical ones once with their count ("… ×4"),
+    in the order they first appear."""
+    counts: dict[str, int] = {}
+    for flag in flags:
+        line = f"{flag['kind']}: {flag['detail']}"
+        counts[line] = counts.get(line, 0) + 1
+    return [line if n == 1 else f"{line} ×{n}" for line, n in counts.items()]
+
+
 def sentence_rows(result: dict[str, Any]) -> list[Row]:
-    """One row per source sentence, in order, numbered from 1."""
+    """One row per source sentence, in order, numbered from 1; identical flags grouped."""
     rows: list[Row] = []
     for paragraph in result.get("paragraphs", []):
         for sentence in paragraph["sentences"]:
-            flags = [f"{f['kind']}: {f['detail']}" for f in sentence.get("flags", [])]
+            flags = grouped_flags(sentence.get("flags", []))
             rows.append((len(rows) + 1, sentence["source"], sentence["translation"], flags))
     return rows
 
@@ -39,7 +49,7 @@ def flag_summary(result: dict[str, Any]) -> str:
     if not rows:
         return ""
     flagged = sum(1 for r in rows if r[3])
-    line = (f"{len(rows)} sentences · **{flagged} flagged for review**" if flagged
+    line = (f"**{flagged} of {len(rows)} sentences flagged for review**" if flagged
             else f"{len(rows)} sentences · none flagged")
     summary_flags = result.get("summary_flags") or []
     if summary_flags:
@@ -55,6 +65,9 @@ def table_html(result: dict[str, Any]) -> str:
     rows = sentence_rows(result)
     if not rows:
         return '<p class="vi2en-empty">The side-by-side table appears here after translation.</p>'
+    # Shown only when the page filters the table to flagged rows and there are none.
+    none_flagged = ("" if any(r[3] for r in rows) else
+                    '<p class="vi2en-none-flagged">No sentence is flagged.</p>')
     body = []
     for number, source, translation, flags in rows:
         flagged = bool(flags)
@@ -68,7 +81,7 @@ def table_html(result: dict[str, Any]) -> str:
     return ('<div class="vi2en-table-wrap"><table class="vi2en-table">'
             '<thead><tr><th class="num">#</th><th class="src">Vietnamese</th>'
             '<th class="tr">English</th><th class="flags">Flags</th></tr></thead><tbody>'
-            + "".join(body) + "</tbody></table></div>")
+            + "".join(body) + "</tbody></table>" + none_flagged + "</div>")
 
 
 def to_markdown(result: dict[str, Any]) -> str:

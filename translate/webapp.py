@@ -12,18 +12,23 @@ Named API endpoints (``gradio_client``): ``/translate`` (Vietnamese -> English),
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import functools
 import html
+import io
 import logging
 import os
+import re
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -47,6 +52,8 @@ EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "examples" / "article.vi
 # Downloads are written here (a subfolder per request) and removed after an hour.
 _EXPORT_ROOT = Path(tempfile.gettempdir()) / "vi2en-exports"
 _EXPORT_MAX_AGE_S = 3600
+# The page's stylesheet and script, shipped as package data.
+WEB_DIR = Path(__file__).resolve().parent / "web"
 # One model call at a time on a CPU (it already uses every core); a GPU has room for a few.
 CPU_CONCURRENCY, GPU_CONCURRENCY = 1, 2
 
@@ -222,11 +229,52 @@ def _load(load: Callable[[], object], what: str) -> None:
 
 
 def _one_line(message: str) -> str:
-    return html.escape(message.strip().splitlines()[0] if message.strip() else message, quote=False)
+    """The first line of a message, as plain text: the page escapes it where it shows it, and an
+    API client receives it as written."""
+    return message.strip().splitlines()[0] if message.strip() else message
+
+
+class Cancelled(Exception):
+    """The visitor pressed Cancel; the job stops at the next batch of sentences."""
+
+
+_GLOSSARY_LINE = re.compile(r"glossary line (\d+): (.*)")
+# What a glossary problem is called in a toast's title, by the start of the library's message.
+_GLOSSARY_PROBLEMS = {"no tab": "has no tab", "empty Vietnamese term": "has no Vietnamese term",
+                      "the term spans lines": "has a term that spans lines"}
+
+
+def failure_title(exc: BaseException) -> str:
+    """A toast's title: what failed, in a few words ("Glossary line 3 has no tab")."""
+    if isinstance(exc, Cancelled):
+        return "Cancelled"
+    if isinstance(exc, FetchError):
+        return "Could not fetch the page"
+    if isinstance(exc, ExtractionError):
+        return "Could not read the file"
+    if isinstance(exc, ModelUnavailableError):
+        return "Model not available"
+    if isinstance(exc, ModelError):
+        return "Model not usable"
+    if isinstance(exc, ValueError):
+        match = _GLOSSARY_LINE.match(str(exc))
+        if match:
+            line, problem = match.groups()
+            for start, words in _GLOSSARY_PROBLEMS.items():
+                if problem.startswith(start):
+                    return f"Glossary line {line} {words}"
+            if " columns;" in problem:
+                return f"Glossary line {line} has {problem.split()[0]} columns"
+            if "already on line" in problem:
+                return f"Glossary line {line} repeats a term"
+            return f"Glossary line {line} is not valid"
+        return "Invalid input"
+    return "Something went wrong"
 
 
 def user_errors(fn: F) -> F:
-    """Every failure reaches the page as one line in a gr.Error; tracebacks go to the log."""
+    """Every failure reaches the page as one line in a gr.Error titled with what failed;
+    tracebacks go to the log."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -236,16 +284,78 @@ def user_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except (ModelError, ExtractionError, FetchError, ValueError) as exc:
-            logger.info("%s refused: %s", fn.__name__, exc)
-            raise gr.Error(_one_line(str(exc)), print_exception=False) from None
+        except (ModelError, ExtractionError, FetchError, ValueError, Cancelled) as exc:
+            logger.info("%s refused: %s", fn.__name__, exc or type(exc).__name__)
+            message = str(exc) or "Stopped at your request."
+            raise gr.Error(_one_line(message), title=failure_title(exc),
+                           print_exception=False) from None
         except Exception as exc:
             logger.exception("%s failed", fn.__name__)
             raise gr.Error(_one_line(f"Something went wrong ({type(exc).__name__}: {exc}). "
                                      "The details are in the server log."),
-                           print_exception=False) from None
+                           title=failure_title(exc), print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class PageSessions:
+    """Per browser session: the jobs running (so Cancel can stop them) and the last failure (so
+    the page can say it beside the English). Bounded: API clients' entries are never read back,
+    so the oldest are dropped."""
+
+    MAX_SESSIONS = 512
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[str, list[threading.Event]] = {}
+        self._failures: OrderedDict[str, tuple[str, str]] = OrderedDict()
+
+    @contextlib.contextmanager
+    def job(self, session: str) -> Iterator[threading.Event]:
+        """A job of this session; the event is set when the visitor cancels it."""
+        stop = threading.Event()
+        with self._lock:
+            self._running.setdefault(session, []).append(stop)
+        try:
+            yield stop
+        finally:
+            with self._lock:
+                jobs = self._running.get(session, [])
+                if stop in jobs:
+                    jobs.remove(stop)
+                if not jobs:
+                    self._running.pop(session, None)
+
+    def cancel(self, session: str) -> int:
+        """Ask this session's jobs to stop; how many there were."""
+        with self._lock:
+            jobs = list(self._running.get(session, []))
+        for stop in jobs:
+            stop.set()
+        return len(jobs)
+
+    def fail(self, session: str, title: str, message: str) -> None:
+        with self._lock:
+            self._failures[session] = (title, message)
+            self._failures.move_to_end(session)
+            while len(self._failures) > self.MAX_SESSIONS:
+                self._failures.popitem(last=False)
+
+    def last_failure(self, session: str) -> tuple[str, str] | None:
+        with self._lock:
+            return self._failures.pop(session, None)
+
+
+def toast_html(title: str, message: str) -> str:
+    """A toast's message, starting with its title: page.js moves that into the toast's header,
+    since Gradio 6.31 titles toasts by their kind only ("Warning")."""
+    return f'<strong class="vi2en-toast">{html.escape(title)}.</strong> {html.escape(message)}'
+
+
+def notice_html(title: str, message: str, kind: str = "error") -> str:
+    """The line above the English that says what happened to the last job."""
+    return (f'<div class="vi2en-notice {kind}" role="status"><strong>{html.escape(title)}.'
+            f"</strong> {html.escape(message)}</div>")
 
 
 def _prune_exports(now: float) -> None:
@@ -322,27 +432,39 @@ class Handlers:
         return Glossary.from_tsv(tsv)  # a bad line: ValueError naming it -> one line
 
     # -- model calls ---------------------------------------------------------------------------
-    def _reporter(self, progress: Progress | None,
-                  model: str | None) -> Callable[[int, int], None] | None:
-        if progress is None:
+    def _reporter(self, progress: Progress | None, model: str | None,
+                  stop: threading.Event | None = None) -> Callable[[int, int], None] | None:
+        """The pipeline's progress callback: shows progress, and stops a cancelled job between
+        batches (a model call in flight cannot be interrupted)."""
+        if progress is None and stop is None:
             return None
-        if not self.pool.translator_loaded(model):
+        if progress is not None and not self.pool.translator_loaded(model):
             progress(0, desc="Loading the translation model (first use)…")
 
         def report(done: int, total: int) -> None:
-            progress((done, total), desc="Translating", unit="sentences")
+            if stop is not None and stop.is_set():
+                raise Cancelled(f"Stopped after {done} of {total} sentences; nothing was kept.")
+            if progress is not None:
+                progress((done, total), desc="Translating", unit="sentences")
 
         return report
 
+    @staticmethod
+    def _stop_if_cancelled(stop: threading.Event | None) -> None:
+        if stop is not None and stop.is_set():
+            raise Cancelled("Stopped at your request; nothing was kept.")
+
     @user_errors
     def translate(self, text: str, model: str | None = None, beams: float | None = None,
-                  glossary: str | None = None,
-                  progress: Progress | None = None) -> tuple[str, dict[str, Any]]:
-        """Vietnamese article -> (English with paragraphs as in the source, result dict)."""
+                  glossary: str | None = None, progress: Progress | None = None,
+                  stop: threading.Event | None = None) -> tuple[str, dict[str, Any]]:
+        """Vietnamese article -> (English with paragraphs as in the source, result dict).
+        Setting ``stop`` cancels the job between batches of sentences."""
         text = self._checked(text, "translate")
         terms = self._glossary(glossary)
-        report = self._reporter(progress, model)
+        report = self._reporter(progress, model, stop)
         pipeline = self.pool.for_request(model, beams)
+        self._stop_if_cancelled(stop)
         result = pipeline.translate(text, glossary=terms, progress=report)
         logger.info("translated %d sentences in %.2f s", len(result.sentences),
                     result.timings.get("translate_s", 0.0))
@@ -350,14 +472,17 @@ class Handlers:
 
     @user_errors
     def summarize(self, english: str, length: str | None = "medium",
-                  state: dict[str, Any] | None = None,
-                  progress: Progress | None = None) -> tuple[str, dict[str, Any]]:
-        """English text (as the user left it) -> (summary, the session's result with it)."""
+                  state: dict[str, Any] | None = None, progress: Progress | None = None,
+                  stop: threading.Event | None = None) -> tuple[str, dict[str, Any]]:
+        """English text (as the user left it) -> (summary, the session's result with it).
+        A cancelled summary is dropped when the model call returns."""
         english = self._checked(english, "summarize")
         if progress is not None:
             progress(None, desc="Summarizing…")
         summarizer = self.pool.summarizer(length)
+        self._stop_if_cancelled(stop)
         summary = summarizer.summarize(english)
+        self._stop_if_cancelled(stop)
         result = dict(state) if state else {"source": None, "translation": english,
                                             "paragraphs": [], "models": {}, "timings": {}}
         if " ".join((result.get("translation") or "").split()) != " ".join(english.split()):
@@ -375,26 +500,31 @@ class Handlers:
     @user_errors
     def process(self, text: str, model: str | None = None, beams: float | None = None,
                 length: str | None = "medium", glossary: str | None = None,
-                progress: Progress | None = None) -> dict[str, Any]:
+                progress: Progress | None = None,
+                stop: threading.Event | None = None) -> dict[str, Any]:
         """Translate and summarize; the whole result (as ``vi2en translate --json``)."""
         text = self._checked(text, "translate")
         terms = self._glossary(glossary)
-        report = self._reporter(progress, model)
+        report = self._reporter(progress, model, stop)
         pipeline = self.pool.for_request(model, beams, length, summarize=True)
-        return pipeline.run(text, summarize=True, glossary=terms, progress=report).to_dict()
+        self._stop_if_cancelled(stop)
+        result = pipeline.run(text, summarize=True, glossary=terms, progress=report)
+        self._stop_if_cancelled(stop)
+        return result.to_dict()
 
     # -- display -------------------------------------------------------------------------------
     @user_errors
     def render(self, state: dict[str, Any] | None) -> tuple[Any, ...]:
-        """Side-by-side table, flag line and the three downloads for the session's result."""
+        """Side-by-side table, flag line, the three downloads and the JSON view for the
+        session's result (empty, downloads disabled, without one)."""
         import gradio as gr
 
         if not state:
             return (exports.table_html({}), "",
-                    *(gr.update(value=None, interactive=False) for _ in range(3)))
+                    *(gr.update(value=None, interactive=False) for _ in range(3)), None)
         paths = write_exports(state)
         return (exports.table_html(state), exports.flag_summary(state),
-                *(gr.update(value=str(p), interactive=True) for p in paths))
+                *(gr.update(value=str(p), interactive=True) for p in paths), state)
 
     @staticmethod
     def texts(state: dict[str, Any] | None) -> tuple[str, str]:
@@ -402,6 +532,24 @@ class Handlers:
         if not state:
             return "", ""
         return state.get("translation") or "", state.get("summary") or ""
+
+    # The page's outputs after a job fails or is cancelled, or the source is replaced: nothing
+    # of the previous text stays on screen. Order: english, summary, state, then render()'s.
+    def cleared(self) -> tuple[Any, ...]:
+        """Every result empty: English, summary, session result, table, status, downloads."""
+        return ("", "", None, *self.render(None))
+
+    def without_summary(self, state: dict[str, Any] | None) -> tuple[Any, ...]:
+        """After a failed summary: the translation's result without any earlier summary
+        (summary, state, then render()'s outputs)."""
+        if state:
+            state = {k: v for k, v in state.items()
+                     if k not in ("summary", "summary_note", "summary_flags",
+                                  "edited_translation")}
+            models = {k: v for k, v in (state.get("models") or {}).items()
+                      if k != "summarization"}
+            state["models"] = models
+        return ("", state or None, *self.render(state))
 
 
 def write_exports(state: dict[str, Any]) -> list[Path]:
@@ -439,42 +587,6 @@ def default_concurrency(device: str) -> int:
     return GPU_CONCURRENCY if on_gpu else CPU_CONCURRENCY
 
 
-CSS = """
-.gradio-container { max-width: 1200px !important; margin: auto; }
-#vi2en-header h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-#vi2en-header p { color: var(--body-text-color-subdued); margin-top: 0; }
-textarea { font-size: 1rem !important; line-height: 1.55 !important; }
-#status { min-height: 1.5rem; }
-.vi2en-table-wrap { overflow-x: auto; }
-table.vi2en-table { width: 100%; table-layout: fixed; border-collapse: collapse !important;
-  border: none !important; font-size: 0.95rem; line-height: 1.5; margin: 0; }
-table.vi2en-table th, table.vi2en-table td { text-align: left; vertical-align: top;
-  padding: 6px 8px; border: none !important; overflow-wrap: anywhere;
-  border-bottom: 1px solid var(--border-color-primary) !important; }
-table.vi2en-table tr { border: none !important; }
-table.vi2en-table .flag + .flag { margin-top: 4px; }
-table.vi2en-table th { background: var(--background-fill-secondary); font-weight: 600; }
-table.vi2en-table .num { width: 2.6rem; color: var(--body-text-color-subdued); }
-table.vi2en-table .src, table.vi2en-table .tr { width: 37%; }
-table.vi2en-table .flags { width: 22%; }
-table.vi2en-table td.flags { font-size: 0.85rem; color: #8a4b00; }
-table.vi2en-table tr.flagged td { background: #fff6e0; }
-.dark table.vi2en-table tr.flagged td { background: #3a2f12; }
-.dark table.vi2en-table td.flags { color: #ffcf7a; }
-.vi2en-marker { font-weight: 700; }
-.vi2en-empty { color: var(--body-text-color-subdued); }
-/* Phones: each sentence becomes a card (Vietnamese, English, flags) instead of four columns. */
-@media (max-width: 640px) {
-  table.vi2en-table, table.vi2en-table tbody, table.vi2en-table tr, table.vi2en-table td {
-    display: block; width: 100% !important; }
-  table.vi2en-table thead { display: none; }
-  table.vi2en-table tr { border-bottom: 1px solid var(--border-color-primary) !important; }
-  table.vi2en-table td { border: none !important; padding: 2px 8px; }
-  table.vi2en-table td.num { padding-top: 8px; font-size: 0.8rem; }
-  table.vi2en-table td.num::before { content: "Sentence "; }
-  table.vi2en-table td.flags:empty { display: none; }
-}
-"""
 
 # System fonts only (no web-font download); all of these carry Vietnamese diacritics.
 FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "DejaVu Sans",
@@ -488,53 +600,160 @@ def theme() -> gr.themes.Base:
                           font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"])
 
 
+def page_css() -> str:
+    return (WEB_DIR / "page.css").read_text(encoding="utf-8")
+
+
+def page_js() -> str:
+    return (WEB_DIR / "page.js").read_text(encoding="utf-8")
+
+
+def _follow(selector: str) -> str:
+    """Client-side only: bring this element into view on a small screen (see page.js)."""
+    return f"() => {{ window.vi2en && window.vi2en.follow('{selector}'); }}"
+
+
 def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
     """The page and its API. Models are created here (not loaded: first use loads them)."""
     import gradio as gr
 
     handlers = handlers or Handlers(config)
     pool = handlers.pool
+    sessions = PageSessions()
     concurrency = config.concurrency or default_concurrency(config.device)
     # Every model call shares one limit: the models are shared, and so is the machine.
     model_calls = {"concurrency_limit": concurrency, "concurrency_id": "models"}
     light = {"api_visibility": "private", "concurrency_limit": 4}
     private = {"api_visibility": "private", "queue": False}
+    quiet = {**private, "show_progress": "hidden"}
     example = example_article()
     default_beams = config.beams or pool.default.translator.options.num_beams or 4
 
+    def session_of(request: gr.Request | None) -> str:
+        return getattr(request, "session_hash", None) or "-"
+
+    @contextlib.contextmanager
+    def attempt(request: gr.Request | None, *, remember: bool = True
+                ) -> Iterator[threading.Event]:
+        """One job of a visitor: Cancel can stop it; a failure becomes a toast titled with what
+        failed (Gradio 6.31 shows neither gr.Error's nor gr.Warning's title, see toast_html), is
+        remembered for the notice above the English, and reaches API clients as the plain
+        message (gr.Error, hidden on the page)."""
+        session = session_of(request)
+        with sessions.job(session) as stop:
+            try:
+                yield stop
+            except gr.Error as error:
+                if not stop.is_set():  # a cancelled job's page has already moved on
+                    if remember:  # for the notice; loading a source only needs the toast
+                        sessions.fail(session, error.title, error.message)
+                    gr.Warning(toast_html(error.title, error.message), title=error.title)
+                raise gr.Error(error.message, title=error.title, visible=False,
+                               print_exception=False) from None
+
+    def with_request(fn: F) -> F:
+        # Gradio finds gr.Request by its type hint; this module's hints are strings (from
+        # __future__ import annotations) naming a lazily imported gradio, so give the real one.
+        fn.__annotations__ = {"request": gr.Request}
+        return fn
+
     # The API's functions: gradio reads their signatures (names, defaults, the Progress).
+    @with_request
     def translate(text: str, model: str | None = None, beams: float | None = None,
-                  glossary: str | None = "",
+                  glossary: str | None = "", request: gr.Request = None,  # type: ignore[assignment]
                   progress: gr.Progress = gr.Progress()) -> tuple[str, dict[str, Any]]:  # noqa: B008
         """Vietnamese article in, English out (paragraphs as in the source)."""
-        return handlers.translate(text, model, beams, glossary, progress=progress)
+        with attempt(request) as stop:
+            return handlers.translate(text, model, beams, glossary, progress=progress, stop=stop)
 
+    @with_request
     def summarize(english: str, length: str | None = "medium",
                   state: dict[str, Any] | None = None,
+                  request: gr.Request = None,  # type: ignore[assignment]
                   progress: gr.Progress = gr.Progress()) -> tuple[str, dict[str, Any]]:  # noqa: B008
         """English text in, an English summary out."""
-        return handlers.summarize(english, length, state, progress=progress)
+        with attempt(request) as stop:
+            return handlers.summarize(english, length, state, progress=progress, stop=stop)
 
+    @with_request
     def process(text: str, model: str | None = None, beams: float | None = None,
                 length: str | None = "medium", glossary: str | None = "",
+                request: gr.Request = None,  # type: ignore[assignment]
                 progress: gr.Progress = gr.Progress()) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: B008
         """Vietnamese article in; translation, summary, sentences and flags out as JSON."""
-        result = handlers.process(text, model, beams, length, glossary, progress=progress)
+        with attempt(request) as stop:
+            result = handlers.process(text, model, beams, length, glossary, progress=progress,
+                                      stop=stop)
         return result, result
+
+    @with_request
+    def load_file(path: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
+        with attempt(request, remember=False):
+            return handlers.load_file(path)
+
+    @with_request
+    def load_url(url: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
+        with attempt(request, remember=False):
+            return handlers.load_url(url)
+
+    # The page's own steps (private, no queue: they only move what is on screen).
+    def job_started() -> tuple[Any, ...]:
+        """Translate/process pressed: the previous text's results go, Cancel appears."""
+        return (*handlers.cleared(), "", gr.update(visible=True))
+
+    def summary_started() -> tuple[Any, ...]:
+        return "", "", gr.update(visible=True)
+
+    def job_ended() -> Any:
+        return gr.update(visible=False)
+
+    @with_request
+    def job_failed(request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
+        failure = sessions.last_failure(session_of(request))
+        # None: the job was cancelled, and Cancel's own notice stays.
+        notice = notice_html(*failure) if failure else gr.update()
+        return (*handlers.cleared(), notice, gr.update(visible=False))
+
+    @with_request
+    def summary_failed(state: dict[str, Any] | None,
+                       request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
+        failure = sessions.last_failure(session_of(request))
+        # None: the job was cancelled, and Cancel's own notice stays.
+        notice = notice_html(*failure) if failure else gr.update()
+        return (*handlers.without_summary(state), notice, gr.update(visible=False))
+
+    @with_request
+    def cancel(request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
+        stopped = sessions.cancel(session_of(request))
+        logger.info("cancel pressed: %d job(s) asked to stop", stopped)
+        return (notice_html("Cancelled", "The job was stopped and nothing of it was kept.",
+                            kind="cancelled"), gr.update(visible=False))
+
+    @with_request
+    def clear(request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
+        sessions.cancel(session_of(request))
+        return ("", *handlers.cleared(), "", gr.update(visible=False))
+
+    def replaced() -> tuple[Any, ...]:
+        """New source text (upload, fetch, example): the old results no longer belong to it."""
+        return (*handlers.cleared(), "")
 
     with gr.Blocks(title="vi2en — Vietnamese news to English", analytics_enabled=False,
                    delete_cache=(3600, 3600)) as app:
         result_state = gr.State(None)
         gr.Markdown(f"# {TITLE}\nPaste a Vietnamese news article, upload it or give its "
-                    "address, then **Translate**. Edit the English if you like, then "
-                    "**Summarize** it. Sentences marked ⚠ in the side-by-side table deserve a "
-                    "second look.", elem_id="vi2en-header")
+                    "address, then **Translate** (Ctrl+Enter, ⌘+Enter). Edit the English if "
+                    "you like, then **Summarize** it. Sentences marked ⚠ in the side-by-side "
+                    "table deserve a second look.", elem_id="vi2en-header")
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 source = gr.Textbox(label="Vietnamese article", lines=14, max_lines=30,
                                     placeholder="Dán bài báo tiếng Việt vào đây… "
                                                 "(paste a Vietnamese article here)",
-                                    elem_id="source")
+                                    buttons=["copy"], elem_id="source")
+                with gr.Row(elem_id="source-bar", equal_height=True):
+                    counter = gr.HTML("", elem_id="char-count", padding=False)
+                    clear_btn = gr.Button("Clear", size="sm", scale=0, elem_id="clear-btn")
                 with gr.Row():
                     translate_btn = gr.Button("Translate", variant="primary", scale=2,
                                               elem_id="translate-btn")
@@ -567,6 +786,10 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
                         placeholder="Bộ Giao thông Vận tải\tMinistry of Transport",
                         elem_id="glossary")
             with gr.Column(scale=1, min_width=300):
+                with gr.Row(elem_id="run-bar", equal_height=True):
+                    notice = gr.HTML("", elem_id="notice", padding=False)
+                    cancel_btn = gr.Button("Cancel", variant="stop", size="sm", scale=0,
+                                           visible=False, elem_id="cancel-btn")
                 english = gr.Textbox(label="English translation (you may edit it)", lines=14,
                                      max_lines=30, interactive=True, buttons=["copy"],
                                      elem_id="english")
@@ -582,29 +805,67 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
             docx_file = gr.DownloadButton("Download Word (bilingual)", interactive=False, size="sm",
                                           elem_id="download-docx")
         with gr.Accordion("Side by side", open=True):
+            only_flagged = gr.Checkbox(False, label="Show only flagged sentences",  # noqa: F841  CSS reads it
+                                       elem_id="only-flagged")
             table = gr.HTML(exports.table_html({}), elem_id="side-by-side", js_on_load=None)
         with gr.Accordion("Full result (JSON)", open=False):
             result_json = gr.JSON(label="Result", elem_id="result-json")
 
-        shown = [table, status, md_file, json_file, docx_file]
-        if example is not None:
-            example_btn.click(lambda: example, None, source, **private)
-        upload.upload(handlers.load_file, upload, source, **light)
-        fetch_btn.click(handlers.load_url, url, source, **light)
-        url.submit(handlers.load_url, url, source, **light)
+        shown = [table, status, md_file, json_file, docx_file, result_json]
+        results = [english, summary, result_state, *shown]  # the order of Handlers.cleared()
 
-        translate_btn.click(translate, [source, model, beams, glossary],
-                            [english, result_state],
-                            api_name="translate", show_progress_on=[english], **model_calls
-                            ).success(handlers.render, result_state, shown, **private)
-        summarize_btn.click(summarize, [english, length, result_state], [summary, result_state],
-                            api_name="summarize", show_progress_on=[summary], **model_calls
-                            ).success(handlers.render, result_state, shown, **private)
-        process_btn.click(process, [source, model, beams, length, glossary],
-                          [result_json, result_state],
-                          api_name="process", show_progress_on=[english, summary], **model_calls
-                          ).success(handlers.texts, result_state, [english, summary], **private
-                                    ).success(handlers.render, result_state, shown, **private)
+        # The counter runs in the browser (no request per keystroke).
+        count_js = f"(text) => window.vi2en ? window.vi2en.count(text, {config.max_chars}) : ''"
+        source.change(None, source, counter, js=count_js, **private)
+        app.load(None, source, counter, js=count_js, **private)
+
+        # A new source: the previous text's results go once it has arrived.
+        if example is not None:
+            example_btn.click(lambda: (example, *replaced()), None, [source, *results, notice],
+                              **private)
+        upload.upload(load_file, upload, source, **light
+                      ).success(replaced, None, [*results, notice], **quiet)
+        fetch_btn.click(load_url, url, source, **light
+                        ).success(replaced, None, [*results, notice], **quiet)
+        url.submit(load_url, url, source, **light
+                   ).success(replaced, None, [*results, notice], **quiet)
+
+        # Translate: clear, run (the named API endpoint), then show or explain.
+        translate_btn.click(None, None, None, js=_follow("#english"), **private)
+        tr_run = translate_btn.click(job_started, None, [*results, notice, cancel_btn], **quiet
+                                     ).then(translate, [source, model, beams, glossary],
+                                            [english, result_state], api_name="translate",
+                                            show_progress_on=[english], **model_calls)
+        tr_run.success(handlers.render, result_state, shown, **quiet
+                       ).then(None, None, None, js=_follow("#english"), **private)
+        tr_run.failure(job_failed, None, [*results, notice, cancel_btn], **quiet)
+        tr_run.then(job_ended, None, cancel_btn, **quiet)
+
+        summarize_btn.click(None, None, None, js=_follow("#summary"), **private)
+        sm_run = summarize_btn.click(summary_started, None, [summary, notice, cancel_btn],
+                                     **quiet
+                                     ).then(summarize, [english, length, result_state],
+                                            [summary, result_state], api_name="summarize",
+                                            show_progress_on=[summary], **model_calls)
+        sm_run.success(handlers.render, result_state, shown, **quiet)
+        sm_run.failure(summary_failed, result_state,
+                       [summary, result_state, *shown, notice, cancel_btn], **quiet)
+        sm_run.then(job_ended, None, cancel_btn, **quiet)
+
+        process_btn.click(None, None, None, js=_follow("#english"), **private)
+        pr_run = process_btn.click(job_started, None, [*results, notice, cancel_btn], **quiet
+                                   ).then(process, [source, model, beams, length, glossary],
+                                          [result_json, result_state], api_name="process",
+                                          show_progress_on=[english, summary], **model_calls)
+        pr_run.success(handlers.texts, result_state, [english, summary], **quiet
+                       ).success(handlers.render, result_state, shown, **quiet)
+        pr_run.failure(job_failed, None, [*results, notice, cancel_btn], **quiet)
+        pr_run.then(job_ended, None, cancel_btn, **quiet)
+
+        running = [tr_run, sm_run, pr_run]
+        cancel_btn.click(cancel, None, [notice, cancel_btn], cancels=running, **quiet)
+        clear_btn.click(clear, None, [source, *results, notice, cancel_btn], cancels=running,
+                        **quiet)
     app.queue(default_concurrency_limit=concurrency)
     app.vi2en_handlers = handlers  # type: ignore[attr-defined]  # for tests and launchers
     return app
@@ -612,17 +873,49 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
 
 def page_options() -> dict[str, Any]:
     """How the page is served, by launch() and when mounted beside the REST API."""
-    return {"max_file_size": MAX_UPLOAD, "theme": theme(), "css": CSS, "footer_links": ["api"],
-            "show_error": True}
+    return {"max_file_size": MAX_UPLOAD, "theme": theme(), "css": page_css(), "js": page_js(),
+            "footer_links": ["api"], "show_error": True}
+
+
+# Gradio's start-up hint names its own launch() argument; people start us with options.
+_GRADIO_SHARE_HINT = "set `share=True` in `launch()`"
+
+
+class _OptionHints(io.TextIOBase):
+    """Standard output while Gradio starts, its hints rewritten to name our options."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        self.target.write(text.replace(_GRADIO_SHARE_HINT, "use --share"))
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
 
 
 def launch(app: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = None,
            share: bool = False, auth: tuple[str, str] | None = None,
            prevent_thread_lock: bool = False, quiet: bool = False) -> Any:
-    """Serve the page alone. Only uploads and the app's own outputs are served: no
-    allowed_paths. (``vi2en serve`` serves it with the REST API: :func:`serve`.)"""
-    return app.launch(server_name=host, server_port=port, share=share, auth=auth,
-                      prevent_thread_lock=prevent_thread_lock, quiet=quiet, **page_options())
+    """Serve the page alone (``vi2en serve`` serves it with the REST API: :func:`serve`).
+    Only uploads and the app's own outputs are served: no allowed_paths.
+    A busy port is one line naming --port (a UsageError, as for any bad option)."""
+    try:
+        with contextlib.redirect_stdout(_OptionHints(sys.stdout)):
+            started = app.launch(server_name=host, server_port=port, share=share, auth=auth,
+                                 prevent_thread_lock=True, quiet=quiet, **page_options())
+    except OSError as exc:
+        if "Cannot find empty port" not in str(exc):
+            raise
+        from .cli import UsageError
+
+        logger.debug("gradio: %s", exc)
+        raise UsageError(f"port {port} is busy; use --port" if port is not None else
+                         "no free port from 7860 on; use --port") from None
+    if not prevent_thread_lock:
+        app.block_thread()
+    return started
 
 
 # -- command line --------------------------------------------------------------------------------
@@ -709,7 +1002,12 @@ def serve(args: argparse.Namespace) -> int:
                        "--require-api-key to close it)")
     server = api.create_server(app, app.vi2en_handlers.pool, settings, config.max_chars,
                                auth=auth, **page_options())
-    api.run_server(server, host=args.host, port=args.port, share=args.share)
+    try:
+        api.run_server(server, host=args.host, port=args.port, share=args.share)
+    except api.PortBusyError:
+        from .cli import UsageError
+
+        raise UsageError(f"port {args.port} is busy; use --port") from None
     return 0
 
 

@@ -9,18 +9,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from translate import quality
 from translate.quality import (
+    STRICT_CHECKS_ENV,
     Flag,
     check_numbers,
     check_repetition,
     check_sentence,
     check_summary,
+    check_summary_repetition,
     check_untranslated,
     extract_en_quantities,
     extract_vi_quantities,
     mutate_number,
     needs_retry,
     number_check_report,
+    run_check,
 )
 
 TATOEBA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tatoeba"
@@ -247,6 +251,43 @@ def test_conflicting_number_word_only_with_conflict() -> None:
     assert check_numbers("Tôi có hai con mèo.", "I have 3 cats.")
 
 
+def _crash(text: str) -> list:
+    raise RuntimeError("extractor bug")
+
+
+@pytest.mark.parametrize(("vi", "en"), GOOD_PAIRS[:4] + [p[:2] for p in BAD_PAIRS[:4]])
+def test_number_check_propagates_an_extractor_crash(monkeypatch, vi: str, en: str) -> None:
+    # A crash must fail the number tests above, never read as "no problem found".
+    monkeypatch.setattr(quality, "extract_vi_quantities", _crash)
+    monkeypatch.setattr(quality, "extract_en_quantities", _crash)
+    with pytest.raises(RuntimeError, match="extractor bug"):
+        check_numbers(vi, en)
+    with pytest.raises(RuntimeError, match="extractor bug"):
+        check_summary(en, en)
+
+
+@pytest.mark.parametrize("check", [check_untranslated, check_repetition])
+def test_other_checks_propagate_errors(check) -> None:
+    with pytest.raises((TypeError, AttributeError)):
+        check(None, "Prices rose.")
+
+
+def test_run_check_turns_a_crash_into_a_check_error_flag(monkeypatch, caplog) -> None:
+    # A check that works is passed through untouched.
+    changed = run_check(check_numbers, "Giá tăng 5%.", "Prices rose 6%.")
+    assert [f.kind for f in changed] == ["number", "number"]
+    monkeypatch.setattr(quality, "extract_vi_quantities", _crash)
+    with pytest.raises(RuntimeError):  # the test suite runs strict
+        run_check(check_numbers, "Giá tăng 5%.", "Prices rose 5%.")
+    monkeypatch.delenv(STRICT_CHECKS_ENV)
+    with caplog.at_level("ERROR", logger="translate.quality"):
+        flags = run_check(check_numbers, "Giá tăng 5%.", "Prices rose 5%.")
+    assert [f.kind for f in flags] == ["check_error"]
+    assert "numbers" in flags[0].detail and "not" in flags[0].detail
+    [record] = caplog.records
+    assert record.levelname == "ERROR" and "extractor bug" in record.exc_text
+
+
 # ---------------------------------------------------------------------------------------------
 # Tatoeba: false alarms and catch rate (the project's targets: <= 5 % and >= 97 %)
 # ---------------------------------------------------------------------------------------------
@@ -312,6 +353,15 @@ def test_repetition_loops() -> None:
     assert check_repetition("Tôi đi học.", "I go to school.") == []
     # "very, very" twice is normal English.
     assert check_repetition("Rất rất tốt.", "Very, very good.") == []
+
+
+def test_looping_summary() -> None:
+    translation = "The metro opened on Monday. Thousands of people rode it in Hanoi."
+    flags = check_summary_repetition("person person person person gr gr gr gr", translation)
+    assert [f.kind for f in flags] == ["repetition"] and "person" in flags[0].detail
+    assert check_summary_repetition("The metro opened on Monday.", translation) == []
+    # A summary is short by design: no length-ratio flag.
+    assert check_summary_repetition("Metro opened.", translation * 20) == []
 
 
 def test_length_ratio() -> None:

@@ -13,7 +13,7 @@ from . import text as vtext
 from .engines import GenerationOptions
 from .glossary import Glossary
 from .loading import ModelInfo
-from .quality import Flag, check_sentence, check_summary, needs_retry
+from .quality import Flag, needs_retry, sentence_flags, summary_flags
 from .summarizer import Summarizer, Summary
 from .translator import ProgressCallback, Translator
 
@@ -199,7 +199,7 @@ class Pipeline:
         term_flags = term_flags or [[] for _ in sources]
         if not self.check_quality:
             return [list(t) for t in term_flags]
-        flags = [check_sentence(s, t) + g
+        flags = [sentence_flags(s, t) + g
                  for s, t, g in zip(sources, translations, term_flags, strict=True)]
         retry = sorted({i for i, f in enumerate(flags) if needs_retry(f)})
         if not retry:
@@ -210,7 +210,7 @@ class Pipeline:
         second = dict(zip(unique, zip(texts, retry_terms, strict=True), strict=True))
         for i in retry:
             again, again_terms = second[sources[i]]
-            again_flags = check_sentence(sources[i], again) + again_terms
+            again_flags = sentence_flags(sources[i], again) + again_terms
             if len(again_flags) < len(flags[i]):
                 translations[i] = again
                 flags[i] = again_flags + [Flag("retried", "first output looped or ran away; "
@@ -233,7 +233,7 @@ class Pipeline:
         result.summary = summary.text
         result.summary_note = summary.note
         if self.check_quality and summary.text:
-            result.summary_flags = check_summary(summary.text, result.translation)
+            result.summary_flags = summary_flags(summary.text, result.translation)
         result.models["summarization"] = self.summarizer.info()
         result.timings["summary_load_s"] = loaded - started
         result.timings["summarize_s"] = time.perf_counter() - loaded

@@ -20,10 +20,11 @@ missing number word is only flagged when the other side has an unexplained numbe
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ __all__ = [
     "check_repetition",
     "check_sentence",
     "check_summary",
+    "check_summary_repetition",
+    "run_check",
+    "sentence_flags",
+    "summary_flags",
+    "STRICT_CHECKS_ENV",
     "needs_retry",
     "extract_vi_quantities",
     "extract_en_quantities",
@@ -1347,12 +1353,8 @@ def _plausible_conversion(base: Quantity, conv: Quantity, en_text: str) -> bool:
 
 def check_numbers(source_vi: str, translation_en: str) -> list[Flag]:
     """Flag quantities of the source that the translation lacks or changes."""
-    try:
-        src = extract_vi_quantities(source_vi)
-        tgt = extract_en_quantities(translation_en)
-    except Exception:  # a check must never break the pipeline
-        logger.exception("number extraction failed")
-        return []
+    src = extract_vi_quantities(source_vi)
+    tgt = extract_en_quantities(translation_en)
     if not src and not tgt:
         return []
     order = [i for i, q in enumerate(src) if q.strong] + [
@@ -1450,48 +1452,44 @@ def _is_vi_word(word: str, src_words: set[str]) -> bool:
 
 def check_untranslated(source_vi: str, translation_en: str) -> list[Flag]:
     """Flag Vietnamese words left in the English that are not names carried over."""
-    try:
-        src_tokens = _WORD_RE.findall(source_vi)
-        src_exact = set(src_tokens)
-        src_lower = {w.lower() for w in src_tokens}
-        left: list[str] = []
-        en_words = list(_WORD_RE.finditer(translation_en))
-        for m in en_words:
-            w = m.group()
-            if not _is_vi_word(w, src_lower):
-                continue
-            if w[:1].isupper():
-                at_start = (
-                    not translation_en[: m.start()].strip()
-                    or translation_en[: m.start()].rstrip()[-1:] in '.!?"“:'
-                )
-                # A capitalized word is a name when the source has it capitalized too; at
-                # sentence start only if the source does not also have it lowercase.
-                if w in src_exact and not (
-                    at_start and w.lower() in src_lower and w not in src_exact - {w.lower()}
-                ):
-                    continue
-                if w in src_exact:
-                    continue
-                if not (at_start and w.lower() in src_lower):
-                    continue  # a name the source spells differently (TP.HCM -> Hồ Chí Minh)
-                w = w.lower()
-            if w.lower() in _KEPT_TERMS:
-                continue
-            left.append(w)
-        if not left:
-            return []
-        share = len(left) / max(1, len(en_words))
-        shown = ", ".join(dict.fromkeys(left[:8]))
-        return [
-            Flag(
-                "untranslated",
-                f"{len(left)} Vietnamese word(s) left untranslated ({share:.0%} of words): {shown}",
+    src_tokens = _WORD_RE.findall(source_vi)
+    src_exact = set(src_tokens)
+    src_lower = {w.lower() for w in src_tokens}
+    left: list[str] = []
+    en_words = list(_WORD_RE.finditer(translation_en))
+    for m in en_words:
+        w = m.group()
+        if not _is_vi_word(w, src_lower):
+            continue
+        if w[:1].isupper():
+            at_start = (
+                not translation_en[: m.start()].strip()
+                or translation_en[: m.start()].rstrip()[-1:] in '.!?"“:'
             )
-        ]
-    except Exception:
-        logger.exception("untranslated check failed")
+            # A capitalized word is a name when the source has it capitalized too; at
+            # sentence start only if the source does not also have it lowercase.
+            if w in src_exact and not (
+                at_start and w.lower() in src_lower and w not in src_exact - {w.lower()}
+            ):
+                continue
+            if w in src_exact:
+                continue
+            if not (at_start and w.lower() in src_lower):
+                continue  # a name the source spells differently (TP.HCM -> Hồ Chí Minh)
+            w = w.lower()
+        if w.lower() in _KEPT_TERMS:
+            continue
+        left.append(w)
+    if not left:
         return []
+    share = len(left) / max(1, len(en_words))
+    shown = ", ".join(dict.fromkeys(left[:8]))
+    return [
+        Flag(
+            "untranslated",
+            f"{len(left)} Vietnamese word(s) left untranslated ({share:.0%} of words): {shown}",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -1528,51 +1526,84 @@ def _loops(words: Sequence[str]) -> list[tuple[str, int]]:
     return found
 
 
+def _loop_flags(text_en: str, reference: str) -> list[Flag]:
+    """A loop of the same n-gram, or too few distinct trigrams, unless ``reference`` has it."""
+    words = [w.lower() for w in _EN_WORD_RE.findall(text_en)]
+    ref_words = [w.lower() for w in _EN_WORD_RE.findall(reference)]
+    ref_loop_counts = {c for _, c in _loops(ref_words)}
+    for gram, count in _loops(words):
+        if count not in ref_loop_counts:  # else the reference repeats itself too ("ha ha ha")
+            return [Flag("repetition", f"'{gram}' repeated {count} times in a row")]
+    if len(words) >= 24:
+        grams = [tuple(words[k : k + 3]) for k in range(len(words) - 2)]
+        ratio = len(set(grams)) / len(grams)
+        ref_grams = [tuple(ref_words[k : k + 3]) for k in range(len(ref_words) - 2)]
+        ref_ratio = len(set(ref_grams)) / len(ref_grams) if ref_grams else 1.0
+        if ratio < 0.5 and ref_ratio >= 0.7:
+            return [Flag("repetition", f"only {ratio:.0%} distinct word trigrams")]
+    return []
+
+
 def check_repetition(source_vi: str, translation_en: str) -> list[Flag]:
     """Flag n-gram loops and output length far outside the norm for the source."""
-    try:
-        flags: list[Flag] = []
-        words = [w.lower() for w in _EN_WORD_RE.findall(translation_en)]
-        src_words = [w.lower() for w in _EN_WORD_RE.findall(source_vi)]
-        loops = _loops(words)
-        src_loop_counts = {c for _, c in _loops(src_words)}
-        for gram, count in loops:
-            if count in src_loop_counts:
-                continue  # the source repeats itself too ("ha ha ha ha")
-            flags.append(Flag("repetition", f"'{gram}' repeated {count} times in a row"))
-            break
-        if not flags and len(words) >= 24:
-            grams = [tuple(words[k : k + 3]) for k in range(len(words) - 2)]
-            ratio = len(set(grams)) / len(grams)
-            src_grams = [tuple(src_words[k : k + 3]) for k in range(len(src_words) - 2)]
-            src_ratio = len(set(src_grams)) / len(src_grams) if src_grams else 1.0
-            if ratio < 0.5 and src_ratio >= 0.7:
-                flags.append(Flag("repetition", f"only {ratio:.0%} distinct word trigrams"))
-        vi_len = len(source_vi.strip())
-        en_len = len(translation_en.strip())
-        if len(src_words) >= LENGTH_MIN_SOURCE_WORDS and vi_len:
-            r = en_len / vi_len
-            if r > LENGTH_RATIO_HIGH:
-                flags.append(
-                    Flag("length_ratio", f"translation {r:.1f}x the source length (runaway?)")
-                )
-            elif r < LENGTH_RATIO_LOW:
-                flags.append(
-                    Flag("length_ratio", f"translation {r:.2f}x the source length (truncated?)")
-                )
-        return flags
-    except Exception:
-        logger.exception("repetition check failed")
-        return []
+    flags = _loop_flags(translation_en, source_vi)
+    src_words = _EN_WORD_RE.findall(source_vi)
+    vi_len = len(source_vi.strip())
+    en_len = len(translation_en.strip())
+    if len(src_words) >= LENGTH_MIN_SOURCE_WORDS and vi_len:
+        r = en_len / vi_len
+        if r > LENGTH_RATIO_HIGH:
+            flags.append(Flag("length_ratio", f"translation {r:.1f}x the source length (runaway?)"))
+        elif r < LENGTH_RATIO_LOW:
+            flags.append(
+                Flag("length_ratio", f"translation {r:.2f}x the source length (truncated?)")
+            )
+    return flags
+
+
+def check_summary_repetition(summary_en: str, translation_en: str) -> list[Flag]:
+    """Flag a summary that loops (a summary is short by design: no length check)."""
+    return _loop_flags(summary_en, translation_en)
+
+
+SENTENCE_CHECKS = (check_numbers, check_untranslated, check_repetition)
 
 
 def check_sentence(source_vi: str, translation_en: str) -> list[Flag]:
     """All sentence-level checks: numbers, untranslated words, repetition and length."""
-    return (
-        check_numbers(source_vi, translation_en)
-        + check_untranslated(source_vi, translation_en)
-        + check_repetition(source_vi, translation_en)
-    )
+    return [flag for check in SENTENCE_CHECKS for flag in check(source_vi, translation_en)]
+
+
+# Set to 1 where a crashing check must fail loudly (the test suite): a check that raises is
+# a bug, and a crash read as "no problem found" would hide it.
+STRICT_CHECKS_ENV = "VI2EN_STRICT_CHECKS"
+
+
+def run_check(check: Callable[[str, str], list[Flag]], text: str, other: str) -> list[Flag]:
+    """One check as the pipeline runs it: a crash is logged at ERROR and becomes a flag.
+
+    The reader then sees a ``check_error`` flag (this text was not checked) instead of
+    nothing; with ``VI2EN_STRICT_CHECKS=1`` in the environment the exception propagates.
+    """
+    try:
+        return check(text, other)
+    except Exception:
+        if os.environ.get(STRICT_CHECKS_ENV) == "1":
+            raise
+        name = check.__name__.removeprefix("check_").replace("_", " ")
+        logger.exception("the %s check crashed on %r", name, text[:200])
+        return [Flag("check_error", f"the {name} check failed on this text, so it was not "
+                                    "checked for that (details in the log)")]
+
+
+def sentence_flags(source_vi: str, translation_en: str) -> list[Flag]:
+    """The sentence checks, each guarded by :func:`run_check` (what the pipeline runs)."""
+    return [f for check in SENTENCE_CHECKS for f in run_check(check, source_vi, translation_en)]
+
+
+def summary_flags(summary_en: str, translation_en: str) -> list[Flag]:
+    """The summary checks (support, loops), each guarded by :func:`run_check`."""
+    return [f for check in SUMMARY_CHECKS for f in run_check(check, summary_en, translation_en)]
 
 
 def needs_retry(flags: Sequence[Flag]) -> bool:
@@ -1769,32 +1800,32 @@ def _entity_supported(ent: str, index: tuple[set[str], str, set[str]]) -> bool:
 def check_summary(summary_en: str, translation_en: str) -> list[Flag]:
     """Flag numbers and named entities in a summary that the translation does not support."""
     flags: list[Flag] = []
-    try:
-        sq = extract_en_quantities(summary_en)
-        tq = extract_en_quantities(translation_en)
-        order = list(range(len(sq)))
-        pairs = _match(sq, tq, order, rounded="left")
-        # A summary may repeat a figure; any occurrence in the translation supports it.
-        for i, q in enumerate(sq):
-            if i in pairs:
-                continue
-            if any(_key_match(q, t, rounded="left") for t in tq):
-                continue
-            if not q.strong and (set(q.values) <= {1.0, 0.5} or not q.values):
-                continue
-            flags.append(Flag("unsupported_number", f"{q.describe()} not found in the translation"))
-        index = _support_index(translation_en)
-        seen: set[str] = set()
-        for ent in _entities(summary_en):
-            key = ent.lower()
-            if key in seen:
-                continue
-            seen.add(key)
-            if not _entity_supported(ent, index):
-                flags.append(Flag("unsupported_entity", f"'{ent}' not found in the translation"))
-    except Exception:
-        logger.exception("summary check failed")
+    sq = extract_en_quantities(summary_en)
+    tq = extract_en_quantities(translation_en)
+    order = list(range(len(sq)))
+    pairs = _match(sq, tq, order, rounded="left")
+    # A summary may repeat a figure; any occurrence in the translation supports it.
+    for i, q in enumerate(sq):
+        if i in pairs:
+            continue
+        if any(_key_match(q, t, rounded="left") for t in tq):
+            continue
+        if not q.strong and (set(q.values) <= {1.0, 0.5} or not q.values):
+            continue
+        flags.append(Flag("unsupported_number", f"{q.describe()} not found in the translation"))
+    index = _support_index(translation_en)
+    seen: set[str] = set()
+    for ent in _entities(summary_en):
+        key = ent.lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        if not _entity_supported(ent, index):
+            flags.append(Flag("unsupported_entity", f"'{ent}' not found in the translation"))
     return flags
+
+
+SUMMARY_CHECKS = (check_summary, check_summary_repetition)
 
 
 # --------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
 from .fetch import FetchError, fetch_article
 from .glossary import Glossary
 from .pipeline import Pipeline
-from .quality import check_summary
+from .quality import summary_flags
 from .summarizer import SUMMARY_LENGTHS, Summarizer
 from .translator import Translator
 
@@ -313,7 +313,7 @@ class Handlers:
             result.pop("edited_translation", None)
         result["summary"] = summary.text
         result["summary_note"] = summary.note
-        result["summary_flags"] = ([f.to_dict() for f in check_summary(summary.text, english)]
+        result["summary_flags"] = ([f.to_dict() for f in summary_flags(summary.text, english)]
                                    if summary.text else [])
         result["models"] = {**result.get("models", {}),
                             "summarization": summarizer.info().to_dict()}

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translate import Pipeline, PipelineResult, quality
+from translate import Pipeline, PipelineResult
 from translate import text as vtext
+from translate.checks import guard, numbers, summary
 from translate.summarizer import Summarizer, length_bounds
 
 
@@ -100,10 +101,11 @@ def _crash(text: str) -> list:
 
 def test_a_crashing_check_becomes_a_check_error_flag_and_an_error_log(pipeline, monkeypatch,
                                                                       caplog):
-    monkeypatch.delenv(quality.STRICT_CHECKS_ENV)  # production behaviour
-    monkeypatch.setattr(quality, "extract_vi_quantities", _crash)
-    monkeypatch.setattr(quality, "extract_en_quantities", _crash)
-    with caplog.at_level("ERROR", logger="translate.quality"):
+    monkeypatch.delenv(guard.STRICT_CHECKS_ENV)  # production behaviour
+    monkeypatch.setattr(numbers, "extract_vi_quantities", _crash)
+    monkeypatch.setattr(numbers, "extract_en_quantities", _crash)
+    monkeypatch.setattr(summary, "extract_en_quantities", _crash)
+    with caplog.at_level("ERROR", logger="translate.checks.guard"):
         result = pipeline.run("Giá xăng tăng 5%. Trời mưa.")
     assert len(result.sentences) == 2
     for sentence in result.sentences:
@@ -117,7 +119,7 @@ def test_a_crashing_check_becomes_a_check_error_flag_and_an_error_log(pipeline, 
 
 
 def test_a_crashing_check_raises_in_strict_mode(pipeline, monkeypatch):
-    monkeypatch.setattr(quality, "extract_vi_quantities", _crash)
+    monkeypatch.setattr(numbers, "extract_vi_quantities", _crash)
     with pytest.raises(RuntimeError, match="extractor bug"):
         pipeline.translate("Giá xăng tăng 5%.")
 

@@ -1,4 +1,4 @@
-"""Tests for translate.quality: pure-text checks on translations and summaries."""
+"""Tests for translate.checks: pure-text checks on translations and summaries."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translate import quality
-from translate.quality import (
+from benchmarks.number_check import mutate_number, number_check_report
+from translate.checks import (
     STRICT_CHECKS_ENV,
     Flag,
     check_numbers,
@@ -21,10 +21,10 @@ from translate.quality import (
     check_untranslated,
     extract_en_quantities,
     extract_vi_quantities,
-    mutate_number,
     needs_retry,
-    number_check_report,
+    numbers,
     run_check,
+    summary,
 )
 
 TATOEBA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tatoeba"
@@ -258,8 +258,9 @@ def _crash(text: str) -> list:
 @pytest.mark.parametrize(("vi", "en"), GOOD_PAIRS[:4] + [p[:2] for p in BAD_PAIRS[:4]])
 def test_number_check_propagates_an_extractor_crash(monkeypatch, vi: str, en: str) -> None:
     # A crash must fail the number tests above, never read as "no problem found".
-    monkeypatch.setattr(quality, "extract_vi_quantities", _crash)
-    monkeypatch.setattr(quality, "extract_en_quantities", _crash)
+    monkeypatch.setattr(numbers, "extract_vi_quantities", _crash)
+    monkeypatch.setattr(numbers, "extract_en_quantities", _crash)
+    monkeypatch.setattr(summary, "extract_en_quantities", _crash)
     with pytest.raises(RuntimeError, match="extractor bug"):
         check_numbers(vi, en)
     with pytest.raises(RuntimeError, match="extractor bug"):
@@ -276,11 +277,11 @@ def test_run_check_turns_a_crash_into_a_check_error_flag(monkeypatch, caplog) ->
     # A check that works is passed through untouched.
     changed = run_check(check_numbers, "Giá tăng 5%.", "Prices rose 6%.")
     assert [f.kind for f in changed] == ["number", "number"]
-    monkeypatch.setattr(quality, "extract_vi_quantities", _crash)
+    monkeypatch.setattr(numbers, "extract_vi_quantities", _crash)
     with pytest.raises(RuntimeError):  # the test suite runs strict
         run_check(check_numbers, "Giá tăng 5%.", "Prices rose 5%.")
     monkeypatch.delenv(STRICT_CHECKS_ENV)
-    with caplog.at_level("ERROR", logger="translate.quality"):
+    with caplog.at_level("ERROR", logger="translate.checks.guard"):
         flags = run_check(check_numbers, "Giá tăng 5%.", "Prices rose 5%.")
     assert [f.kind for f in flags] == ["check_error"]
     assert "numbers" in flags[0].detail and "not" in flags[0].detail
@@ -486,3 +487,4 @@ def test_bracketed_conversions() -> None:
     # ... and flagged when it is not (wrong dollar figure, wrong Fahrenheit).
     assert check_numbers(vi, "The house costs VND658 million (US$2,600); it is 39C (102F).")
     assert check_numbers(vi, "The house costs VND658 million (US$26,000); it is 39C (122F).")
+

@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import exports
 from .catalog import ModelError, local_path, presets, resolve_spec
+from .checks import summary_flags
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
 from .fetch import FetchError, fetch_article
 from .glossary import Glossary
 from .pipeline import Pipeline
-from .quality import summary_flags
 from .summarizer import SUMMARY_LENGTHS, Summarizer
 from .translator import Translator
 

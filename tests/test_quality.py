@@ -488,3 +488,69 @@ def test_bracketed_conversions() -> None:
     assert check_numbers(vi, "The house costs VND658 million (US$2,600); it is 39C (102F).")
     assert check_numbers(vi, "The house costs VND658 million (US$26,000); it is 39C (122F).")
 
+
+# ---------------------------------------------------------------------------------------------
+# News conventions: possessive weekdays and months, dotted times, around the clock
+# ---------------------------------------------------------------------------------------------
+
+NEWS_AGREE = [
+    # possessive weekdays
+    ("Cuộc họp báo hôm thứ Sáu kéo dài gần hai tiếng.",
+     "Friday's press conference lasted nearly two hours."),
+    ("Phiên giao dịch hôm thứ Năm kết thúc sớm.", "Thursday's session ended early."),
+    ("Cổ phiếu tăng 7% trong phiên sáng thứ Hai.", "Shares rose 7% in Monday's morning session."),
+    # possessive months
+    ("Đội tuyển xếp thứ 116 trên bảng xếp hạng tháng 10.",
+     "The team ranked 116th in October's rankings."),
+    ("Số liệu tháng 12 cho thấy CPI tăng 3,25%.", "December's data showed CPI up 3.25%."),
+    # times written with a dot
+    ("Chuyến bay cất cánh lúc 7.55 giờ sáng.", "The flight took off at 7.55am."),
+    ("Vụ cháy xảy ra lúc 4.40 giờ sáng ngày 12/3.", "The fire broke out at 4.40 am on March 12."),
+    ("Tàu rời ga lúc 6.15 giờ.", "The train left the station at 6.15."),
+    ("Tàu đến lúc 14.30 giờ.", "The train arrived at 2.30pm."),
+    # around the clock
+    ("Trung tâm hoạt động 24/7.", "The centre operates 24/7."),
+    ("Đường dây nóng trực 24/24 giờ.", "The hotline is staffed 24/7."),
+    ("Đường dây nóng trực 24/24.", "The hotline is staffed around the clock."),
+    ("Tổng đài hoạt động 24/7.", "The call centre works round-the-clock."),
+]
+
+
+@pytest.mark.parametrize(("vi", "en"), NEWS_AGREE)
+def test_news_conventions_agree(vi: str, en: str) -> None:
+    assert check_numbers(vi, en) == []
+
+
+NEWS_DISAGREE = [
+    ("Cuộc họp báo hôm thứ Sáu kéo dài.", "Thursday's press conference lasted long.", "Sáu"),
+    ("Số liệu tháng 12 cho thấy CPI tăng.", "November's data showed CPI rising.", "12"),
+    ("Chuyến bay cất cánh lúc 7.55 giờ sáng.", "The flight took off at 7.45am.", "7.55"),
+    ("Vụ cháy xảy ra lúc 4.40 giờ sáng.", "The fire broke out at 5.40 am.", "4.40"),
+    ("Tàu rời ga lúc 6.15 giờ.", "The train left the station at 6.25.", "6.15"),
+    ("Trung tâm hoạt động 24/7.", "The centre operates 24/6.", "24/7"),
+    ("Hội chợ mở cửa 24/7.", "The fair opens at 7.", "24/7"),
+]
+
+
+@pytest.mark.parametrize(("vi", "en", "named"), NEWS_DISAGREE)
+def test_news_conventions_changed_numbers_caught(vi: str, en: str, named: str) -> None:
+    flags = check_numbers(vi, en)
+    assert any(named in f.detail for f in flags), flags
+
+
+def test_dotted_hour_is_a_clock_time_only_before_gio() -> None:
+    [time] = extract_vi_quantities("lúc 7.55 giờ sáng")
+    assert time.keys == {("time", 7, 55)}
+    # A decimal comma before "giờ" is a duration, and a dotted number elsewhere a number.
+    assert _has_value(extract_vi_quantities("mất 7,5 giờ"), 7.5)
+    assert _has_value(extract_vi_quantities("tăng 7.55 điểm"), 7.55)
+
+
+def test_news_pairs_number_report() -> None:
+    from benchmarks.number_check import NEWS, read_pairs
+
+    pairs = read_pairs(NEWS / "news_pairs.vi", NEWS / "news_pairs.en")
+    report = number_check_report(pairs)
+    assert report["with_numbers"] >= 60
+    assert report["false_alarm_rate"] <= 0.03, report["false_alarm_examples"]
+    assert report["catch_rate"] >= 0.97, report["missed_examples"]

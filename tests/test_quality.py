@@ -513,6 +513,9 @@ NEWS_AGREE = [
     ("Đường dây nóng trực 24/24 giờ.", "The hotline is staffed 24/7."),
     ("Đường dây nóng trực 24/24.", "The hotline is staffed around the clock."),
     ("Tổng đài hoạt động 24/7.", "The call centre works round-the-clock."),
+    # ... but "ngày 24/7" is a date
+    ("Ngày 24/7, giá xăng giảm.", "On July 24, petrol prices fell."),
+    ("Ngày 24/7, giá xăng giảm.", "On 24/7, petrol prices fell."),
 ]
 
 
@@ -529,6 +532,8 @@ NEWS_DISAGREE = [
     ("Tàu rời ga lúc 6.15 giờ.", "The train left the station at 6.25.", "6.15"),
     ("Trung tâm hoạt động 24/7.", "The centre operates 24/6.", "24/7"),
     ("Hội chợ mở cửa 24/7.", "The fair opens at 7.", "24/7"),
+    ("Ngày 24/7, giá xăng giảm.", "On July 25, petrol prices fell.", "24"),
+    ("Ngày 24/7, giá xăng giảm.", "Petrol prices fell around the clock.", "24"),
 ]
 
 

@@ -118,7 +118,7 @@ def _slash(s: Scan, i: int) -> Found | None:
     if t.kind != "slash":
         return None
     parts = t.text.split("/")
-    if parts == ["24", "7"]:
+    if parts == ["24", "7"] and s.prev_low(i) not in ("on", "since", "from", "until", "by"):
         return [quantity([], "always", t.text, True, t.start, [("always",)])], i + 1
     return [quantity([int(p)], "date", p, True, t.start,
                      [("month", int(p))] if 1 <= int(p) <= 12 else []) for p in parts], i + 1

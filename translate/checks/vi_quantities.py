@@ -200,7 +200,8 @@ def _slash_date(s: Scan, i: int) -> Found | None:
     if t.kind != "slash":
         return None
     parts = t.text.split("/")
-    if parts in (["24", "7"], ["24", "24"]):  # "24/7", "24/24": around the clock
+    # "24/7", "24/24": around the clock, unless a date is announced ("ngày 24/7" = 24 July).
+    if parts in (["24", "7"], ["24", "24"]) and s.prev_low(i) not in _DATE_PREV:
         return [quantity([], "always", t.text, True, t.start, [("always",)])], i + 1
     month_pos = 0 if s.prev_low(i) == "tháng" else 1
     found = []

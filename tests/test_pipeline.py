@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from translate import Pipeline, PipelineResult
 from translate import text as vtext
+from translate.checks import guard, numbers, summary
 from translate.summarizer import Summarizer, length_bounds
 
 
@@ -92,6 +93,50 @@ def test_summary_of_text_longer_than_the_window_is_map_reduced(tiny_summarizer_d
     assert summary.rounds >= 1 and summary.chunks >= 2
     assert summary.text.strip()
     assert "window" in (summary.note or "")
+
+
+def _crash(text: str) -> list:
+    raise RuntimeError("extractor bug")
+
+
+def test_a_crashing_check_becomes_a_check_error_flag_and_an_error_log(pipeline, monkeypatch,
+                                                                      caplog):
+    monkeypatch.delenv(guard.STRICT_CHECKS_ENV)  # production behaviour
+    monkeypatch.setattr(numbers, "extract_vi_quantities", _crash)
+    monkeypatch.setattr(numbers, "extract_en_quantities", _crash)
+    monkeypatch.setattr(summary, "extract_en_quantities", _crash)
+    with caplog.at_level("ERROR", logger="translate.checks.guard"):
+        result = pipeline.run("Giá xăng tăng 5%. Trời mưa.")
+    assert len(result.sentences) == 2
+    for sentence in result.sentences:
+        assert [f.kind for f in sentence.flags].count("check_error") == 1, sentence.flags
+    assert result.summary
+    assert [f.kind for f in result.summary_flags].count("check_error") == 1
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    # One per check run (a looping sentence is checked again after its retry).
+    assert {r.getMessage().split(" check")[0] for r in errors} == {"the numbers", "the summary"}
+    assert all("extractor bug" in r.exc_text for r in errors)
+
+
+def test_a_crashing_check_raises_in_strict_mode(pipeline, monkeypatch):
+    monkeypatch.setattr(numbers, "extract_vi_quantities", _crash)
+    with pytest.raises(RuntimeError, match="extractor bug"):
+        pipeline.translate("Giá xăng tăng 5%.")
+
+
+def test_a_looping_summary_is_flagged(pipeline, monkeypatch):
+    loop = " ".join(["person"] * 12 + ["gr"] * 12)
+    monkeypatch.setattr(pipeline.summarizer.engine, "generate",
+                        lambda texts, options: [loop for _ in texts])
+    result = pipeline.translate("Trời mưa.")
+    # A translation long enough to be summarized by the model, not returned as is.
+    result.paragraphs[0].sentences[0].translation = " ".join(
+        f"Line {i} of the metro opened on Monday after years of delay." for i in range(40))
+    pipeline.add_summary(result)
+    assert result.summary == loop
+    kinds = [f.kind for f in result.summary_flags]
+    assert kinds.count("repetition") == 1, result.summary_flags
+    assert "person" in result.summary_flags[kinds.index("repetition")].detail
 
 
 @pytest.mark.parametrize("length", ["short", "medium", "long"])

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.number_check import mutate_number
 from translate.cli import main
 from translate.evaluate import qa_lines, split_lines
-from translate.quality import mutate_number
 
 SOURCE = [
     "Giá xăng tăng 1.500 đồng mỗi lít từ ngày 4/11.",

@@ -1,4 +1,4 @@
-"""Tests for translate.quality: pure-text checks on translations and summaries."""
+"""Tests for translate.checks: pure-text checks on translations and summaries."""
 
 from __future__ import annotations
 
@@ -9,18 +9,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translate.quality import (
+from benchmarks.number_check import mutate_number, number_check_report
+from translate.checks import (
+    STRICT_CHECKS_ENV,
     Flag,
     check_numbers,
     check_repetition,
     check_sentence,
     check_summary,
+    check_summary_repetition,
     check_untranslated,
     extract_en_quantities,
     extract_vi_quantities,
-    mutate_number,
     needs_retry,
-    number_check_report,
+    numbers,
+    run_check,
+    summary,
 )
 
 TATOEBA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tatoeba"
@@ -247,6 +251,44 @@ def test_conflicting_number_word_only_with_conflict() -> None:
     assert check_numbers("Tôi có hai con mèo.", "I have 3 cats.")
 
 
+def _crash(text: str) -> list:
+    raise RuntimeError("extractor bug")
+
+
+@pytest.mark.parametrize(("vi", "en"), GOOD_PAIRS[:4] + [p[:2] for p in BAD_PAIRS[:4]])
+def test_number_check_propagates_an_extractor_crash(monkeypatch, vi: str, en: str) -> None:
+    # A crash must fail the number tests above, never read as "no problem found".
+    monkeypatch.setattr(numbers, "extract_vi_quantities", _crash)
+    monkeypatch.setattr(numbers, "extract_en_quantities", _crash)
+    monkeypatch.setattr(summary, "extract_en_quantities", _crash)
+    with pytest.raises(RuntimeError, match="extractor bug"):
+        check_numbers(vi, en)
+    with pytest.raises(RuntimeError, match="extractor bug"):
+        check_summary(en, en)
+
+
+@pytest.mark.parametrize("check", [check_untranslated, check_repetition])
+def test_other_checks_propagate_errors(check) -> None:
+    with pytest.raises((TypeError, AttributeError)):
+        check(None, "Prices rose.")
+
+
+def test_run_check_turns_a_crash_into_a_check_error_flag(monkeypatch, caplog) -> None:
+    # A check that works is passed through untouched.
+    changed = run_check(check_numbers, "Giá tăng 5%.", "Prices rose 6%.")
+    assert [f.kind for f in changed] == ["number", "number"]
+    monkeypatch.setattr(numbers, "extract_vi_quantities", _crash)
+    with pytest.raises(RuntimeError):  # the test suite runs strict
+        run_check(check_numbers, "Giá tăng 5%.", "Prices rose 5%.")
+    monkeypatch.delenv(STRICT_CHECKS_ENV)
+    with caplog.at_level("ERROR", logger="translate.checks.guard"):
+        flags = run_check(check_numbers, "Giá tăng 5%.", "Prices rose 5%.")
+    assert [f.kind for f in flags] == ["check_error"]
+    assert "numbers" in flags[0].detail and "not" in flags[0].detail
+    [record] = caplog.records
+    assert record.levelname == "ERROR" and "extractor bug" in record.exc_text
+
+
 # ---------------------------------------------------------------------------------------------
 # Tatoeba: false alarms and catch rate (the project's targets: <= 5 % and >= 97 %)
 # ---------------------------------------------------------------------------------------------
@@ -312,6 +354,15 @@ def test_repetition_loops() -> None:
     assert check_repetition("Tôi đi học.", "I go to school.") == []
     # "very, very" twice is normal English.
     assert check_repetition("Rất rất tốt.", "Very, very good.") == []
+
+
+def test_looping_summary() -> None:
+    translation = "The metro opened on Monday. Thousands of people rode it in Hanoi."
+    flags = check_summary_repetition("person person person person gr gr gr gr", translation)
+    assert [f.kind for f in flags] == ["repetition"] and "person" in flags[0].detail
+    assert check_summary_repetition("The metro opened on Monday.", translation) == []
+    # A summary is short by design: no length-ratio flag.
+    assert check_summary_repetition("Metro opened.", translation * 20) == []
 
 
 def test_length_ratio() -> None:
@@ -436,3 +487,75 @@ def test_bracketed_conversions() -> None:
     # ... and flagged when it is not (wrong dollar figure, wrong Fahrenheit).
     assert check_numbers(vi, "The house costs VND658 million (US$2,600); it is 39C (102F).")
     assert check_numbers(vi, "The house costs VND658 million (US$26,000); it is 39C (122F).")
+
+
+# ---------------------------------------------------------------------------------------------
+# News conventions: possessive weekdays and months, dotted times, around the clock
+# ---------------------------------------------------------------------------------------------
+
+NEWS_AGREE = [
+    # possessive weekdays
+    ("Cuộc họp báo hôm thứ Sáu kéo dài gần hai tiếng.",
+     "Friday's press conference lasted nearly two hours."),
+    ("Phiên giao dịch hôm thứ Năm kết thúc sớm.", "Thursday's session ended early."),
+    ("Cổ phiếu tăng 7% trong phiên sáng thứ Hai.", "Shares rose 7% in Monday's morning session."),
+    # possessive months
+    ("Đội tuyển xếp thứ 116 trên bảng xếp hạng tháng 10.",
+     "The team ranked 116th in October's rankings."),
+    ("Số liệu tháng 12 cho thấy CPI tăng 3,25%.", "December's data showed CPI up 3.25%."),
+    # times written with a dot
+    ("Chuyến bay cất cánh lúc 7.55 giờ sáng.", "The flight took off at 7.55am."),
+    ("Vụ cháy xảy ra lúc 4.40 giờ sáng ngày 12/3.", "The fire broke out at 4.40 am on March 12."),
+    ("Tàu rời ga lúc 6.15 giờ.", "The train left the station at 6.15."),
+    ("Tàu đến lúc 14.30 giờ.", "The train arrived at 2.30pm."),
+    # around the clock
+    ("Trung tâm hoạt động 24/7.", "The centre operates 24/7."),
+    ("Đường dây nóng trực 24/24 giờ.", "The hotline is staffed 24/7."),
+    ("Đường dây nóng trực 24/24.", "The hotline is staffed around the clock."),
+    ("Tổng đài hoạt động 24/7.", "The call centre works round-the-clock."),
+    # ... but "ngày 24/7" is a date
+    ("Ngày 24/7, giá xăng giảm.", "On July 24, petrol prices fell."),
+    ("Ngày 24/7, giá xăng giảm.", "On 24/7, petrol prices fell."),
+]
+
+
+@pytest.mark.parametrize(("vi", "en"), NEWS_AGREE)
+def test_news_conventions_agree(vi: str, en: str) -> None:
+    assert check_numbers(vi, en) == []
+
+
+NEWS_DISAGREE = [
+    ("Cuộc họp báo hôm thứ Sáu kéo dài.", "Thursday's press conference lasted long.", "Sáu"),
+    ("Số liệu tháng 12 cho thấy CPI tăng.", "November's data showed CPI rising.", "12"),
+    ("Chuyến bay cất cánh lúc 7.55 giờ sáng.", "The flight took off at 7.45am.", "7.55"),
+    ("Vụ cháy xảy ra lúc 4.40 giờ sáng.", "The fire broke out at 5.40 am.", "4.40"),
+    ("Tàu rời ga lúc 6.15 giờ.", "The train left the station at 6.25.", "6.15"),
+    ("Trung tâm hoạt động 24/7.", "The centre operates 24/6.", "24/7"),
+    ("Hội chợ mở cửa 24/7.", "The fair opens at 7.", "24/7"),
+    ("Ngày 24/7, giá xăng giảm.", "On July 25, petrol prices fell.", "24"),
+    ("Ngày 24/7, giá xăng giảm.", "Petrol prices fell around the clock.", "24"),
+]
+
+
+@pytest.mark.parametrize(("vi", "en", "named"), NEWS_DISAGREE)
+def test_news_conventions_changed_numbers_caught(vi: str, en: str, named: str) -> None:
+    flags = check_numbers(vi, en)
+    assert any(named in f.detail for f in flags), flags
+
+
+def test_dotted_hour_is_a_clock_time_only_before_gio() -> None:
+    [time] = extract_vi_quantities("lúc 7.55 giờ sáng")
+    assert time.keys == {("time", 7, 55)}
+    # A decimal comma before "giờ" is a duration, and a dotted number elsewhere a number.
+    assert _has_value(extract_vi_quantities("mất 7,5 giờ"), 7.5)
+    assert _has_value(extract_vi_quantities("tăng 7.55 điểm"), 7.55)
+
+
+def test_news_pairs_number_report() -> None:
+    from benchmarks.number_check import NEWS, read_pairs
+
+    pairs = read_pairs(NEWS / "news_pairs.vi", NEWS / "news_pairs.en")
+    report = number_check_report(pairs)
+    assert report["with_numbers"] >= 60
+    assert report["false_alarm_rate"] <= 0.03, report["false_alarm_examples"]
+    assert report["catch_rate"] >= 0.97, report["missed_examples"]

@@ -1,6 +1,6 @@
 """Checking translations we did not make (``vi2en qa``) and scoring models (``vi2en eval``).
 
-* :func:`qa_lines` runs the sentence checks of :mod:`translate.quality` on line-aligned
+* :func:`qa_lines` runs the sentence checks of :mod:`translate.checks` on line-aligned
   source and translation texts.
 * :func:`evaluate` translates line-aligned Vietnamese with one model (each line is one
   segment: no sentence splitting, so lines stay aligned with their references), scores BLEU and
@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import text as vtext
+from .checks import check_numbers, check_sentence, has_number
 from .optional import import_failure
-from .quality import Flag, check_numbers, check_sentence, has_number
+from .results import Flag
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import text as vtext
-from .quality import Flag
+from .results import Flag
 
 logger = logging.getLogger(__name__)
 

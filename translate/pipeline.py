@@ -2,93 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from . import text as vtext
+from .checks import needs_retry, sentence_flags, summary_flags
 from .engines import GenerationOptions
 from .glossary import Glossary
-from .loading import ModelInfo
-from .quality import Flag, check_sentence, check_summary, needs_retry
+from .results import Flag, ParagraphResult, PipelineResult, SentenceResult
 from .summarizer import Summarizer, Summary
 from .translator import ProgressCallback, Translator
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["ParagraphResult", "Pipeline", "PipelineResult", "SentenceResult"]
+
 # Decoding for a second try at a sentence whose output looped or ran away.
 _RETRY_CHANGES = {"num_beams": 5, "no_repeat_ngram_size": 4, "repetition_penalty": 1.2}
-
-
-@dataclass
-class SentenceResult:
-    source: str
-    translation: str
-    flags: list[Flag] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "translation": self.translation,
-                "flags": [f.to_dict() for f in self.flags]}
-
-
-@dataclass
-class ParagraphResult:
-    sentences: list[SentenceResult]
-
-    @property
-    def source(self) -> str:
-        return " ".join(s.source for s in self.sentences)
-
-    @property
-    def translation(self) -> str:
-        return " ".join(s.translation for s in self.sentences if s.translation)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"sentences": [s.to_dict() for s in self.sentences]}
-
-
-@dataclass
-class PipelineResult:
-    """Everything a front end shows: text, per-sentence detail, flags, models, timings."""
-
-    source: str
-    paragraphs: list[ParagraphResult]
-    models: dict[str, ModelInfo]
-    timings: dict[str, float] = field(default_factory=dict)
-    summary: str | None = None
-    summary_note: str | None = None
-    summary_flags: list[Flag] = field(default_factory=list)
-
-    @property
-    def translation(self) -> str:
-        """The English, one paragraph per source paragraph."""
-        return "\n\n".join(p.translation for p in self.paragraphs)
-
-    @property
-    def sentences(self) -> list[SentenceResult]:
-        return [s for p in self.paragraphs for s in p.sentences]
-
-    @property
-    def flag_count(self) -> int:
-        return sum(len(s.flags) for s in self.sentences) + len(self.summary_flags)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "translation": self.translation,
-            "summary": self.summary,
-            "summary_note": self.summary_note,
-            "summary_flags": [f.to_dict() for f in self.summary_flags],
-            "paragraphs": [p.to_dict() for p in self.paragraphs],
-            "models": {task: info.to_dict() for task, info in self.models.items()},
-            "timings": {k: round(v, 4) for k, v in self.timings.items()},
-        }
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
 
 class Pipeline:
@@ -199,7 +130,7 @@ class Pipeline:
         term_flags = term_flags or [[] for _ in sources]
         if not self.check_quality:
             return [list(t) for t in term_flags]
-        flags = [check_sentence(s, t) + g
+        flags = [sentence_flags(s, t) + g
                  for s, t, g in zip(sources, translations, term_flags, strict=True)]
         retry = sorted({i for i, f in enumerate(flags) if needs_retry(f)})
         if not retry:
@@ -210,7 +141,7 @@ class Pipeline:
         second = dict(zip(unique, zip(texts, retry_terms, strict=True), strict=True))
         for i in retry:
             again, again_terms = second[sources[i]]
-            again_flags = check_sentence(sources[i], again) + again_terms
+            again_flags = sentence_flags(sources[i], again) + again_terms
             if len(again_flags) < len(flags[i]):
                 translations[i] = again
                 flags[i] = again_flags + [Flag("retried", "first output looped or ran away; "
@@ -233,7 +164,7 @@ class Pipeline:
         result.summary = summary.text
         result.summary_note = summary.note
         if self.check_quality and summary.text:
-            result.summary_flags = check_summary(summary.text, result.translation)
+            result.summary_flags = summary_flags(summary.text, result.translation)
         result.models["summarization"] = self.summarizer.info()
         result.timings["summary_load_s"] = loaded - started
         result.timings["summarize_s"] = time.perf_counter() - loaded

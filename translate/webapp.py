@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import exports
 from .catalog import ModelError, ModelSpec, ModelUnavailableError, local_path, presets, resolve_spec
+from .checks import summary_flags
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
 from .fetch import FetchError, fetch_article
 from .glossary import Glossary
 from .pipeline import Pipeline
-from .quality import check_summary
 from .summarizer import SUMMARY_LENGTHS, Summarizer
 from .translator import Translator
 
@@ -491,7 +491,7 @@ class Handlers:
             result.pop("edited_translation", None)
         result["summary"] = summary.text
         result["summary_note"] = summary.note
-        result["summary_flags"] = ([f.to_dict() for f in check_summary(summary.text, english)]
+        result["summary_flags"] = ([f.to_dict() for f in summary_flags(summary.text, english)]
                                    if summary.text else [])
         result["models"] = {**result.get("models", {}),
                             "summarization": summarizer.info().to_dict()}

@@ -1,0 +1,56 @@
+"""Pure-text quality checks for Vietnamese -> English translations and summaries.
+
+No models are involved: these checks compare the source and the output as text.
+
+* :func:`check_numbers` -- quantities (digits, scale words, dates, times, number words)
+  in the Vietnamese source that the English lacks or changes.
+* :func:`check_untranslated` -- Vietnamese words left in the English.
+* :func:`check_repetition` -- n-gram loops and runaway / truncated output (length ratio);
+  :func:`check_summary_repetition` -- loops in a summary.
+* :func:`check_summary` -- numbers and named entities in a summary that the translation
+  does not support.
+* :func:`sentence_flags`, :func:`summary_flags` -- the checks as the pipeline runs them:
+  a crash becomes a ``check_error`` flag and an ERROR log (:mod:`.guard`).
+
+Modules: ``tokens`` (tokenizer, digit parsing, :class:`Quantity`), ``vi_quantities``,
+``en_quantities`` (extraction rules), ``numbers`` (matching), ``untranslated``,
+``repetition``, ``summary``, ``guard``; word lists in ``data/*.toml``.
+"""
+
+from __future__ import annotations
+
+from ..results import Flag
+from .en_quantities import extract_en_quantities
+from .guard import (
+    STRICT_CHECKS_ENV,
+    check_sentence,
+    run_check,
+    sentence_flags,
+    summary_flags,
+)
+from .numbers import check_numbers, has_number
+from .repetition import RETRY_KINDS, check_repetition, check_summary_repetition, needs_retry
+from .summary import check_summary
+from .tokens import Quantity
+from .untranslated import check_untranslated
+from .vi_quantities import extract_vi_quantities
+
+__all__ = [
+    "RETRY_KINDS",
+    "STRICT_CHECKS_ENV",
+    "Flag",
+    "Quantity",
+    "check_numbers",
+    "check_repetition",
+    "check_sentence",
+    "check_summary",
+    "check_summary_repetition",
+    "check_untranslated",
+    "extract_en_quantities",
+    "extract_vi_quantities",
+    "has_number",
+    "needs_retry",
+    "run_check",
+    "sentence_flags",
+    "summary_flags",
+]

@@ -1,0 +1,59 @@
+"""How the pipeline runs the checks: each one guarded, so a crash is seen, never silent.
+
+A check that raises is a bug.  The checks themselves never catch; :func:`run_check` logs the
+crash at ERROR and gives the reader a ``check_error`` flag (this text was not checked),
+instead of an empty list that would read as "no problem found".  With
+``VI2EN_STRICT_CHECKS=1`` in the environment (the test suite sets it) the crash propagates.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+from ..results import Flag
+from .numbers import check_numbers
+from .repetition import check_repetition, check_summary_repetition
+from .summary import check_summary
+from .untranslated import check_untranslated
+
+logger = logging.getLogger(__name__)
+
+STRICT_CHECKS_ENV = "VI2EN_STRICT_CHECKS"
+
+Check = Callable[[str, str], list[Flag]]
+
+
+def run_check(check: Check, text: str, other: str) -> list[Flag]:
+    """``check(text, other)``; a crash is logged at ERROR and becomes a ``check_error`` flag."""
+    try:
+        return check(text, other)
+    except Exception:
+        if os.environ.get(STRICT_CHECKS_ENV) == "1":
+            raise
+        name = check.__name__.removeprefix("check_").replace("_", " ")
+        logger.exception("the %s check crashed on %r", name, text[:200])
+        return [Flag("check_error", f"the {name} check failed on this text, so it was not "
+                                    "checked for that (details in the log)")]
+
+
+def check_sentence(source_vi: str, translation_en: str) -> list[Flag]:
+    """All sentence-level checks, unguarded: numbers, untranslated words, repetition, length."""
+    return [f for check in sentence_checks() for f in check(source_vi, translation_en)]
+
+
+def sentence_checks() -> tuple[Check, ...]:
+    # Looked up at call time, so a test that replaces a check replaces it here too.
+    return (check_numbers, check_untranslated, check_repetition)
+
+
+def sentence_flags(source_vi: str, translation_en: str) -> list[Flag]:
+    """The sentence checks, each guarded by :func:`run_check` (what the pipeline runs)."""
+    return [f for check in sentence_checks() for f in run_check(check, source_vi, translation_en)]
+
+
+def summary_flags(summary_en: str, translation_en: str) -> list[Flag]:
+    """The summary checks (figures and names supported, no loop), each guarded."""
+    return [f for check in (check_summary, check_summary_repetition)
+            for f in run_check(check, summary_en, translation_en)]

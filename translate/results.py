@@ -1,0 +1,96 @@
+"""The values every layer passes around: a check's :class:`Flag` and the pipeline's results.
+
+No logic and no imports from the package: checks, glossary, pipeline, batch and front ends
+all use these without depending on each other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .loading import ModelInfo
+
+__all__ = ["Flag", "ParagraphResult", "PipelineResult", "SentenceResult"]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One problem found by a check: a machine kind and one human-readable line."""
+
+    kind: str
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain dict for JSON output."""
+        return {"kind": self.kind, "detail": self.detail}
+
+
+@dataclass
+class SentenceResult:
+    source: str
+    translation: str
+    flags: list[Flag] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "translation": self.translation,
+                "flags": [f.to_dict() for f in self.flags]}
+
+
+@dataclass
+class ParagraphResult:
+    sentences: list[SentenceResult]
+
+    @property
+    def source(self) -> str:
+        return " ".join(s.source for s in self.sentences)
+
+    @property
+    def translation(self) -> str:
+        return " ".join(s.translation for s in self.sentences if s.translation)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sentences": [s.to_dict() for s in self.sentences]}
+
+
+@dataclass
+class PipelineResult:
+    """Everything a front end shows: text, per-sentence detail, flags, models, timings."""
+
+    source: str
+    paragraphs: list[ParagraphResult]
+    models: dict[str, ModelInfo]
+    timings: dict[str, float] = field(default_factory=dict)
+    summary: str | None = None
+    summary_note: str | None = None
+    summary_flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def translation(self) -> str:
+        """The English, one paragraph per source paragraph."""
+        return "\n\n".join(p.translation for p in self.paragraphs)
+
+    @property
+    def sentences(self) -> list[SentenceResult]:
+        return [s for p in self.paragraphs for s in p.sentences]
+
+    @property
+    def flag_count(self) -> int:
+        return sum(len(s.flags) for s in self.sentences) + len(self.summary_flags)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "translation": self.translation,
+            "summary": self.summary,
+            "summary_note": self.summary_note,
+            "summary_flags": [f.to_dict() for f in self.summary_flags],
+            "paragraphs": [p.to_dict() for p in self.paragraphs],
+            "models": {task: info.to_dict() for task, info in self.models.items()},
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)

@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # gradio is imported when the app is built, not when the CLI 
     import gradio as gr
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 Progress = Callable[..., Any]  # a gr.Progress, or anything called the same way
 
 
@@ -174,8 +175,10 @@ class ModelPool:
         with self._lock:
             pipeline = self._pipelines.get(key)
             if pipeline is None:
-                translator = Translator(offered.argument, device=self.config.device,
-                                        engine=self.config.engine, num_beams=self.config.beams)
+                # Reading the folder's config.json can fail too: one line, without its path.
+                translator = _load(lambda: Translator(
+                    offered.argument, device=self.config.device, engine=self.config.engine,
+                    num_beams=self.config.beams), f"translation model '{key}'")
                 pipeline = Pipeline(translator=translator, summarizer=self.config.summarizer,
                                     device=self.config.device, engine=self.config.engine)
                 pipeline.summarizer = self.default.summarizer  # one summarizer for all
@@ -215,11 +218,11 @@ class ModelPool:
         return view
 
 
-def _load(load: Callable[[], object], what: str) -> None:
+def _load(load: Callable[[], T], what: str) -> T:
     """Load a model; a failure reaches the visitor as one line without the server's paths
     (loaders name the files they could not read), the detail goes to the log."""
     try:
-        load()
+        return load()
     except ModelUnavailableError:
         raise  # names the model and how to fetch it; no path
     except Exception:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import text as vtext
+from .config import ModelConfig
 from .engines import GenerationOptions
 from .glossary import Glossary
 from .loading import ModelInfo
@@ -95,7 +96,7 @@ class Pipeline:
     """Translator and summarizer, loaded lazily once, shared by every call."""
 
     def __init__(self, model: str | None = None, summarizer: str | None = None, *,
-                 device: str = "auto", engine: str = "transformers",
+                 device: str = "auto", engine: str = "auto",
                  num_beams: int | None = None, summary_length: str = "medium",
                  max_words: int | None = None, check_quality: bool = True,
                  show_progress: bool = False, translator: Translator | None = None,
@@ -108,6 +109,14 @@ class Pipeline:
                                      show_progress=show_progress)
         self.check_quality = check_quality
         self.glossary = glossary
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, **runtime: Any) -> Pipeline:
+        """The pipeline ``config`` describes. ``runtime`` holds what is not a model setting:
+        ``check_quality``, ``show_progress``, ``glossary``, a ready ``translator``."""
+        return cls(config.model, config.summarizer, device=config.device, engine=config.engine,
+                   num_beams=config.beams, summary_length=config.summary_length,
+                   max_words=config.max_words, **runtime)
 
     def run(self, text: str, *, summarize: bool = True, glossary: Glossary | None = None,
             progress: ProgressCallback | None = None) -> PipelineResult:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import ModelConfig
 from .common import (
     UsageError,
     add_model_options,
@@ -19,6 +18,7 @@ from .common import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..batch import BatchOptions, BatchStats
+    from ..config import ModelConfig
 
 
 def register(sub: Any, common: Any) -> None:
@@ -86,15 +86,15 @@ def cmd_batch(args: Any) -> int:
     output = args.output or str(Path(args.out_dir) / "batch.jsonl")
     if args.max_chars <= 0 or args.window <= 0:
         raise UsageError("--max-chars and --window must be positive")
-    if args.glossary and args.engine == "ray":
+    on_ray = args.engine == "ray"
+    if args.glossary and on_ray:
         raise UsageError("--glossary is not supported with --engine ray yet; run without Ray")
     options = BatchOptions(summary=args.summary, detail=args.detail, max_chars=args.max_chars,
                            window_docs=args.window)
-    ray = args.engine == "ray"
     # With Ray the models run inside actors, with the engine of --actor-engine.
-    config = config_from_args(args, engine=args.actor_engine if ray else None)
+    config = config_from_args(args, engine=args.actor_engine if on_ray else None)
     try:
-        if ray:
+        if on_ray:
             if not args.verbose:
                 _quiet_ray()
             from ..batch_ray import RayConfig, run_ray

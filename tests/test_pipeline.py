@@ -15,8 +15,9 @@ from translate.summarizer import Summarizer, length_bounds
 
 @pytest.fixture(scope="module")
 def pipeline(tiny_translator_dir, tiny_summarizer_dir) -> Pipeline:
+    # transformers named: the default, auto, would take CTranslate2 where it is installed.
     return Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
-                    num_beams=1)
+                    engine="transformers", num_beams=1)
 
 
 def test_example_article_end_to_end(pipeline, example_text):

@@ -1,6 +1,7 @@
 """The vi2en web page: ``python ui.py [--host H] [--port P] [--share] [--auth USER:PASS]``.
 
-The same as ``vi2en serve``; everything lives in :mod:`translate.webapp`.
+The same as ``vi2en serve``: the options live in :mod:`translate.cli.serve`, the page in
+:mod:`translate.webapp`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     from translate.cli import main as cli_main
-    from translate.webapp import add_serve_options
+    from translate.cli.serve import add_serve_options
 
     parser = argparse.ArgumentParser(
         prog="python ui.py",

@@ -655,3 +655,30 @@ def test_error_wording_names_the_line_and_the_position(pipeline, tmp_path):
     assert errors["blank"] == f"{source} line 2: empty text"
     assert errors["line-3"] == (f"{source} line 3 is not valid JSON (Unterminated string "
                                 "starting at column 23)")
+
+
+def test_cli_ray_actors_get_the_shared_model_configuration(tmp_path, capsys, monkeypatch):
+    from translate import batch_ray
+    from translate.batch import BatchStats
+    from translate.cli import main
+
+    seen = []
+
+    def fake_run_ray(inputs, output, config, **kwargs):
+        seen.append(config)
+        return BatchStats(total=0)
+
+    monkeypatch.setattr(batch_ray, "run_ray", fake_run_ray)
+    monkeypatch.setenv("VI2EN_MODEL", "vinai")
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "Trời mưa."}])
+    args = ["batch", str(source), "-o", str(tmp_path / "o.jsonl"), "--engine", "ray",
+            "--verbose", "--no-cache"]
+    assert main([*args, "--actor-engine", "transformers", "--beams", "2",
+                 "--summary-length", "short"]) == 0, capsys.readouterr().err
+    [config] = seen
+    assert (config.model, config.engine, config.num_beams, config.summary_length,
+            config.cache) == ("vinai", "transformers", 2, "short", None)
+    # A bad actor engine is refused by the one model configuration before Ray starts.
+    assert main([*args, "--actor-engine", "tensorflow"]) == 2
+    assert "unknown engine 'tensorflow'" in capsys.readouterr().err
+    assert len(seen) == 1

@@ -245,3 +245,93 @@ def test_first_use_conversion_notice_is_one_information_line(tiny_translator_dir
     assert "WARNING" not in done.stderr
     again = run_cli(*args, stdin="Trời mưa.\n", env=env)
     assert again.returncode == 0 and "converting" not in again.stderr
+
+
+# ------------------------------------------------------------------------------------------
+# The front end's shape: light commands stay light, one model configuration, honest exit codes
+# ------------------------------------------------------------------------------------------
+
+HEAVY = {"torch", "transformers", "ctranslate2", "tqdm", "numpy", "gradio", "sacrebleu", "ray"}
+
+
+def test_segment_imports_no_model_library():
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "translate", "segment",
+                           "examples/article.vi.txt"], capture_output=True, text=True,
+                          encoding="utf-8", cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[0] == vtext.segment(
+        (REPO / "examples" / "article.vi.txt").read_text(encoding="utf-8"))[0][0]
+    imported = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "translate.cli" in imported  # the report is read right
+    assert {m.split(".")[0] for m in imported} & HEAVY == set()
+    # Nor the batch library (its output lock is not for every command) or the pipeline.
+    assert {"translate.batch", "translate.pipeline", "translate.engines"} & imported == set()
+
+
+def test_no_library_module_imports_the_command_line():
+    import ast
+
+    package = REPO / "translate"
+    for path in package.rglob("*.py"):
+        if "cli" in path.relative_to(package).parts or path.name == "__main__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                name = ("." * node.level) + (node.module or "")
+                assert not name.lstrip(".").startswith("cli") \
+                    and not name.startswith("translate.cli"), f"{path} imports {name}"
+
+
+def test_model_options_read_the_environment_only_through_model_config(monkeypatch):
+    from translate.cli import build_parser
+    from translate.cli.common import config_from_args
+
+    monkeypatch.setenv("VI2EN_MODEL", "vinai")
+    monkeypatch.setenv("VI2EN_ENGINE", "transformers")
+    monkeypatch.setenv("VI2EN_DEVICE", "cpu")
+    args = build_parser().parse_args(["translate", "--beams", "2", "--summary-length", "short"])
+    assert (args.model, args.engine, args.device) == (None, None, None)  # no env in argparse
+    config = config_from_args(args)
+    assert (config.model, config.engine, config.device, config.beams, config.summary_length) \
+        == ("vinai", "transformers", "cpu", 2, "short")
+    args = build_parser().parse_args(["translate", "--engine", "auto", "--model", "opus-mt"])
+    assert (config_from_args(args).engine, config_from_args(args).model) == ("auto", "opus-mt")
+    monkeypatch.delenv("VI2EN_ENGINE")
+    monkeypatch.delenv("VI2EN_DEVICE")
+    defaults = config_from_args(build_parser().parse_args(["summarize"]))
+    assert (defaults.engine, defaults.device, defaults.summary_length) == ("auto", "auto",
+                                                                           "medium")
+
+
+@pytest.mark.parametrize("option,needle", [(["--beams", "0"], "beams must be at least 1"),
+                                           (["--max-words", "0"], "max_words")])
+def test_bad_model_settings_are_usage_errors(option, needle, tmp_path, capsys):
+    from translate.cli import main
+
+    article = tmp_path / "a.txt"
+    article.write_text("Trời mưa.\n", encoding="utf-8")
+    assert main(["translate", str(article), *option]) == 2
+    assert needle in one_error_line(capsys.readouterr().err)
+
+
+def test_a_value_error_from_the_library_is_a_failure_not_a_usage_error(tmp_path, capsys,
+                                                                         monkeypatch, caplog):
+    from translate import text
+    from translate.cli import main
+
+    def broken(_: str) -> list[list[str]]:
+        raise ValueError("index out of range in the splitter")
+
+    monkeypatch.setattr(text, "segment", broken)
+    article = tmp_path / "a.txt"
+    article.write_text("Trời mưa.\n", encoding="utf-8")
+    assert main(["segment", str(article)]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == ["vi2en: error: ValueError: index out of range in the splitter",
+                     "vi2en: run again with --verbose for details"]
+    caplog.clear()
+    assert main(["segment", str(article), "--verbose"]) == 1
+    assert "run again" not in capsys.readouterr().err
+    # The detail goes to the log (stderr with --verbose in a fresh process).
+    assert any(r.exc_info and r.exc_info[0] is ValueError for r in caplog.records)

@@ -16,8 +16,9 @@ from translate.summarizer import Summarizer, length_bounds
 
 @pytest.fixture(scope="module")
 def pipeline(tiny_translator_dir, tiny_summarizer_dir) -> Pipeline:
+    # transformers named: the default, auto, would take CTranslate2 where it is installed.
     return Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
-                    num_beams=1)
+                    engine="transformers", num_beams=1)
 
 
 def test_example_article_end_to_end(pipeline, example_text):
@@ -174,3 +175,29 @@ def test_property_one_paragraph_per_paragraph(pipeline, paragraphs):
 
 def _nospace(text: str) -> str:
     return "".join(text.split())
+
+
+def test_from_config_carries_every_model_setting(tiny_translator_dir, tiny_summarizer_dir):
+    from translate.config import ModelConfig
+    from translate.translator import Translator
+
+    config = ModelConfig(model=str(tiny_translator_dir), summarizer=str(tiny_summarizer_dir),
+                         device="cpu", engine="transformers", beams=3, summary_length="short",
+                         max_words=30)
+    built = Pipeline.from_config(config, check_quality=False)
+    assert built.translator.spec.local_path == tiny_translator_dir
+    assert built.summarizer.spec.local_path == tiny_summarizer_dir
+    assert built.translator.options.num_beams == 3
+    assert (built.summarizer.length, built.summarizer.max_words) == ("short", 30)
+    for part in (built.translator, built.summarizer):
+        assert (part.engine_name, part.device_request, part.loaded) == ("transformers", "cpu",
+                                                                        False)
+    assert built.check_quality is False
+    summarizer = Summarizer.from_config(config)
+    assert (summarizer.length, summarizer.max_words, summarizer.engine_name) == (
+        "short", 30, "transformers")
+    assert Translator.from_config(config, max_batch_size=2).max_batch_size == 2
+    # One default everywhere: the Python API picks the engine as the CLI does.
+    default = Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir))
+    assert (default.translator.engine_name, default.summarizer.engine_name) == ("auto", "auto")
+    assert ModelConfig().engine == "auto"

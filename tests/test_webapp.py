@@ -26,7 +26,8 @@ from gradio_client.exceptions import AppError
 from translate import exports, webapp
 from translate import text as vtext
 from translate.catalog import ModelError
-from translate.cli import build_parser
+from translate.cli import build_parser, serve
+from translate.cli.common import UsageError
 from translate.webapp import Handlers, WebConfig, build_app, launch
 
 REPO = Path(__file__).resolve().parent.parent
@@ -372,17 +373,32 @@ def test_serve_command_and_ui_share_options():
                                       "--allow-private-urls", "--max-chars", "500"])
     assert (args.port, args.auth, args.allow_private_urls, args.max_chars) == (
         8123, "ann:pw", True, 500)
-    config = webapp.config_from_args(args)
+    config = serve.web_config_from_args(args)
     assert config.max_chars == 500 and config.allow_private_urls
     assert config.models == ()  # the configured model only
     args = build_parser().parse_args(["serve", "--models", " opus-mt, vinai,,"])
-    assert webapp.config_from_args(args).models == ("opus-mt", "vinai")
+    assert serve.web_config_from_args(args).models == ("opus-mt", "vinai")
     args = build_parser().parse_args(["serve", "--models", "opus-mt,no-such-model"])
     with pytest.raises(ModelError, match="unknown translation model 'no-such-model'"):
-        webapp.config_from_args(args)
-    assert webapp.parse_auth("ann:p:w") == ("ann", "p:w")
-    with pytest.raises(ValueError, match="USER:PASS"):
-        webapp.parse_auth("ann")
+        serve.web_config_from_args(args)
+    assert serve.parse_auth("ann:p:w") == ("ann", "p:w")
+    with pytest.raises(UsageError, match="USER:PASS"):
+        serve.parse_auth("ann")
+    with pytest.raises(UsageError, match="max-chars"):
+        serve.web_config_from_args(build_parser().parse_args(["serve", "--max-chars", "0"]))
+
+
+def test_serve_options_follow_the_model_configuration(monkeypatch):
+    # The page's limit, stated again by the serving options so that the parser does not
+    # import the page: the two must agree.
+    assert serve.DEFAULT_MAX_CHARS == webapp.DEFAULT_MAX_CHARS
+    assert WebConfig().engine == "auto"
+    monkeypatch.setenv("VI2EN_ENGINE", "transformers")
+    monkeypatch.setenv("VI2EN_DEVICE", "cpu")
+    config = serve.web_config_from_args(build_parser().parse_args(["serve", "--beams", "3"]))
+    assert (config.engine, config.device, config.beams) == ("transformers", "cpu", 3)
+    config = serve.web_config_from_args(build_parser().parse_args(["serve", "--engine", "auto"]))
+    assert config.engine == "auto"  # an option beats the environment
 
 
 # -- served in-process, driven with gradio_client -------------------------------------------------

@@ -1,9 +1,8 @@
 """Settings of the REST API (``vi2en serve`` options), apart from the server so that the
-command line can offer them without importing FastAPI."""
+command line can build them without importing FastAPI."""
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,45 +37,3 @@ def load_api_keys(path: str | Path) -> dict[str, int | None]:
     if not keys:
         raise ValueError(f"{path} holds no API keys")
     return keys
-
-
-
-def add_api_options(parser: argparse.ArgumentParser) -> None:
-    """The API's options of ``vi2en serve``."""
-    group = parser.add_argument_group("REST API (LibreTranslate-compatible, at the same port)")
-    group.add_argument("--api-keys", metavar="FILE",
-                       help="API keys, one per line: 'KEY' or 'KEY REQUESTS_PER_MINUTE'; an "
-                            "unknown key is refused (403)")
-    group.add_argument("--require-api-key", action="store_true",
-                       help="with --api-keys: refuse API requests without a key")
-    group.add_argument("--char-limit", type=int, default=-1, metavar="N",
-                       help="most characters per API request (default: --max-chars)")
-    group.add_argument("--req-limit", type=int, default=0, metavar="N",
-                       help="API requests per client (key, else address) per minute; "
-                            "0: no limit (default)")
-    group.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
-                       help=f"largest API request body (default: {DEFAULT_MAX_BODY:,})")
-    group.add_argument("--batch-window", type=float, default=DEFAULT_WINDOW_S * 1000,
-                       metavar="MS",
-                       help="how long the first waiting sentence waits for others to share "
-                            "its batch; 0 turns cross-request batching off (default: "
-                            f"{DEFAULT_WINDOW_S * 1000:g})")
-
-
-def settings_from_args(args: argparse.Namespace) -> ApiSettings:
-    if args.req_limit < 0:
-        raise ValueError("--req-limit cannot be negative")
-    if args.max_body < 1:
-        raise ValueError("--max-body must be at least 1")
-    if args.batch_window < 0:
-        raise ValueError("--batch-window cannot be negative")
-    if args.require_api_key and not args.api_keys:
-        raise ValueError("--require-api-key needs --api-keys FILE")
-    keys = None
-    if args.api_keys:
-        if not Path(args.api_keys).is_file():
-            raise ValueError(f"no such API keys file: {args.api_keys}")
-        keys = load_api_keys(args.api_keys)
-    return ApiSettings(char_limit=args.char_limit, req_limit=args.req_limit, api_keys=keys,
-                       require_api_key=args.require_api_key, max_body_bytes=args.max_body,
-                       batch_window_s=args.batch_window / 1000)

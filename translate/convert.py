@@ -22,15 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import (
-    ModelError,
     ModelSpec,
     ensure_local,
     finish_spec,
     local_path,
     models_dir,
-    resolve_spec,
 )
-from .optional import import_failure
 from .paths import user_cache_dir
 
 logger = logging.getLogger(__name__)
@@ -245,44 +242,3 @@ def _drop_ct2_config_key(path: Path, key: str) -> None:
     config = json.loads(config_file.read_text(encoding="utf-8"))
     config.pop(key, None)
     config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-
-
-def resolve_any(model: str) -> ModelSpec:
-    """A spec for a model argument of either task (conversion does not care which)."""
-    error: ModelError | None = None
-    for task in ("translation", "summarization"):
-        try:
-            return resolve_spec(model, task)
-        except ModelError as exc:
-            error = error or exc
-    assert error is not None
-    raise error
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def register(sub: Any, common: Any, models_sub: Any) -> None:
-    """Add ``vi2en models convert``."""
-    p = models_sub.add_parser("convert", parents=[common],
-                              help="convert a model to CTranslate2 (faster on CPU)")
-    p.add_argument("name", help="preset name, Hub id or model directory")
-    p.add_argument("--quantization", default="int8", choices=QUANTIZATIONS,
-                   help="weight type (default: int8, the fastest on CPU; "
-                        "int8_float16 or float16 for a GPU)")
-    p.add_argument("--force", action="store_true", help="convert again even if a copy exists")
-    p.set_defaults(handler=cmd_models_convert)
-
-
-def cmd_models_convert(args: Any) -> int:
-    from .cli import UsageError, write_output
-
-    try:
-        import ctranslate2  # noqa: F401
-    except ImportError as exc:
-        raise UsageError(import_failure(exc, "ctranslate2", "converting a model",
-                                        "pip install 'vi2en[fast]'")) from None
-    spec = resolve_any(args.name)
-    path = convert_model(spec, args.quantization, force=args.force)
-    write_output(str(path), None)
-    return 0

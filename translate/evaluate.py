@@ -6,7 +6,7 @@
   segment: no sentence splitting, so lines stay aligned with their references), scores BLEU and
   chrF++ with sacrebleu, and measures throughput and the number-check flag rate.
 
-The commands themselves are in :mod:`translate.evaluate_cli`.
+The commands themselves are in :mod:`translate.cli.evaluate`.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class EvalResult:
 
 
 def evaluate(model: str | None, sources: Sequence[str], references: Sequence[str], *,
-             device: str = "auto", engine: str = "transformers", num_beams: int | None = None,
+             device: str = "auto", engine: str = "auto", num_beams: int | None = None,
              show_progress: bool = False) -> tuple[EvalResult, list[str]]:
     """Translate ``sources`` line by line with one model and score against ``references``.
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from . import text as vtext
 from .checks import needs_retry, sentence_flags, summary_flags
+from .config import ModelConfig
 from .engines import GenerationOptions
 from .glossary import Glossary
 from .results import Flag, ParagraphResult, PipelineResult, SentenceResult
@@ -26,7 +28,7 @@ class Pipeline:
     """Translator and summarizer, loaded lazily once, shared by every call."""
 
     def __init__(self, model: str | None = None, summarizer: str | None = None, *,
-                 device: str = "auto", engine: str = "transformers",
+                 device: str = "auto", engine: str = "auto",
                  num_beams: int | None = None, summary_length: str = "medium",
                  max_words: int | None = None, check_quality: bool = True,
                  show_progress: bool = False, translator: Translator | None = None,
@@ -39,6 +41,14 @@ class Pipeline:
                                      show_progress=show_progress)
         self.check_quality = check_quality
         self.glossary = glossary
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, **runtime: Any) -> Pipeline:
+        """The pipeline ``config`` describes. ``runtime`` holds what is not a model setting:
+        ``check_quality``, ``show_progress``, ``glossary``, a ready ``translator``."""
+        return cls(config.model, config.summarizer, device=config.device, engine=config.engine,
+                   num_beams=config.beams, summary_length=config.summary_length,
+                   max_words=config.max_words, **runtime)
 
     def run(self, text: str, *, summarize: bool = True, glossary: Glossary | None = None,
             progress: ProgressCallback | None = None) -> PipelineResult:

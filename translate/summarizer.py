@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from tqdm.auto import tqdm
 
 from . import text as vtext
+from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import LazyModel
 
@@ -63,7 +65,7 @@ class Summarizer(LazyModel):
     task = "summarization"
 
     def __init__(self, model: str | None = None, *, device: str = "auto",
-                 engine: str = "transformers", length: str = "medium",
+                 engine: str = "auto", length: str = "medium",
                  max_words: int | None = None, show_progress: bool = False) -> None:
         super().__init__(model, device=device, engine=engine)
         length_bounds(length, max_words)  # fail early on a bad length
@@ -71,6 +73,12 @@ class Summarizer(LazyModel):
         self.max_words = max_words
         self.options = GenerationOptions.from_mapping(self.spec.generation)
         self.show_progress = show_progress
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, **runtime: Any) -> Summarizer:
+        """The summarizer ``config`` describes; ``runtime``: show_progress."""
+        return cls(config.summarizer, device=config.device, engine=config.engine,
+                   length=config.summary_length, max_words=config.max_words, **runtime)
 
     def summarize(self, text: str, *, length: str | None = None,
                   max_words: int | None = None) -> Summary:

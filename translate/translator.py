@@ -6,12 +6,13 @@ import hashlib
 import logging
 import math
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
 from . import text as vtext
 from .catalog import ModelSpec
+from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import LazyModel
 
@@ -54,7 +55,7 @@ class Translator(LazyModel):
     task = "translation"
 
     def __init__(self, model: str | None = None, *, device: str = "auto",
-                 engine: str = "transformers", num_beams: int | None = None,
+                 engine: str = "auto", num_beams: int | None = None,
                  batch_tokens: int | None = None, max_batch_size: int | None = None,
                  cache: SentenceCache | None = None, show_progress: bool = False) -> None:
         super().__init__(model, device=device, engine=engine)
@@ -64,6 +65,12 @@ class Translator(LazyModel):
         self._max_batch_size = max_batch_size
         self.cache = cache
         self.show_progress = show_progress
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, **runtime: Any) -> Translator:
+        """The translator ``config`` describes; ``runtime``: cache, show_progress, batching."""
+        return cls(config.model, device=config.device, engine=config.engine,
+                   num_beams=config.beams, **runtime)
 
     @property
     def batch_tokens(self) -> int:

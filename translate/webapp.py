@@ -11,18 +11,13 @@ Named API endpoints (``gradio_client``): ``/translate`` (Vietnamese -> English),
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import copy
 import functools
 import html
-import io
 import logging
-import os
 import re
 import shutil
-import signal
-import sys
 import tempfile
 import threading
 import time
@@ -72,7 +67,7 @@ class WebConfig:
     model: str | None = None
     summarizer: str | None = None
     device: str = "auto"
-    engine: str = "transformers"
+    engine: str = "auto"
     beams: int | None = None
     max_chars: int = DEFAULT_MAX_CHARS
     allow_private_urls: bool = False
@@ -880,143 +875,11 @@ def page_options() -> dict[str, Any]:
             "footer_links": ["api"], "show_error": True}
 
 
-# Gradio's start-up hint names its own launch() argument; people start us with options.
-_GRADIO_SHARE_HINT = "set `share=True` in `launch()`"
-
-
-class _OptionHints(io.TextIOBase):
-    """Standard output while Gradio starts, its hints rewritten to name our options."""
-
-    def __init__(self, target: Any) -> None:
-        self.target = target
-
-    def write(self, text: str) -> int:
-        self.target.write(text.replace(_GRADIO_SHARE_HINT, "use --share"))
-        return len(text)
-
-    def flush(self) -> None:
-        self.target.flush()
-
-
 def launch(app: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = None,
            share: bool = False, auth: tuple[str, str] | None = None,
            prevent_thread_lock: bool = False, quiet: bool = False) -> Any:
-    """Serve the page alone (``vi2en serve`` serves it with the REST API: :func:`serve`).
-    Only uploads and the app's own outputs are served: no allowed_paths.
-    A busy port is one line naming --port (a UsageError, as for any bad option)."""
-    try:
-        with contextlib.redirect_stdout(_OptionHints(sys.stdout)):
-            started = app.launch(server_name=host, server_port=port, share=share, auth=auth,
-                                 prevent_thread_lock=True, quiet=quiet, **page_options())
-    except OSError as exc:
-        if "Cannot find empty port" not in str(exc):
-            raise
-        from .cli import UsageError
-
-        logger.debug("gradio: %s", exc)
-        raise UsageError(f"port {port} is busy; use --port" if port is not None else
-                         "no free port from 7860 on; use --port") from None
-    if not prevent_thread_lock:
-        app.block_thread()
-    return started
-
-
-# -- command line --------------------------------------------------------------------------------
-def add_serve_options(parser: argparse.ArgumentParser) -> None:
-    """Options of ``vi2en serve`` and ``python ui.py`` (the same)."""
-    from .cli import add_model_options
-
-    parser.add_argument("--host", default=os.environ.get("VI2EN_HOST", "127.0.0.1"),
-                        help="address to listen on (0.0.0.0 for every interface; "
-                             "default: $VI2EN_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=os.environ.get("VI2EN_PORT", "7860"),
-                        help="port (default: $VI2EN_PORT or 7860)")
-    parser.add_argument("--share", action="store_true",
-                        help="also publish through a temporary public gradio.live link")
-    parser.add_argument("--auth", metavar="USER:PASS", default=os.environ.get("VI2EN_AUTH"),
-                        help="require this user name and password (default: $VI2EN_AUTH)")
-    parser.add_argument("--allow-private-urls", action="store_true",
-                        help="let the URL field fetch private, loopback and link-local "
-                             "addresses (refused by default)")
-    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
-                        help=f"longest input accepted, in characters (default: "
-                             f"{DEFAULT_MAX_CHARS:,})")
-    parser.add_argument("--concurrency", type=int, default=None,
-                        help="model calls at once (default: 1 on CPU, 2 on GPU)")
-    parser.add_argument("--models", metavar="A,B,C", default=os.environ.get("VI2EN_MODELS", ""),
-                        help="translation models visitors may choose (presets, Hub ids or "
-                             "directories), besides --model, which is always offered and "
-                             "the default; nothing else is loaded (default: $VI2EN_MODELS, "
-                             "else --model only)")
-    add_model_options(parser)
-    from .api_settings import add_api_options
-
-    add_api_options(parser)
-
-
-def parse_auth(value: str | None) -> tuple[str, str] | None:
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise ValueError("--auth must be USER:PASS")
-    return user, password
-
-
-def config_from_args(args: argparse.Namespace) -> WebConfig:
-    if args.max_chars < 1:
-        raise ValueError("--max-chars must be at least 1")
-    if args.concurrency is not None and args.concurrency < 1:
-        raise ValueError("--concurrency must be at least 1")
-    models = parse_models(args.models)
-    for model in models:  # a bad entry is refused now, not on a visitor's request
-        resolve_spec(model, "translation")
-    return WebConfig(model=args.model, summarizer=args.summarizer, device=args.device,
-                     engine=args.engine, beams=args.beams, max_chars=args.max_chars,
-                     allow_private_urls=args.allow_private_urls, concurrency=args.concurrency,
-                     models=models)
-
-
-def parse_models(value: str | None) -> tuple[str, ...]:
-    """``--models a,b,c`` as a tuple (spaces around names ignored; empty: none)."""
-    return tuple(name.strip() for name in (value or "").split(",") if name.strip())
-
-
-def serve(args: argparse.Namespace) -> int:
-    """Serve the page at / and the REST API beside it, one process, one port, shared models."""
-    from . import api
-    from .api_settings import settings_from_args
-
-    auth = parse_auth(args.auth)
-    config = config_from_args(args)
-    settings = settings_from_args(args)
-    # Refuse a bad model argument now rather than on the first visitor's request.
-    resolve_spec(config.model, "translation")
-    resolve_spec(config.summarizer, "summarization")
-    app = build_app(config)
-    if hasattr(signal, "SIGPIPE"):
-        # cli.main() lets SIGPIPE kill the process, right for a filter; a server must instead
-        # see EPIPE when a browser hangs up mid-answer, and carry on.
-        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    if args.allow_private_urls:
-        logger.warning("the URL field may fetch private and loopback addresses")
-    if auth and settings.api_keys is None:
-        logger.warning("--auth protects the page; the REST API is open (use --api-keys FILE "
-                       "--require-api-key to close it)")
-    server = api.create_server(app, app.vi2en_handlers.pool, settings, config.max_chars,
-                               auth=auth, **page_options())
-    try:
-        api.run_server(server, host=args.host, port=args.port, share=args.share)
-    except api.PortBusyError:
-        from .cli import UsageError
-
-        raise UsageError(f"port {args.port} is busy; use --port") from None
-    return 0
-
-
-def register(sub: Any, common: argparse.ArgumentParser, models_sub: Any) -> None:
-    """``vi2en serve``."""
-    parser = sub.add_parser("serve", parents=[common],
-                            help="serve the web page and the REST API (LibreTranslate-compatible)")
-    add_serve_options(parser)
-    parser.set_defaults(handler=serve)
+    """Serve the page alone, as Gradio does (tests, embedding). ``vi2en serve`` serves it
+    beside the REST API instead (:mod:`translate.api`). Only uploads and the app's own outputs
+    are served: no allowed_paths."""
+    return app.launch(server_name=host, server_port=port, share=share, auth=auth,
+                      prevent_thread_lock=prevent_thread_lock, quiet=quiet, **page_options())

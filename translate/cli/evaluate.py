@@ -5,88 +5,22 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import sys
 
-from .evaluate import (
-    EvalResult,
-    MissingDependencyError,
-    check_sacrebleu,
-    evaluate,
-    format_table,
-    qa_lines,
-    split_lines,
+from .common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    UsageError,
+    add_model_options,
+    config_from_args,
+    read_input,
+    show_progress,
+    write_output,
 )
 
 
-def _read_aligned(args: argparse.Namespace, first: str, second: str) -> tuple[list[str],
-                                                                            list[str]]:
-    from .cli import UsageError, read_input
-
-    a = split_lines(read_input(getattr(args, first)))
-    b = split_lines(read_input(getattr(args, second)))
-    if len(a) != len(b):
-        raise UsageError(f"--{first} has {len(a)} lines and --{second} {len(b)}; "
-                         "the files must be line-aligned")
-    return a, b
-
-
-def cmd_qa(args: argparse.Namespace) -> int:
-    from .cli import EXIT_FAILURE, EXIT_OK, write_output
-
-    sources, translations = _read_aligned(args, "source", "translation")
-    flags = qa_lines(sources, translations)
-    flagged = [(n, f) for n, f in enumerate(flags, start=1) if f]
-    if args.json:
-        write_output(json.dumps([{"line": n, "flags": [x.to_dict() for x in f]}
-                                 for n, f in flagged], ensure_ascii=False, indent=2), None)
-    else:
-        if flagged:
-            write_output("\n".join(f"line {n}: {x.kind}: {x.detail}"
-                                   for n, f in flagged for x in f), None)
-        print(f"vi2en: {len(flagged)} of {len(sources)} lines flagged", file=sys.stderr)
-    return EXIT_FAILURE if flagged else EXIT_OK
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from .cli import EXIT_FAILURE, EXIT_OK, UsageError, _show_progress, write_output
-
-    if args.models and args.model and args.model != os.environ.get("VI2EN_MODEL"):
-        raise UsageError("give --model or --models, not both")
-    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models \
-        else [args.model]
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be at least 1")
-    sources, references = _read_aligned(args, "source", "reference")
-    if args.limit is not None:
-        sources, references = sources[: args.limit], references[: args.limit]
-    if not sources:
-        raise UsageError("the source file is empty")
-    try:
-        check_sacrebleu()
-    except MissingDependencyError as exc:
-        print(f"vi2en: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    results: list[EvalResult] = []
-    for model in models:
-        result, _ = evaluate(model, sources, references, device=args.device,
-                             engine=args.engine, num_beams=args.beams,
-                             show_progress=_show_progress(args))
-        gc.collect()  # the model goes with its translator: one in memory at a time
-        results.append(result)
-    if args.json:
-        write_output(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2),
-                     None)
-    else:
-        write_output(format_table(results), None)
-    return EXIT_OK
-
-
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
-             models_sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``vi2en qa`` and ``vi2en eval``."""
-    from .cli import add_model_options
-
     p = sub.add_parser("qa", parents=[common],
                        help="check an existing translation line by line (numbers, "
                             "untranslated words, repetition)")
@@ -106,3 +40,74 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     add_model_options(p, summarizer=False)
     p.set_defaults(handler=cmd_eval)
+
+
+def _read_aligned(args: argparse.Namespace, first: str, second: str) -> tuple[list[str],
+                                                                            list[str]]:
+    from ..evaluate import split_lines
+
+    a = split_lines(read_input(getattr(args, first)))
+    b = split_lines(read_input(getattr(args, second)))
+    if len(a) != len(b):
+        raise UsageError(f"--{first} has {len(a)} lines and --{second} {len(b)}; "
+                         "the files must be line-aligned")
+    return a, b
+
+
+def cmd_qa(args: argparse.Namespace) -> int:
+    from ..evaluate import qa_lines
+
+    sources, translations = _read_aligned(args, "source", "translation")
+    flags = qa_lines(sources, translations)
+    flagged = [(n, f) for n, f in enumerate(flags, start=1) if f]
+    if args.json:
+        write_output(json.dumps([{"line": n, "flags": [x.to_dict() for x in f]}
+                                 for n, f in flagged], ensure_ascii=False, indent=2), None)
+    else:
+        if flagged:
+            write_output("\n".join(f"line {n}: {x.kind}: {x.detail}"
+                                   for n, f in flagged for x in f), None)
+        print(f"vi2en: {len(flagged)} of {len(sources)} lines flagged", file=sys.stderr)
+    return EXIT_FAILURE if flagged else EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from ..evaluate import (
+        EvalResult,
+        MissingDependencyError,
+        check_sacrebleu,
+        evaluate,
+        format_table,
+    )
+
+    if args.models and args.model:
+        raise UsageError("give --model or --models, not both")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    base = config_from_args(args)
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models \
+        else [base.model]
+    sources, references = _read_aligned(args, "source", "reference")
+    if args.limit is not None:
+        sources, references = sources[: args.limit], references[: args.limit]
+    if not sources:
+        raise UsageError("the source file is empty")
+    try:
+        check_sacrebleu()
+    except MissingDependencyError as exc:
+        print(f"vi2en: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    results: list[EvalResult] = []
+    for model in models:
+        config = base.with_(model=model)
+        result, _ = evaluate(config.model, sources, references, device=config.device,
+                             engine=config.engine, num_beams=config.beams,
+                             show_progress=show_progress(args))
+        gc.collect()  # the model goes with its translator: one in memory at a time
+        results.append(result)
+    if args.json:
+        write_output(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2),
+                     None)
+    else:
+        write_output(format_table(results), None)
+    return EXIT_OK

@@ -5,28 +5,35 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .batch import (
-    DEFAULT_MAX_CHARS,
-    DEFAULT_WINDOW_DOCS,
-    INPUT_FORMATS,
-    BatchOptions,
-    BatchStats,
-    BatchUsageError,
-    check_job,
-    run_batch,
+from .common import (
+    UsageError,
+    add_model_options,
+    add_summary_options,
+    config_from_args,
+    load_glossary,
+    show_progress,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..batch import BatchOptions, BatchStats
+    from ..config import ModelConfig
 
-def register(sub: Any, common: Any, models_sub: Any) -> None:
-    """Add ``vi2en batch`` to the CLI."""
-    from .cli import add_model_options, add_summary_options
 
-    p = sub.add_parser("batch", parents=[common],
-                       help="translate many articles (JSONL, CSV, files, folders) resumably",
-                       description="Translate many Vietnamese articles into one JSONL file. "
-                                   "Run the same command again to resume.")
+def register(sub: Any, common: Any) -> None:
+    """Add ``vi2en batch`` to the CLI; its options are added when it is used."""
+    sub.add_parser("batch", parents=[common], populate=_add_options,
+                   help="translate many articles (JSONL, CSV, files, folders) resumably",
+                   description="Translate many Vietnamese articles into one JSONL file. "
+                               "Run the same command again to resume.")
+
+
+def _add_options(p: Any) -> None:
+    """The options of ``vi2en batch``: its defaults come from the batch library, imported
+    only for this command (it holds the output lock and the progress bar)."""
+    from ..batch import DEFAULT_MAX_CHARS, DEFAULT_WINDOW_DOCS, INPUT_FORMATS
+
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="JSONL or CSV files, .txt/.md/.docx/.html files, directories or globs "
                         "(- reads JSONL from stdin)")
@@ -72,35 +79,39 @@ def register(sub: Any, common: Any, models_sub: Any) -> None:
 
 
 def cmd_batch(args: Any) -> int:
-    from .cli import UsageError, _show_progress
+    from ..batch import BatchOptions, BatchUsageError
 
     if not args.output and not args.out_dir:
         raise UsageError("give the output file with -o OUT.jsonl (or --out-dir DIR)")
     output = args.output or str(Path(args.out_dir) / "batch.jsonl")
     if args.max_chars <= 0 or args.window <= 0:
         raise UsageError("--max-chars and --window must be positive")
-    if args.glossary and args.engine == "ray":
+    on_ray = args.engine == "ray"
+    if args.glossary and on_ray:
         raise UsageError("--glossary is not supported with --engine ray yet; run without Ray")
     options = BatchOptions(summary=args.summary, detail=args.detail, max_chars=args.max_chars,
                            window_docs=args.window)
+    # With Ray the models run inside actors, with the engine of --actor-engine.
+    config = config_from_args(args, engine=args.actor_engine if on_ray else None)
     try:
-        if args.engine == "ray":
+        if on_ray:
             if not args.verbose:
                 _quiet_ray()
-            from .batch_ray import RayConfig, run_ray
+            from ..batch_ray import RayConfig, run_ray
 
-            config = RayConfig(model=args.model, summarizer=args.summarizer, device=args.device,
-                               engine=args.actor_engine, num_beams=args.beams,
-                               summary_length=args.summary_length, max_words=args.max_words,
-                               cache=None if args.no_cache else (args.cache or ""),
-                               check_quality=not args.no_checks,
-                               concurrency=args.concurrency, num_gpus=args.num_gpus,
-                               num_cpus=args.num_cpus, address=args.ray_address)
-            stats = run_ray(args.inputs, output, config, options=options, fmt=args.format,
+            ray_config = RayConfig(model=config.model, summarizer=config.summarizer,
+                                   device=config.device, engine=config.engine,
+                                   num_beams=config.beams, summary_length=config.summary_length,
+                                   max_words=config.max_words,
+                                   cache=None if args.no_cache else (args.cache or ""),
+                                   check_quality=not args.no_checks,
+                                   concurrency=args.concurrency, num_gpus=args.num_gpus,
+                                   num_cpus=args.num_cpus, address=args.ray_address)
+            stats = run_ray(args.inputs, output, ray_config, options=options, fmt=args.format,
                             text_field=args.text_field, id_field=args.id_field,
                             overwrite=args.overwrite)
         else:
-            stats = _run_local(args, output, options, _show_progress(args))
+            stats = _run_local(args, config, output, options, show_progress(args))
     except BatchUsageError as exc:
         raise UsageError(str(exc)) from None
     for line in stats.errors:
@@ -124,11 +135,12 @@ def _quiet_ray() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _run_local(args: Any, output: str, options: BatchOptions, progress: bool) -> BatchStats:
-    from .cache import CacheError, SQLiteSentenceCache
-    from .cli import UsageError, load_glossary
-    from .pipeline import Pipeline
-    from .translator import Translator
+def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOptions,
+               progress: bool) -> BatchStats:
+    from ..batch import check_job, run_batch
+    from ..cache import CacheError, SQLiteSentenceCache
+    from ..pipeline import Pipeline
+    from ..translator import Translator
 
     # Inputs and outputs first: a bad path fails in a second, not after the models load.
     check_job(args.inputs, output, fmt=args.format, out_dir=args.out_dir)
@@ -140,12 +152,9 @@ def _run_local(args: Any, output: str, options: BatchOptions, progress: bool) ->
         except CacheError as exc:
             raise UsageError(f"{exc} (use --no-cache or --cache PATH)") from None
     try:
-        translator = Translator(args.model, device=args.device, engine=args.engine,
-                                num_beams=args.beams, cache=cache)
-        pipeline = Pipeline(summarizer=args.summarizer, device=args.device, engine=args.engine,
-                            summary_length=args.summary_length, max_words=args.max_words,
-                            translator=translator, check_quality=not args.no_checks,
-                            glossary=glossary)
+        translator = Translator.from_config(config, cache=cache)
+        pipeline = Pipeline.from_config(config, translator=translator,
+                                        check_quality=not args.no_checks, glossary=glossary)
         return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
                          text_field=args.text_field, id_field=args.id_field,
                          out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,

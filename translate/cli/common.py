@@ -1,0 +1,184 @@
+"""What every ``vi2en`` command shares: model options, input, output, exit codes, progress.
+
+The one place front-end modules borrow from each other. Light on import: ``vi2en segment``
+loads this and the text layer, nothing heavy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import DEVICES, ENGINES, SUMMARY_LENGTHS, ModelConfig
+from ..outputs import check_output_file
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..glossary import Glossary
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad arguments found after parsing (exit code 2)."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser whose options may be added on first use (``populate``).
+
+    A command whose options need a heavy module (``vi2en batch`` reads its defaults from the
+    batch library) adds them only when that command is parsed or its help is shown, so
+    every other command starts without importing it.
+    """
+
+    def __init__(self, *args: Any,
+                 populate: Callable[[argparse.ArgumentParser], None] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._populate = populate
+
+    def _populated(self) -> None:
+        if self._populate is not None:
+            populate, self._populate = self._populate, None
+            populate(self)
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None) -> Any:
+        self._populated()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._populated()
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        self._populated()
+        return super().format_usage()
+
+
+def read_input(source: str | None) -> str:
+    """Text of FILE, or of standard input for ``-``/nothing; UTF-8 whatever the locale."""
+    if source in (None, "-"):
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise UsageError("standard input is closed; give the input FILE")
+        try:
+            data = sys.stdin.buffer.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read standard input: {exc.strerror or exc}") from None
+        label = "standard input"
+    else:
+        path = Path(source)
+        if path.is_dir():
+            raise UsageError(f"{source} is a directory; give a text file "
+                             "(`vi2en batch` reads folders)")
+        if not path.is_file():
+            raise UsageError(f"no such file: {source}")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+        label = source
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{label} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def check_output(target: str | None, source: str | None = None) -> None:
+    """Fail before any work when the -o file cannot be written or is the input itself."""
+    if not target or target == "-":
+        return
+    if source not in (None, "-") and Path(source).is_file() and Path(target).exists() \
+            and Path(source).samefile(target):
+        raise UsageError(f"the output {target} is the input file; write to another file")
+    check_output_file(target)
+
+
+def write_output(text: str, target: str | None) -> None:
+    """``text`` to the -o file, or to standard output; always one final newline."""
+    if target and target != "-":
+        try:
+            Path(target).write_text(text if text.endswith("\n") else text + "\n",
+                                    encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """Progress bars only for a person at a terminal, and not with --quiet."""
+    return not args.quiet and sys.stderr.isatty()
+
+
+# -- model options ---------------------------------------------------------------------------
+# Defaults are None: the environment ($VI2EN_*) and the built-in defaults are applied in one
+# place, ModelConfig.from_env, so an option's help names the variable but never reads it.
+
+def add_model_options(parser: argparse.ArgumentParser, *, summarizer: bool = True) -> None:
+    """Options shared by every command that loads models."""
+    parser.add_argument("--model", default=None,
+                        help="translation model: preset, Hub id or directory "
+                             "(default: $VI2EN_MODEL or the catalog default)")
+    if summarizer:
+        parser.add_argument("--summarizer", default=None,
+                            help="summarization model (default: $VI2EN_SUMMARIZER or the "
+                                 "catalog default)")
+    parser.add_argument("--device", default=None, choices=list(DEVICES),
+                        help="where to run (default: auto)")
+    parser.add_argument("--engine", default=None, choices=list(ENGINES),
+                        help="inference engine; auto: CTranslate2 when installed (converts the "
+                             "model on first use), else transformers (default: auto)")
+    parser.add_argument("--beams", type=int, default=None, help="beam size (default: preset's)")
+
+
+def add_summarizer_options(parser: argparse.ArgumentParser) -> None:
+    """The model options of a command that only summarizes (``vi2en summarize``)."""
+    parser.add_argument("--summarizer", default=None)
+    parser.add_argument("--device", default=None, choices=list(DEVICES))
+    parser.add_argument("--engine", default=None, choices=list(ENGINES))
+
+
+def add_summary_options(parser: argparse.ArgumentParser) -> None:
+    """How long a summary should be."""
+    parser.add_argument("--summary-length", default=None, choices=list(SUMMARY_LENGTHS))
+    parser.add_argument("--max-words", type=int, default=None,
+                        help="cap the summary at about this many words")
+
+
+def config_from_args(args: argparse.Namespace, **overrides: object) -> ModelConfig:
+    """The one ModelConfig of a command: its options over ``$VI2EN_*`` over the defaults.
+
+    ``overrides`` replace options (``None`` ignored); options a command lacks stay unset.
+    """
+    options = {"model": getattr(args, "model", None),
+               "summarizer": getattr(args, "summarizer", None),
+               "device": getattr(args, "device", None),
+               "engine": getattr(args, "engine", None),
+               "beams": getattr(args, "beams", None),
+               "summary_length": getattr(args, "summary_length", None),
+               "max_words": getattr(args, "max_words", None)}
+    options.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return ModelConfig.from_env(**options)
+    except ValueError as exc:  # a bad --beams or $VI2EN_ENGINE: the user's to fix
+        raise UsageError(str(exc)) from None
+
+
+def load_glossary(path: str | None) -> Glossary | None:
+    """The --glossary FILE, or None; a bad line is a usage error naming the line."""
+    if not path:
+        return None
+    from ..glossary import Glossary
+
+    if Path(path).is_dir():
+        raise UsageError(f"the glossary {path} is a directory; give a TSV file")
+    if not Path(path).is_file():
+        raise UsageError(f"no such glossary file: {path}")
+    try:
+        return Glossary.load(path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None

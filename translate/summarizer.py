@@ -53,12 +53,6 @@ def length_bounds(length: str = "medium", max_words: int | None = None) -> tuple
                          f"choose from: {', '.join(SUMMARY_LENGTHS)}") from None
 
 
-def english_sentences(text: str) -> list[str]:
-    """Sentences of an English text, paragraph by paragraph."""
-    return [s for p in vtext.split_paragraphs(vtext.normalize(text)) for s in
-            vtext.split_sentences(p)]
-
-
 class Summarizer(LazyModel):
     """English text in, English summary out."""
 
@@ -85,7 +79,7 @@ class Summarizer(LazyModel):
         """Summarize ``text``; a text already short enough comes back as is, with a note."""
         low, high = length_bounds(length or self.length,
                                   max_words if max_words is not None else self.max_words)
-        sentences = english_sentences(text)
+        sentences = vtext.english_sentences(text)
         if not sentences:
             return Summary("", note="nothing to summarize")
         words = sum(len(s.split()) for s in sentences)
@@ -107,7 +101,7 @@ class Summarizer(LazyModel):
             rounds += 1
             logger.info("summary round %d: %d chunks -> %d characters", rounds, len(chunks),
                         sum(map(len, partial)))
-            current = english_sentences(" ".join(partial)) or partial
+            current = vtext.english_sentences(" ".join(partial)) or partial
             if rounds >= _MAX_ROUNDS:
                 raise RuntimeError(f"summary did not fit the model window after {rounds} rounds")
         joined = " ".join(current)

@@ -422,6 +422,13 @@ def split_sentences(paragraph: str) -> list[str]:
     return [s for s in sentences if s]
 
 
+def english_sentences(text: str) -> list[str]:
+    """Sentences of an English text (a translation, a summary), paragraph by paragraph: the
+    same splitter as for Vietnamese, whose rules (abbreviations, initials, numbers with
+    points, quotations) hold for English news too."""
+    return [s for p in split_paragraphs(normalize(text)) for s in split_sentences(p)]
+
+
 def segment(text: str) -> list[list[str]]:
     """Normalize ``text`` and split it into paragraphs of sentences."""
     return [split_sentences(p) for p in split_paragraphs(normalize(text))]

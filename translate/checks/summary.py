@@ -6,13 +6,13 @@ import re
 import unicodedata
 
 from ..results import Flag
+from ..text import english_sentences
 from .en_quantities import extract_en_quantities
 from .numbers import key_match, match
 from .tokens import MONTH_NAMES, WEEKDAY_NAMES
 from .words import load
 
 _W = load("summary")
-_SENT_SPLIT_RE = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]*[A-Z0-9])")
 _ENT_TOKEN_RE = re.compile(r"(?:[A-Z]\.){2,}|[^\W\d_][\w\-’'.&]*", re.U)
 _CONNECTORS = set(_W["connectors"])  # lower-case words inside a name ("Bank of America")
 _START_STOP = set(_W["start_stop"])  # capitalized only because they start the sentence
@@ -36,7 +36,7 @@ def _norm_token(tok: str) -> str:
 def _entities(text: str) -> list[str]:
     """Capitalized multiword sequences and acronyms (sentence-initial single words skipped)."""
     ents: list[str] = []
-    for sent in _SENT_SPLIT_RE.split(text):
+    for sent in english_sentences(text):
         toks = list(_ENT_TOKEN_RE.finditer(sent))
         k = 0
         while k < len(toks):

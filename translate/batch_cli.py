@@ -87,7 +87,7 @@ def cmd_batch(args: Any) -> int:
         if args.engine == "ray":
             if not args.verbose:
                 _quiet_ray()
-            from .batch_ray import RayConfig, run_ray
+            from .batch.ray import RayConfig, run_ray
 
             config = RayConfig(model=args.model, summarizer=args.summarizer, device=args.device,
                                engine=args.actor_engine, num_beams=args.beams,

@@ -176,6 +176,7 @@ class BatchJob:
     def run(self, reader: InputReader) -> BatchStats:
         check_outputs(reader.sources, self.output, self.out_dir)
         self._input_paths = {s.path.resolve() for s in reader.sources if s.path is not None}
+        self._names = {}
         reader.check()
         stats = BatchStats()
         started = time.perf_counter()

@@ -268,8 +268,8 @@ class OutputFile:
             self._fh.close()
             self._fh = None
         if self._lock is not None:
-            # On Unix the lock file stays: removing it would let a waiting run and a new one
-            # both believe they hold the lock (filelock removes it only where that is safe).
+            # filelock leaves the lock file on Unix: removing it would let a waiting run and a
+            # new one both believe they hold the lock.
             self._lock.release()
             self._lock = None
 

@@ -621,6 +621,17 @@ def test_no_module_of_the_package_imports_fcntl():
     assert importers == []
 
 
+def test_the_command_line_starts_where_fcntl_does_not_exist():
+    """As on Windows: with the lock in fcntl, every vi2en command failed there at start."""
+    code = ("import sys; sys.modules['fcntl'] = None  # import fcntl now fails\n"
+            "from translate.cli import main\n"
+            "sys.exit(main(['batch', '--help']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "usage: vi2en batch" in done.stdout
+
+
 def test_only_a_cut_off_record_is_repaired(tmp_path):
     ours = b'{"id": "a", "error": null}\n'
     out = tmp_path / "out.jsonl"

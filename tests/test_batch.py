@@ -591,6 +591,47 @@ def test_existing_file_that_is_not_a_batch_output_is_never_changed(tmp_path):
         assert not Path(str(path) + ".lock").exists()
 
 
+def test_a_lock_file_holding_data_is_not_ours_and_never_changed(pipeline, tmp_path):
+    """Our OUT.lock is empty; a file of that name with data in it is someone else's."""
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "Trời mưa."}])
+    out = tmp_path / "out.jsonl"
+    lock = tmp_path / "out.jsonl.lock"
+    lock.write_bytes(b"my notes\n")
+    for attempt in (lambda: OutputFile(out).open(), lambda: OutputFile(out).check(),
+                    lambda: run_batch([str(source)], out, pipeline)):
+        with pytest.raises(NotOurOutputError, match="out.jsonl.lock exists and is not empty"):
+            attempt()
+        assert lock.read_bytes() == b"my notes\n" and not out.exists()
+    lock.write_bytes(b"")  # an empty one, as a finished run leaves it, is reused
+    assert run_batch([str(source)], out, pipeline).done == 1
+    assert lock.read_bytes() == b""
+
+
+def test_no_module_of_the_package_imports_fcntl():
+    """fcntl does not exist on Windows: filelock takes the batch output's lock."""
+    import ast
+
+    importers = []
+    for path in sorted((REPO / "translate").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(name.split(".")[0] == "fcntl" for name in names):
+                importers.append(str(path.relative_to(REPO)))
+    assert importers == []
+
+
+def test_the_command_line_starts_where_fcntl_does_not_exist():
+    """As on Windows: with the lock in fcntl, every vi2en command failed there at start."""
+    code = ("import sys; sys.modules['fcntl'] = None  # import fcntl now fails\n"
+            "from translate.cli import main\n"
+            "sys.exit(main(['batch', '--help']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "usage: vi2en batch" in done.stdout
+
+
 def test_only_a_cut_off_record_is_repaired(tmp_path):
     ours = b'{"id": "a", "error": null}\n'
     out = tmp_path / "out.jsonl"
@@ -658,8 +699,8 @@ def test_error_wording_names_the_line_and_the_position(pipeline, tmp_path):
 
 
 def test_cli_ray_actors_get_the_shared_model_configuration(tmp_path, capsys, monkeypatch):
-    from translate import batch_ray
     from translate.batch import BatchStats
+    from translate.batch import ray as batch_ray
     from translate.cli import main
 
     seen = []

@@ -10,7 +10,7 @@ from translate.batch import BatchOptions, BatchUsageError
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
 
-from translate.batch_ray import RayConfig, run_ray  # noqa: E402  after the skip
+from translate.batch.ray import RayConfig, run_ray  # noqa: E402  after the skip
 
 pytestmark = pytest.mark.slow
 

@@ -28,11 +28,15 @@ from translate.batch import BatchUsageError, InputReader, Source, parse_jsonl_li
 from translate.catalog import tomllib  # tomli before Python 3.11
 from translate.extract import (
     ExtractionError,
+    NotUTF8Error,
+    decode_loosely,
     decode_text,
     docx_to_text,
     html_to_text,
+    looks_binary,
     read_document,
 )
+from translate.glossary import Glossary
 
 REPO = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -444,3 +448,71 @@ def test_any_bytes_as_jsonl_or_csv_give_records_or_one_line_error(tmp_path, suff
         assert (record.text is None) != (record.error is None), record
         if record.error is not None:
             assert "\n" not in record.error
+
+
+# ------------------------------------------------------------------------------------------
+# One decoder and one binary sniff for every text input
+# ------------------------------------------------------------------------------------------
+
+# Line 1 is UTF-8 (16 bytes with its newline); line 2 is in the legacy Vietnamese code page,
+# whose "à" (byte 0xE0, position 17) is no UTF-8.
+LEGACY_LINE_2 = "Hà Nội mưa.\n".encode() + "Cà Mau\tCa Mau\n".encode("cp1258")
+BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+
+
+def test_not_utf8_is_refused_with_the_line_of_the_first_bad_byte():
+    with pytest.raises(NotUTF8Error) as caught:
+        decode_text(LEGACY_LINE_2, "tin.txt")
+    assert (caught.value.line, caught.value.position) == (2, 17)
+    assert str(caught.value) == ("tin.txt is not UTF-8 text (invalid byte on line 2, "
+                                 "position 17); save it as UTF-8")
+    with pytest.raises(NotUTF8Error, match=r"^x is not UTF-8 text \(invalid byte at position 1\)"):
+        decode_text("Cà".encode("cp1258"), "x")
+
+
+def test_binary_sniff_and_bom():
+    assert looks_binary(BINARY) and not looks_binary("Hà Nội\tmưa\n".encode())
+    assert not looks_binary(b"a" * 8192 + b"\x00")  # only the start of a file is looked at
+    with pytest.raises(ExtractionError, match="^logo.png looks like a binary file, not text$"):
+        decode_text(BINARY, "logo.png")
+    assert decode_text("\ufeffHà Nội".encode()) == "Hà Nội"
+    # Past a file's start, a BOM is a character (a JSONL line after the first).
+    assert decode_text("\ufeffHà Nội".encode(), bom=False) == "\ufeffHà Nội"
+    # CSV rows: a bad byte is kept (as a lone surrogate) for its row's error; NULs pass.
+    assert decode_loosely(b"\xef\xbb\xbfa,\xe0\x00") == "a,\udce0\x00"
+
+
+def test_every_text_input_reads_through_the_one_decoder(tmp_path, capsys):
+    """A document, a JSONL line, the CLI's input and a glossary refuse the same bytes alike."""
+    from translate.cli import main
+
+    legacy, binary = tmp_path / "legacy.txt", tmp_path / "logo.txt"
+    legacy.write_bytes(LEGACY_LINE_2)
+    binary.write_bytes(BINARY)
+    with pytest.raises(NotUTF8Error, match="^legacy.txt is not UTF-8 text .*line 2"):
+        read_document(legacy)
+    with pytest.raises(ExtractionError, match="^logo.txt looks like a binary file"):
+        read_document(binary)
+
+    record = parse_jsonl_line(b'{"id": "a", "text": "C\xe0 Mau"}', 3, label="in.jsonl")
+    assert record is not None
+    assert record.error == ("in.jsonl line 3 is not UTF-8 text (invalid byte at position 22); "
+                            "save it as UTF-8")
+    record = parse_jsonl_line(b'{"id": "a", "text": "\x00"}', 1, label="in.jsonl")
+    assert record is not None
+    assert record.error == "in.jsonl line 1 looks like a binary file, not text"
+
+    for path, message in ((legacy, f"{legacy} is not UTF-8 text (invalid byte on line 2"),
+                          (binary, f"{binary} looks like a binary file, not text")):
+        assert main(["segment", str(path)]) == 2
+        assert message in capsys.readouterr().err
+
+    legacy_tsv, binary_tsv = tmp_path / "legacy.tsv", tmp_path / "logo.tsv"
+    legacy_tsv.write_bytes(LEGACY_LINE_2)
+    binary_tsv.write_bytes(BINARY)
+    with pytest.raises(ValueError) as caught:
+        Glossary.load(legacy_tsv)
+    assert str(caught.value) == f"glossary {legacy_tsv}: line 2 is not UTF-8"
+    with pytest.raises(ValueError) as caught:
+        Glossary.load(binary_tsv)
+    assert str(caught.value) == f"glossary {binary_tsv} looks like a binary file, not text"

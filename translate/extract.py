@@ -44,15 +44,50 @@ def _size(n: int) -> str:
     return f"{n / MB:,.1f} MB"
 
 
-def decode_text(data: bytes, name: str = "input") -> str:
-    """UTF-8 text (a BOM is allowed); binary data and other encodings are refused clearly."""
-    if b"\x00" in data[:8192]:
+# ------------------------------------------------------------------------------------------
+# Text files: the one place that says what text input is (UTF-8, an optional BOM, no NUL)
+# ------------------------------------------------------------------------------------------
+
+# Editors on Windows start UTF-8 files with a BOM; it is dropped, not read as a character.
+_UTF8_WITH_BOM = "utf-8-sig"
+# How far into a file a NUL is looked for: text never holds one, binary files nearly always do
+# in their first few KB (headers, padding).
+BINARY_SNIFF_BYTES = 8192
+
+
+class NotUTF8Error(ExtractionError):
+    """Bytes that are not UTF-8; ``line`` (from 1) and ``position`` (a byte offset) say where
+    the first bad byte is."""
+
+    def __init__(self, name: str, data: bytes, position: int) -> None:
+        self.line = data.count(b"\n", 0, position) + 1
+        self.position = position
+        where = f"on line {self.line}, position {position}" if self.line > 1 \
+            else f"at position {position}"
+        super().__init__(f"{name} is not UTF-8 text (invalid byte {where}); save it as UTF-8")
+
+
+def looks_binary(data: bytes) -> bool:
+    """Whether ``data`` is a binary file rather than text: a NUL near its start."""
+    return b"\x00" in data[:BINARY_SNIFF_BYTES]
+
+
+def decode_text(data: bytes, name: str = "input", *, bom: bool = True) -> str:
+    """UTF-8 text (a leading BOM is dropped unless ``bom`` is false); binary data and other
+    encodings are refused clearly (:class:`ExtractionError`, :class:`NotUTF8Error`)."""
+    if looks_binary(data):
         raise ExtractionError(f"{name} looks like a binary file, not text")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(_UTF8_WITH_BOM if bom else "utf-8")
     except UnicodeDecodeError as exc:
-        raise ExtractionError(f"{name} is not UTF-8 text (invalid byte at position "
-                              f"{exc.start}); save it as UTF-8") from None
+        raise NotUTF8Error(name, data, exc.start) from None
+
+
+def decode_loosely(data: bytes) -> str:
+    """As :func:`decode_text`, but an undecodable byte is kept as a lone surrogate
+    (``surrogateescape``) and a NUL is allowed: for a reader of many records (CSV) that
+    reports the bad one and reads on."""
+    return data.decode(_UTF8_WITH_BOM, errors="surrogateescape")
 
 
 def html_to_text(html: str | bytes, url: str | None = None) -> str:

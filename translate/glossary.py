@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import text as vtext
+from .extract import ExtractionError, NotUTF8Error, decode_text
 from .results import Flag
 
 logger = logging.getLogger(__name__)
@@ -210,12 +211,12 @@ class Glossary:
     @classmethod
     def load(cls, path: str | Path) -> Glossary:
         """Read a UTF-8 TSV glossary file (see :meth:`from_tsv`)."""
-        data = Path(path).read_bytes()
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise ValueError(f"glossary {path}: line {line} is not UTF-8") from None
+            text = decode_text(Path(path).read_bytes(), f"glossary {path}")
+        except NotUTF8Error as exc:
+            raise ValueError(f"glossary {path}: line {exc.line} is not UTF-8") from None
+        except ExtractionError as exc:  # a binary file
+            raise ValueError(str(exc)) from None
         try:
             return cls.from_tsv(text)
         except ValueError as exc:

@@ -97,7 +97,7 @@ def cmd_batch(args: Any) -> int:
         if on_ray:
             if not args.verbose:
                 _quiet_ray()
-            from ..batch_ray import RayConfig, run_ray
+            from ..batch.ray import RayConfig, run_ray
 
             ray_config = RayConfig(model=config.model, summarizer=config.summarizer,
                                    device=config.device, engine=config.engine,

@@ -80,10 +80,12 @@ def read_input(source: str | None) -> str:
         except OSError as exc:
             raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
         label = source
+    from ..extract import ExtractionError, decode_text
+
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{label} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        return decode_text(data, label)
+    except ExtractionError as exc:  # binary, or not UTF-8
+        raise UsageError(str(exc)) from None
 
 
 def check_output(target: str | None, source: str | None = None) -> None:

@@ -24,21 +24,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .batch import (
-    BatchOptions,
-    BatchStats,
-    BatchUsageError,
+from ..extract import looks_binary
+from ..optional import import_failure
+from .errors import BatchUsageError
+from .inputs import (
     InputRecord,
-    OutputFile,
     Source,
-    check_outputs,
     expand_inputs,
     parse_jsonl_line,
     record_from_mapping,
-    translate_window,
     validate,
 )
-from .optional import import_failure
+from .job import BatchStats
+from .output import OutputFile, check_outputs
+from .records import BatchOptions, translate_window
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +94,8 @@ class TranslateActor:
 
     def __init__(self, config: dict[str, Any], options: dict[str, Any], kind: str,
                  text_field: str, id_field: str, skip: frozenset[str]) -> None:
-        from .pipeline import Pipeline
-        from .translator import Translator
+        from ..pipeline import Pipeline
+        from ..translator import Translator
 
         cfg = RayConfig(**config)
         self.options = BatchOptions(**options)
@@ -106,7 +105,7 @@ class TranslateActor:
         self.skip = skip
         cache = None
         if cfg.cache is not None:
-            from .cache import SQLiteSentenceCache
+            from ..cache import SQLiteSentenceCache
 
             cache = SQLiteSentenceCache(cfg.cache or None)
         translator = Translator(cfg.model, device=cfg.device, engine=cfg.engine,
@@ -148,8 +147,9 @@ def _split_lines(row: dict[str, Any], prefixes: dict[str, str],
     path = row["path"]
     key = _path_key(path)
     data: bytes = row["bytes"]
-    if b"\x00" in data[:8192]:
-        # Same outcome as the local job: one error record for the file.
+    if looks_binary(data):
+        # Same outcome as the local job: one error record for the file (a NUL line is
+        # refused as binary by parse_jsonl_line).
         return [{"raw": b"\x00", "line": 1, "prefix": prefixes.get(key, ""),
                  "label": labels.get(key, path)}]
     return [{"raw": raw.rstrip(b"\r"), "line": i, "prefix": prefixes.get(key, ""),
@@ -179,10 +179,11 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
                   output)
     parquet_out = output.suffix.lower() == ".parquet"
     stats = BatchStats(sentences=None)
-    out_file = None if parquet_out else OutputFile(output, overwrite=overwrite)
+    out_file: OutputFile | None = None
     if parquet_out:
         _prepare_parquet_dir(output, overwrite)
     else:
+        out_file = OutputFile(output, overwrite=overwrite)
         out_file.open()
     try:
         if not ray.is_initialized():

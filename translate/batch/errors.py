@@ -1,0 +1,15 @@
+"""Why a batch job cannot start: each is a usage error (exit code 2), never a partial run."""
+
+from __future__ import annotations
+
+
+class BatchUsageError(ValueError):
+    """The job cannot start: missing input, unreadable output, bad column (exit code 2)."""
+
+
+class OutputLockedError(BatchUsageError):
+    """Another run holds the output's lock."""
+
+
+class NotOurOutputError(BatchUsageError):
+    """The output exists and is not a vi2en batch output: it is left untouched."""

@@ -1,0 +1,271 @@
+"""The batch job: input records through windows of translation into the output file.
+
+The job is resumable and never writes a record twice: records already in the output are
+skipped, and each window's records are flushed as soon as it finishes, so a kill loses at
+most one window of work.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tqdm.auto import tqdm
+
+from .inputs import InputReader, InputRecord, expand_inputs, validate
+from .output import OutputFile, check_outputs, safe_name, write_text_atomically
+from .records import BatchOptions, Record, translate_window
+
+if TYPE_CHECKING:  # the pipeline and translator load models; a job receives them ready-made
+    from ..pipeline import Pipeline
+    from ..translator import SentenceCache
+
+    class CountingCache(SentenceCache, Protocol):
+        """A :class:`SentenceCache` that counts, as :class:`SQLiteSentenceCache` does; the
+        job reports the counts of its own run."""
+
+        hits: int
+        misses: int
+        write_errors: int
+
+
+@dataclass
+class BatchStats:
+    """What a run did; ``exit_code`` follows the CLI's convention."""
+
+    total: int = 0
+    skipped: int = 0  # already in the output from an earlier run
+    skipped_failed: int = 0  # ... of which were error records
+    done: int = 0
+    failed: int = 0
+    sentences: int | None = 0  # None: not known (Ray records do not carry it back)
+    cache_hits: int = 0
+    cache_lookups: int = 0
+    cache_write_errors: int = 0
+    repaired_bytes: int = 0
+    elapsed_s: float = 0.0
+    errors: list[str] = field(default_factory=list)  # first few, for the user
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed or self.skipped_failed else 0
+
+    def count(self, records: list[Record]) -> None:
+        """Tally finished records, keeping the first few errors for the user."""
+        for record in records:
+            if record["error"] is None:
+                self.done += 1
+            else:
+                self.failed += 1
+                if len(self.errors) < 5:
+                    self.errors.append(f"{record['id']}: {record['error']}")
+
+    @property
+    def sentences_per_s(self) -> float:
+        return self.sentences / self.elapsed_s if self.sentences and self.elapsed_s > 0 else 0.0
+
+    def summary_line(self) -> str:
+        parts = [f"{self.done} documents done", f"{self.failed} failed"]
+        if self.skipped:
+            parts.append(f"{self.skipped} already in the output"
+                         + (f" ({self.skipped_failed} of them errors)"
+                            if self.skipped_failed else ""))
+        if self.sentences is not None:
+            parts.append(f"{self.sentences} sentences")
+        if self.cache_lookups:
+            parts.append(f"cache hits {self.cache_hits}/{self.cache_lookups} "
+                         f"({100 * self.cache_hits / self.cache_lookups:.0f}%)")
+        if self.cache_write_errors:
+            parts.append(f"{self.cache_write_errors} cache write(s) failed")
+        if self.sentences is not None:
+            parts.append(f"{self.sentences_per_s:.1f} sentences/s")
+        parts.append(f"elapsed {self.elapsed_s:.1f}s")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "skipped": self.skipped,
+                "skipped_failed": self.skipped_failed, "done": self.done,
+                "failed": self.failed, "sentences": self.sentences,
+                "cache_hits": self.cache_hits, "cache_lookups": self.cache_lookups,
+                "elapsed_s": round(self.elapsed_s, 3),
+                "sentences_per_s": round(self.sentences_per_s, 2)}
+
+
+class _Window:
+    """Input records gathered until they are worth translating together."""
+
+    def __init__(self, options: BatchOptions) -> None:
+        self.options = options
+        self.records: list[InputRecord] = []
+        self.docs = self.chars = 0
+
+    def add(self, record: InputRecord) -> bool:
+        """Add ``record``; whether the window is now full."""
+        self.records.append(record)
+        if record.error is None:
+            self.docs += 1
+            self.chars += len(record.text or "")
+        return (self.docs >= self.options.window_docs
+                or self.chars >= self.options.window_chars
+                or len(self.records) >= 4 * self.options.window_docs)
+
+    def take(self) -> list[InputRecord]:
+        records, self.records, self.docs, self.chars = self.records, [], 0, 0
+        return records
+
+
+class _Progress:
+    """Two progress bars on stderr (documents, sentences), and the cache's hit rate."""
+
+    def __init__(self, total: int | None, cache: CountingCache | None, show: bool) -> None:
+        self.cache = cache
+        self.hits0 = cache.hits if cache is not None else 0
+        self.lookups0 = cache.hits + cache.misses if cache is not None else 0
+        self.docs = tqdm(total=total, unit="doc", desc="documents", disable=not show,
+                         file=sys.stderr, dynamic_ncols=True)
+        self.sentences = tqdm(unit="sent", desc="sentences", disable=not show,
+                              file=sys.stderr, position=1, dynamic_ncols=True)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sentences.close()
+        self.docs.close()
+
+    def skipped(self) -> None:
+        self.docs.update(1)
+
+    def window_done(self, docs: int, sentences: int) -> None:
+        self.docs.update(docs)
+        self.sentences.update(sentences)
+        hits, lookups = self.cache_counts()
+        if lookups:
+            self.sentences.set_postfix_str(f"cache {100 * hits / lookups:.0f}%")
+
+    def cache_counts(self) -> tuple[int, int]:
+        """Cache hits and lookups since this run began."""
+        if self.cache is None:
+            return 0, 0
+        return (self.cache.hits - self.hits0,
+                self.cache.hits + self.cache.misses - self.lookups0)
+
+
+class BatchJob:
+    """Translate every input record into ``output``, resuming what an earlier run began."""
+
+    def __init__(self, pipeline: Pipeline, output: str | os.PathLike[str], *,
+                 options: BatchOptions | None = None, out_dir: str | os.PathLike[str] | None = None,
+                 overwrite: bool = False, cache: CountingCache | None = None,
+                 show_progress: bool = False) -> None:
+        self.pipeline = pipeline
+        self.output = Path(output)
+        self.options = options or BatchOptions()
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.overwrite = overwrite
+        self.cache = cache
+        self.show_progress = show_progress
+        self._input_paths: set[Path] = set()
+        self._names: dict[str, str] = {}  # record id -> its --out-dir file name
+
+    def run(self, reader: InputReader) -> BatchStats:
+        check_outputs(reader.sources, self.output, self.out_dir)
+        self._input_paths = {s.path.resolve() for s in reader.sources if s.path is not None}
+        self._names = {}
+        reader.check()
+        stats = BatchStats()
+        started = time.perf_counter()
+        total = reader.count() if self.show_progress else None
+        with OutputFile(self.output, overwrite=self.overwrite) as out, \
+                _Progress(total, self.cache, self.show_progress) as progress:
+            stats.repaired_bytes = out.repaired_bytes
+            self._translate_all(reader, out, stats, progress)
+        stats.elapsed_s = time.perf_counter() - started
+        stats.cache_hits, stats.cache_lookups = progress.cache_counts()
+        if self.cache is not None:
+            stats.cache_write_errors = self.cache.write_errors
+        return stats
+
+    def _translate_all(self, reader: InputReader, out: OutputFile, stats: BatchStats,
+                       progress: _Progress) -> None:
+        used_names: set[str] = set()
+        seen: dict[str, int] = {}
+        window = _Window(self.options)
+        for record in reader:
+            stats.total += 1
+            record = self._unique(record, seen)
+            self._names[record.id] = self._name(record, used_names)
+            if record.id in out.done:
+                stats.skipped += 1
+                stats.skipped_failed += out.done[record.id]
+                progress.skipped()
+                continue
+            if window.add(validate(record, self.options.max_chars)):
+                self._flush(window.take(), out, stats, progress)
+        self._flush(window.take(), out, stats, progress)
+
+    def _flush(self, records: list[InputRecord], out: OutputFile, stats: BatchStats,
+               progress: _Progress) -> None:
+        """Translate one window and write its records (and --out-dir texts) at once."""
+        if not records:
+            return
+        result = translate_window(self.pipeline, records, self.options)
+        if self.out_dir is not None:
+            for record_id, text in result.texts.items():
+                write_text_atomically(self.out_dir / f"{self._names[record_id]}.en.txt", text)
+        out.write(result.records)
+        stats.count(result.records)
+        assert stats.sentences is not None  # known in a local run
+        stats.sentences += result.sentences
+        progress.window_done(len(result.records), result.sentences)
+
+    @staticmethod
+    def _unique(record: InputRecord, seen: dict[str, int]) -> InputRecord:
+        """A repeated id gets a numbered id and an error: resume keys on ids."""
+        count = seen.get(record.id, 0) + 1
+        seen[record.id] = count
+        if count == 1:
+            return record
+        new_id = f"{record.id}#{count}"
+        seen[new_id] = seen.get(new_id, 0) + 1
+        where = f" ({record.where})" if record.where else ""
+        return InputRecord(new_id, error=f"duplicate id '{record.id}'{where}; ids must be "
+                                         "unique", where=record.where, name=record.name)
+
+    def _name(self, record: InputRecord, used: set[str]) -> str:
+        base = safe_name(record.name or record.id)
+        name, k = base, 1
+        while name in used or self._is_input(name):
+            k += 1
+            name = f"{base}-{k}"
+        used.add(name)
+        return name
+
+    def _is_input(self, name: str) -> bool:
+        """Whether NAME.en.txt in --out-dir is one of the inputs (never written over)."""
+        return self.out_dir is not None \
+            and (self.out_dir / f"{name}.en.txt").resolve() in self._input_paths
+
+
+def check_job(inputs: Sequence[str], output: str | os.PathLike[str], *, fmt: str | None = None,
+              out_dir: str | os.PathLike[str] | None = None) -> None:
+    """Everything about inputs and outputs that can fail, checked before models load."""
+    check_outputs(expand_inputs(inputs, fmt), output, out_dir)
+    OutputFile(output).check()
+
+
+def run_batch(inputs: Sequence[str], output: str | os.PathLike[str], pipeline: Pipeline, *,
+              options: BatchOptions | None = None, fmt: str | None = None,
+              text_field: str = "text", id_field: str = "id",
+              out_dir: str | os.PathLike[str] | None = None, overwrite: bool = False,
+              cache: CountingCache | None = None, show_progress: bool = False) -> BatchStats:
+    """Library entry point: the whole job from input names to stats."""
+    reader = InputReader(expand_inputs(inputs, fmt), text_field=text_field, id_field=id_field)
+    job = BatchJob(pipeline, output, options=options, out_dir=out_dir, overwrite=overwrite,
+                   cache=cache, show_progress=show_progress)
+    return job.run(reader)

@@ -1,0 +1,156 @@
+"""A window of documents translated together, and the output record of each.
+
+Sentences of all documents in a window go through one :meth:`Pipeline.translate_many` call
+(cross-document, length-sorted batches, identical sentences translated once). A failure is
+kept to the document that caused it: every input record gets exactly one output record.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..catalog import ModelError
+from .inputs import DEFAULT_MAX_CHARS, InputRecord
+
+if TYPE_CHECKING:  # the pipeline loads models; a job receives one ready-made
+    from ..pipeline import Pipeline, PipelineResult
+
+logger = logging.getLogger(__name__)
+
+# A window is the unit of cross-document batching and of loss on a kill: big enough to fill
+# length-sorted batches, small enough that output appears every few seconds.
+DEFAULT_WINDOW_DOCS = 32
+DEFAULT_WINDOW_CHARS = 40_000
+
+Record = dict[str, Any]  # one output record, as written to the JSONL file
+# What translating one document came to: its result and share of the time, or an error.
+Outcome = tuple["PipelineResult", float] | str
+
+
+@dataclass
+class BatchOptions:
+    """What each record gets and how documents are grouped."""
+
+    summary: bool = False
+    detail: bool = False
+    max_chars: int = DEFAULT_MAX_CHARS
+    window_docs: int = DEFAULT_WINDOW_DOCS
+    window_chars: int = DEFAULT_WINDOW_CHARS
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def result_flags(result: PipelineResult) -> list[dict[str, Any]]:
+    """Flags of a :class:`PipelineResult`, each with its sentence index (``None``: summary)."""
+    flags: list[dict[str, Any]] = [{"sentence": i, "kind": f.kind, "detail": f.detail}
+                                   for i, sentence in enumerate(result.sentences)
+                                   for f in sentence.flags]
+    flags += [{"sentence": None, "kind": f.kind, "detail": f.detail}
+              for f in result.summary_flags]
+    return flags
+
+
+def make_record(record_id: str, options: BatchOptions, *, model: str | None,
+                translation: str | None = None, summary: str | None = None,
+                flags: list[dict[str, Any]] | None = None, error: str | None = None,
+                elapsed_s: float = 0.0,
+                paragraphs: list[dict[str, Any]] | None = None) -> Record:
+    """An output record with every field present, in a fixed order."""
+    record: Record = {"id": record_id, "translation": translation}
+    if options.summary:
+        record["summary"] = summary
+    record.update({"flags": flags or [], "error": error, "model": model,
+                   "elapsed_s": round(elapsed_s, 4)})
+    if options.detail:
+        record["paragraphs"] = paragraphs
+    return record
+
+
+@dataclass
+class WindowResult:
+    """Output records of a window, in input order, and what they cost."""
+
+    records: list[Record]
+    sentences: int = 0
+    texts: dict[str, str] = field(default_factory=dict)  # id -> text for --out-dir
+
+
+def translate_window(pipeline: Pipeline, records: Sequence[InputRecord],
+                     options: BatchOptions) -> WindowResult:
+    """Translate a window of documents together; every input record gets an output record."""
+    good = [r for r in records if r.error is None]
+    outcomes: dict[int, Outcome] = {}
+    if good:
+        pipeline.translator.engine  # noqa: B018  load outside the per-record error handling
+        if options.summary:
+            pipeline.summarizer.engine  # noqa: B018
+        _translate_into(pipeline, good, outcomes)
+    model = pipeline.translator.info().name
+    window = WindowResult(records=[])
+    for record in records:
+        outcome = record.error if record.error is not None else outcomes[id(record)]
+        if isinstance(outcome, str):
+            window.records.append(make_record(record.id, options, model=model, error=outcome))
+        else:
+            window.records.append(_finish(pipeline, record, outcome, options, model, window))
+    return window
+
+
+def _finish(pipeline: Pipeline, record: InputRecord, outcome: tuple[PipelineResult, float],
+            options: BatchOptions, model: str, window: WindowResult) -> Record:
+    """The record of one translated document: summary added, text kept for --out-dir."""
+    result, elapsed = outcome
+    error = None
+    if not result.sentences:
+        error = "no sentences found in the text"
+    elif options.summary:
+        started = time.perf_counter()
+        try:
+            pipeline.add_summary(result)
+        except ModelError:
+            raise
+        except Exception as exc:  # one article's summary must not stop the run
+            logger.warning("summary of %s failed", record.id, exc_info=True)
+            error = f"summary failed: {_one_line(exc)}"
+        elapsed += time.perf_counter() - started
+    window.sentences += len(result.sentences)
+    translation = result.translation if result.sentences else None
+    if translation is not None:
+        window.texts[record.id] = translation + (
+            f"\n\nSummary:\n{result.summary}" if options.summary and result.summary else "")
+    return make_record(
+        record.id, options, model=model, translation=translation,
+        summary=result.summary, flags=result_flags(result), error=error, elapsed_s=elapsed,
+        paragraphs=[p.to_dict() for p in result.paragraphs] if options.detail else None)
+
+
+def _translate_into(pipeline: Pipeline, good: Sequence[InputRecord],
+                    outcomes: dict[int, Outcome]) -> None:
+    started = time.perf_counter()
+    try:
+        results = pipeline.translate_many([r.text or "" for r in good])
+    except ModelError:
+        raise
+    except Exception as exc:
+        if len(good) == 1:
+            logger.warning("translating %s failed", good[0].id, exc_info=True)
+            outcomes[id(good[0])] = f"translation failed: {_one_line(exc)}"
+            return
+        # Find the document that breaks the window; the others still get translated.
+        logger.warning("a window of %d documents failed (%s); translating them one by one",
+                       len(good), _one_line(exc))
+        for record in good:
+            _translate_into(pipeline, [record], outcomes)
+        return
+    elapsed = time.perf_counter() - started
+    total_chars = sum(len(r.text or "") for r in good) or 1
+    for record, result in zip(good, results, strict=True):
+        # The window's time, shared by length: sentences of all its documents ran together.
+        outcomes[id(record)] = (result, elapsed * len(record.text or "") / total_chars)

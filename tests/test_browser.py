@@ -45,10 +45,12 @@ def _require_chromium() -> None:
 
 @pytest.fixture(scope="module")
 def served_app(tiny_translator_dir, tiny_summarizer_dir) -> Iterator[tuple[str, object]]:
+    from translate.config import ModelConfig
     from translate.webapp import WebConfig, build_app, launch
 
-    config = WebConfig(model=str(tiny_translator_dir), summarizer=str(tiny_summarizer_dir),
-                       device="cpu", beams=1, max_chars=MAX_CHARS)
+    config = WebConfig(ModelConfig(model=str(tiny_translator_dir),
+                                   summarizer=str(tiny_summarizer_dir), device="cpu", beams=1),
+                       max_chars=MAX_CHARS)
     app = build_app(config)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -219,7 +219,8 @@ import gradio as gr
 from translate.webapp import Handlers, WebConfig
 
 model, good, bomb = sys.argv[1:4]
-handlers = Handlers(WebConfig(model=model, summarizer=model, device="cpu", beams=1))
+from translate.config import ModelConfig
+handlers = Handlers(WebConfig(ModelConfig(model=model, summarizer=model, device="cpu", beams=1)))
 assert handlers.load_file(good) == "Đoạn một."  # warm: every import the bomb's read needs
 reset_peak()
 before = memory_kb("VmRSS")

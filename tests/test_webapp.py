@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import docx
 import gradio as gr
@@ -23,11 +24,13 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from translate import exports, webapp
+from translate import exports, model_pool, webapp
 from translate import text as vtext
 from translate.catalog import ModelError
 from translate.cli import build_parser, serve
 from translate.cli.common import UsageError
+from translate.config import ModelConfig
+from translate.model_pool import ModelPool
 from translate.webapp import Handlers, WebConfig, build_app, launch
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,8 +46,9 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def config(tiny_translator_dir, tiny_summarizer_dir) -> WebConfig:
-    return WebConfig(model=str(tiny_translator_dir), summarizer=str(tiny_summarizer_dir),
-                     device="cpu", beams=1, max_chars=MAX_CHARS)
+    return WebConfig(ModelConfig(model=str(tiny_translator_dir),
+                                 summarizer=str(tiny_summarizer_dir), device="cpu", beams=1),
+                     max_chars=MAX_CHARS)
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +138,8 @@ def test_only_the_configured_model_is_offered_by_default(handlers, tiny_translat
     assert handlers.pool.choices == [(f"{tiny_translator_dir.name} · local model · license "
                                       "unknown (server default)", tiny_translator_dir.name)]
     created: list[object] = []
-    monkeypatch.setattr(webapp, "Translator", lambda *a, **k: created.append(a))
+    monkeypatch.setattr(model_pool, "Translator",
+                        SimpleNamespace(from_config=lambda *a, **k: created.append(a)))
     for preset in ("opus-mt", "nllb-3.3b", "VietAI/envit5-translation"):
         with pytest.raises(gr.Error) as info:
             handlers.translate(SHORT, preset)
@@ -148,7 +153,7 @@ def test_only_the_configured_model_is_offered_by_default(handlers, tiny_translat
 def test_a_model_list_is_offered_once_each_under_names_without_paths(config,
                                                                       tiny_translator_dir):
     models = ("opus-mt", str(tiny_translator_dir), "Helsinki-NLP/opus-mt-vi-en", "opus-mt")
-    pool = webapp.ModelPool(dataclasses.replace(config, models=models))
+    pool = ModelPool(config.model_config, models)
     # The default's own folder and the preset's Hub id are the same models: listed once.
     assert [value for _, value in pool.choices] == [tiny_translator_dir.name, "opus-mt"]
     assert pool.default_key == tiny_translator_dir.name
@@ -156,9 +161,9 @@ def test_a_model_list_is_offered_once_each_under_names_without_paths(config,
 
 
 def test_two_model_folders_of_the_same_name_get_distinct_keys(config, tiny_models, tmp_path):
-    other = tmp_path / "elsewhere" / Path(config.model).name
+    other = tmp_path / "elsewhere" / Path(config.model_config.model).name
     shutil.copytree(tiny_models["t5"], other)
-    pool = webapp.ModelPool(dataclasses.replace(config, models=(str(other),)))
+    pool = ModelPool(config.model_config, (str(other),))
     name = other.name
     assert [value for _, value in pool.choices] == [name, f"{name} (2)"]
     assert pool.pipeline(f"{name} (2)").translator.spec.local_path == other.resolve()
@@ -169,7 +174,7 @@ def test_models_load_once_and_choices_do_not_reload(handlers):
     pool = handlers.pool
     shared = pool.pipeline(None)
     engine = shared.translator.engine
-    view = pool.for_request(None, beams=3, length="long", summarize=True)
+    view = pool.for_request(None, beams=3, length="long")
     assert view.translator.engine is engine and view.translator.options.num_beams == 3
     assert shared.translator.options.num_beams == 1  # the shared one is untouched
     assert view.summarizer.engine is pool.default.summarizer.engine
@@ -178,7 +183,7 @@ def test_models_load_once_and_choices_do_not_reload(handlers):
 
 
 def test_concurrent_first_requests_load_the_model_once(config):
-    pool = webapp.ModelPool(config)
+    pool = ModelPool(config.model_config)
     with ThreadPoolExecutor(max_workers=3) as executor:
         engines = list(executor.map(lambda _: pool.pipeline(None).translator.engine, range(3)))
     assert all(e is engines[0] for e in engines)
@@ -392,13 +397,14 @@ def test_serve_options_follow_the_model_configuration(monkeypatch):
     # The page's limit, stated again by the serving options so that the parser does not
     # import the page: the two must agree.
     assert serve.DEFAULT_MAX_CHARS == webapp.DEFAULT_MAX_CHARS
-    assert WebConfig().engine == "auto"
+    assert WebConfig().model_config.engine == "auto"
     monkeypatch.setenv("VI2EN_ENGINE", "transformers")
     monkeypatch.setenv("VI2EN_DEVICE", "cpu")
     config = serve.web_config_from_args(build_parser().parse_args(["serve", "--beams", "3"]))
-    assert (config.engine, config.device, config.beams) == ("transformers", "cpu", 3)
+    assert (config.model_config.engine, config.model_config.device,
+            config.model_config.beams) == ("transformers", "cpu", 3)
     config = serve.web_config_from_args(build_parser().parse_args(["serve", "--engine", "auto"]))
-    assert config.engine == "auto"  # an option beats the environment
+    assert config.model_config.engine == "auto"  # an option beats the environment
 
 
 # -- served in-process, driven with gradio_client -------------------------------------------------

@@ -38,7 +38,7 @@ from .html_text import prose
 from .service import TranslationService
 
 if TYPE_CHECKING:
-    from .webapp import ModelPool
+    from .model_pool import ModelPool
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,8 @@ class Api:
             raise ApiError(400, "Invalid request: missing text parameter")
         self._loaded(summarizer=True)
         summary = self.service.summarize(body.text, body.length)
-        return {"summary": summary.text, "note": summary.note}
+        return {"summary": summary.text, "note": summary.note,
+                "flags": [f.to_dict() for f in summary.flags]}
 
 
 def _prune_files(now: float) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .request_batcher import DEFAULT_WINDOW_S
+from .config import DEFAULT_WINDOW_S
 
 DEFAULT_MAX_BODY = 20 * 1024 * 1024  # the page's upload limit (webapp.MAX_UPLOAD)
 

@@ -15,6 +15,9 @@ from typing import Any
 DEVICES = ("auto", "cpu", "cuda")
 ENGINES = ("auto", "transformers", "ctranslate2")
 SUMMARY_LENGTHS = ("short", "medium", "long")
+# How long a server's first waiting sentence waits for other requests' sentences to share its
+# batch (seconds): a few milliseconds cost one request little and let many share a batch.
+DEFAULT_WINDOW_S = 0.005
 
 # Environment variables that give a setting its default (the CLI's options override them).
 ENVIRONMENT = {

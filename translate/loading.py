@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .catalog import ModelSpec, resolve_spec
 from .engines import Engine, create_engine
+
+V = TypeVar("V", bound="LazyModel")
 
 
 @dataclass(frozen=True)
@@ -24,30 +29,66 @@ class ModelInfo:
                 "engine": self.engine, "device": self.device, "license": self.license}
 
 
+class _EngineSlot:
+    """One model's engine, loaded on first use, once, even when threads ask together; shared
+    by a model object and every view of it (:meth:`LazyModel._view`)."""
+
+    def __init__(self, spec: ModelSpec, device: str, engine: str) -> None:
+        self.spec = spec
+        self.device_request = device
+        self.engine_name = engine
+        self.engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Engine:
+        if self.engine is None:
+            with self._lock:
+                if self.engine is None:  # a failed load leaves it empty: tried again next time
+                    engine = create_engine(self.engine_name, self.spec, self.device_request)
+                    self.spec = engine.spec  # the family and conventions, known once loaded
+                    self.engine = engine
+        return self.engine
+
+
 class LazyModel:
     """Holds a model argument and loads its engine on first use, once."""
 
     task = "translation"
 
     def __init__(self, model: str | None, *, device: str, engine: str) -> None:
-        self.spec: ModelSpec = resolve_spec(model, self.task)
-        self.device_request = device
-        self.engine_name = engine
-        self._engine: Engine | None = None
+        self._slot = _EngineSlot(resolve_spec(model, self.task), device, engine)
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self._slot.spec
+
+    @property
+    def device_request(self) -> str:
+        return self._slot.device_request
+
+    @property
+    def engine_name(self) -> str:
+        return self._slot.engine_name
+
+    def load(self) -> Engine:
+        """Load the model now (it loads on first use anyway); the engine, loaded once."""
+        return self._slot.load()
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
-            self._engine = create_engine(self.engine_name, self.spec, self.device_request)
-            self.spec = self._engine.spec
-        return self._engine
+        return self._slot.load()
 
     @property
     def loaded(self) -> bool:
-        return self._engine is not None
+        return self._slot.engine is not None
+
+    def _view(self: V) -> V:
+        """A shallow copy sharing the engine (loaded or not): per-request settings changed on
+        it never reload the model nor touch the original."""
+        return copy.copy(self)
 
     def info(self) -> ModelInfo:
-        engine = self._engine
+        engine = self._slot.engine
         return ModelInfo(name=self.spec.name, hub_id=self.spec.hub_id,
                          revision=self.spec.revision,
                          engine=engine.name if engine else self.engine_name,

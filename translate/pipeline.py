@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from . import text as vtext
@@ -50,6 +52,16 @@ class Pipeline:
                    num_beams=config.beams, summary_length=config.summary_length,
                    max_words=config.max_words, **runtime)
 
+    def with_options(self, *, beams: int | None = None, summary_length: str | None = None,
+                     max_words: int | None = None) -> Pipeline:
+        """A view with this request's decoding settings over the same loaded models: nothing
+        is reloaded, and the original is untouched (two visitors' settings never mix)."""
+        view = copy.copy(self)
+        view.translator = self.translator.with_options(num_beams=beams)
+        view.summarizer = self.summarizer.with_options(length=summary_length,
+                                                       max_words=max_words)
+        return view
+
     def run(self, text: str, *, summarize: bool = True, glossary: Glossary | None = None,
             progress: ProgressCallback | None = None) -> PipelineResult:
         """Translate an article and, unless told not to, summarize the English."""
@@ -73,7 +85,7 @@ class Pipeline:
         started = time.perf_counter()
         documents = [vtext.segment(text) for text in texts]
         segmented = time.perf_counter()
-        self.translator.engine  # noqa: B018  load now so the timing below is translation alone
+        self.translator.load()  # now, so that the timing below is translation alone
         loaded = time.perf_counter()
         sources = [s for doc in documents for para in doc for s in para]
         translations, term_flags = self._translate(sources, glossary, progress=progress)
@@ -162,19 +174,22 @@ class Pipeline:
         return flags
 
     def summarize(self, english: str) -> Summary:
-        """Summarize English text (for a translation the user may have edited)."""
-        return self.summarizer.summarize(english)
+        """Summarize English text (a translation, maybe edited by its reader), with the
+        summary's claims checked against that text: the one entry point for every front end."""
+        summary = self.summarizer.summarize(english)
+        if self.check_quality and summary.text:
+            summary = replace(summary, flags=tuple(summary_flags(summary.text, english)))
+        return summary
 
     def add_summary(self, result: PipelineResult) -> PipelineResult:
         """Summarize a result's translation into it."""
         started = time.perf_counter()
-        self.summarizer.engine  # noqa: B018  load before timing
+        self.summarizer.load()  # before timing
         loaded = time.perf_counter()
-        summary = self.summarizer.summarize(result.translation)
+        summary = self.summarize(result.translation)
         result.summary = summary.text
         result.summary_note = summary.note
-        if self.check_quality and summary.text:
-            result.summary_flags = summary_flags(summary.text, result.translation)
+        result.summary_flags = list(summary.flags)
         result.models["summarization"] = self.summarizer.info()
         result.timings["summary_load_s"] = loaded - started
         result.timings["summarize_s"] = time.perf_counter() - loaded

@@ -20,12 +20,11 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .config import DEFAULT_WINDOW_S
 from .engines import GenerationOptions
 from .translator import ProgressCallback, Translator
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_WINDOW_S = 0.005
 
 
 @dataclass(eq=False)

@@ -7,7 +7,6 @@ translated, how text is kept in shape and how requests share the model lives her
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 from collections.abc import Sequence
@@ -16,7 +15,7 @@ from .glossary import Glossary
 from .html_text import translate_html
 from .pipeline import Pipeline, PipelineResult
 from .request_batcher import DEFAULT_WINDOW_S, BatchingTranslator, RequestBatcher
-from .summarizer import SUMMARY_LENGTHS, Summarizer, Summary
+from .summarizer import Summary
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +33,12 @@ class TranslationService:
                                       max_batch=max_batch)
         self._batched = BatchingTranslator(self.batcher)
 
-    def _view(self, beams: int | None = None) -> Pipeline:
-        """The shared pipeline with the batching translator (and this request's beams)."""
-        view = copy.copy(self.pipeline)
-        view.translator = self._batched
-        if beams:
-            options = self.pipeline.translator.options.with_(num_beams=int(beams))
-            view.translator = BatchingTranslator(self.batcher, options)
+    def _view(self, beams: int | None = None, summary_length: str | None = None) -> Pipeline:
+        """The shared pipeline with the batching translator and this request's settings."""
+        view = self.pipeline.with_options(summary_length=summary_length)
+        options = (self.pipeline.translator.options.with_(num_beams=int(beams)) if beams
+                   else None)
+        view.translator = BatchingTranslator(self.batcher, options) if options else self._batched
         return view
 
     def translate_texts(self, texts: Sequence[str], *, html: bool = False) -> list[str]:
@@ -75,27 +73,15 @@ class TranslationService:
                           glossary: Glossary | None = None, beams: int | None = None,
                           summary_length: str | None = None) -> PipelineResult:
         """The whole result, as ``vi2en translate --json`` gives it."""
-        pipeline = self._view(beams)
-        if summary:
-            pipeline.summarizer = self._summarizer(summary_length)  # a bad length: refused now
+        pipeline = self._view(beams, summary_length)  # a bad length is refused here
         result = pipeline.translate(text, glossary=glossary)
         if summary:
             pipeline.add_summary(result)
         return result
 
     def summarize(self, english: str, length: str | None = None) -> Summary:
-        return self._summarizer(length).summarize(english)
-
-    def _summarizer(self, length: str | None) -> Summarizer:
-        shared = self.pipeline.summarizer
-        if not length or length == shared.length:
-            return shared
-        if length not in SUMMARY_LENGTHS:
-            raise ValueError(f"unknown summary length '{length}'; one of "
-                             f"{', '.join(SUMMARY_LENGTHS)}")
-        view = copy.copy(shared)
-        view.length = length
-        return view
+        """A summary of English text, its claims checked against that text."""
+        return self.pipeline.with_options(summary_length=length).summarize(english)
 
 
 class _Plan:

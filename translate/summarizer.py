@@ -13,6 +13,7 @@ from . import text as vtext
 from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import LazyModel
+from .results import Flag
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class Summary:
     note: str | None = None
     rounds: int = 0  # map-reduce rounds before the final pass
     chunks: int = 1  # pieces the input was cut into in the first round
+    flags: tuple[Flag, ...] = ()  # checks against the text summarized (Pipeline.summarize)
 
 
 def length_bounds(length: str = "medium", max_words: int | None = None) -> tuple[int, int]:
@@ -73,6 +75,17 @@ class Summarizer(LazyModel):
         """The summarizer ``config`` describes; ``runtime``: show_progress."""
         return cls(config.summarizer, device=config.device, engine=config.engine,
                    length=config.summary_length, max_words=config.max_words, **runtime)
+
+    def with_options(self, *, length: str | None = None,
+                     max_words: int | None = None) -> Summarizer:
+        """A view with another summary length, sharing the loaded model."""
+        if length is None and max_words is None:
+            return self
+        length_bounds(length or self.length, max_words)  # a bad length fails here
+        view = self._view()
+        view.length = length or self.length
+        view.max_words = max_words if max_words is not None else self.max_words
+        return view
 
     def summarize(self, text: str, *, length: str | None = None,
                   max_words: int | None = None) -> Summary:

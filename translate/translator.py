@@ -72,6 +72,14 @@ class Translator(LazyModel):
         return cls(config.model, device=config.device, engine=config.engine,
                    num_beams=config.beams, **runtime)
 
+    def with_options(self, *, num_beams: int | None = None) -> Translator:
+        """A view decoding with other settings, sharing the loaded model (and its cache)."""
+        if not num_beams or num_beams == self.options.num_beams:
+            return self
+        view = self._view()
+        view.options = self.options.with_(num_beams=num_beams)
+        return view
+
     @property
     def batch_tokens(self) -> int:
         """Padded tokens per generate call: a GPU is fed much larger batches than a CPU."""

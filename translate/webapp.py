@@ -12,7 +12,6 @@ Named API endpoints (``gradio_client``): ``/translate`` (Vietnamese -> English),
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import html
 import logging
@@ -24,19 +23,17 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import exports
-from .catalog import ModelError, ModelSpec, ModelUnavailableError, local_path, presets, resolve_spec
-from .checks import summary_flags
+from .catalog import ModelError, ModelUnavailableError
+from .config import SUMMARY_LENGTHS, ModelConfig
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
 from .fetch import FetchError, fetch_article
 from .glossary import Glossary
-from .pipeline import Pipeline
-from .summarizer import SUMMARY_LENGTHS, Summarizer
-from .translator import Translator
+from .model_pool import ModelPool
 
 logger = logging.getLogger(__name__)
 
@@ -60,170 +57,19 @@ T = TypeVar("T")
 Progress = Callable[..., Any]  # a gr.Progress, or anything called the same way
 
 
-@dataclass
+@dataclass(frozen=True)
 class WebConfig:
     """How the server was started: models, limits, the URL guard."""
 
-    model: str | None = None
-    summarizer: str | None = None
-    device: str = "auto"
-    engine: str = "auto"
-    beams: int | None = None
+    model_config: ModelConfig = field(default_factory=ModelConfig)
     max_chars: int = DEFAULT_MAX_CHARS
     allow_private_urls: bool = False
     concurrency: int | None = None  # None: chosen from the device
     fetch_timeout_s: float = 15.0
-    # Translation models visitors may pick besides ``model`` (always offered, the default).
+    # Translation models visitors may pick besides the configured one (always offered, the
+    # default).
     # Nothing else is ever loaded: on a public server each one costs disk, memory and time.
     models: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class OfferedModel:
-    """A translation model on the server's list."""
-
-    key: str  # the dropdown's value and the API's ``model``: never a local path
-    argument: str | None  # what the translator is given: preset, Hub id or directory
-    label: str
-
-
-def _identity(spec: ModelSpec) -> str:
-    """What makes two model arguments the same model (a preset named by its Hub id is it)."""
-    if spec.local_path is not None:
-        return f"dir:{spec.local_path}"
-    return f"preset:{spec.name}" if spec.name in presets("translation") else f"hub:{spec.hub_id}"
-
-
-def _label(key: str, spec: ModelSpec, *, default: bool) -> str:
-    """The dropdown's text: name, license (⚠ when restricted), size, where it comes from."""
-    if spec.local_path is not None:
-        parts = [key, "local model", spec.license or "license unknown"]
-    elif spec.name in presets("translation"):
-        parts = [key, spec.license or "license unknown"]
-    else:
-        parts = [key, "Hub model", spec.license or "license unknown"]
-    if spec.params:
-        parts.append(spec.params)
-    label = " · ".join(parts)
-    if spec.restricted:
-        label += f" ⚠ restricted: {spec.restricted}"
-    if default:
-        label += " (server default)"
-    elif local_path(spec) is None:
-        label += " (downloads on first use)"
-    return label
-
-
-class ModelPool:
-    """Pipelines by translation model, each created once and loaded on first use, once.
-
-    Only the server's list of models (``WebConfig.model`` and ``WebConfig.models``) is offered
-    or loaded; each is known by a key that never shows a local path (a directory is known by
-    its folder name). All share one summarizer. Per-request decoding choices (beams, summary
-    length) are applied to shallow copies that share the loaded engines, so a choice never
-    reloads a model and two visitors' choices never mix.
-    """
-
-    def __init__(self, config: WebConfig) -> None:
-        self.config = config
-        self.default = Pipeline(config.model, config.summarizer, device=config.device,
-                                engine=config.engine, num_beams=config.beams)
-        self.offered = self._offered()
-        self.default_key = self.offered[0].key
-        self.choices = [(m.label, m.key) for m in self.offered]
-        self._by_key = {m.key: m for m in self.offered}
-        self._pipelines: dict[str, Pipeline] = {self.default_key: self.default}
-        self._lock = threading.Lock()  # guards the dicts
-        # One lock per model: a load happens once, and loading one model does not hold up
-        # requests for another.
-        self._load_locks: dict[str, threading.Lock] = {}
-        self._summarizer_lock = threading.Lock()
-
-    def _offered(self) -> list[OfferedModel]:
-        """The configured model first, then each other model of the list, once."""
-        arguments: list[str | None] = [self.config.model, *self.config.models]
-        specs = [self.default.translator.spec,
-                 *(resolve_spec(a, "translation") for a in self.config.models)]
-        offered: list[OfferedModel] = []
-        seen: set[str] = set()
-        for argument, spec in zip(arguments, specs, strict=True):
-            identity = _identity(spec)
-            if identity in seen:
-                continue
-            seen.add(identity)
-            key, taken = spec.name, {m.key for m in offered}
-            number = 2
-            while key in taken:  # two folders of the same name, or one named like a preset
-                key, number = f"{spec.name} ({number})", number + 1
-            offered.append(OfferedModel(key=key, argument=argument,
-                                        label=_label(key, spec, default=not offered)))
-        return offered
-
-    def pipeline(self, model: str | None) -> Pipeline:
-        """The shared pipeline for a model of the server's list, its translator loaded."""
-        key = model or self.default_key
-        offered = self._by_key.get(key)
-        if offered is None:
-            shown = key if len(key) <= 60 else key[:57] + "…"
-            raise ModelError(f"'{shown}' is not one of this server's models (it offers: "
-                             f"{', '.join(self._by_key)})")
-        with self._lock:
-            pipeline = self._pipelines.get(key)
-            if pipeline is None:
-                # Reading the folder's config.json can fail too: one line, without its path.
-                translator = _load(lambda: Translator(
-                    offered.argument, device=self.config.device, engine=self.config.engine,
-                    num_beams=self.config.beams), f"translation model '{key}'")
-                pipeline = Pipeline(translator=translator, summarizer=self.config.summarizer,
-                                    device=self.config.device, engine=self.config.engine)
-                pipeline.summarizer = self.default.summarizer  # one summarizer for all
-                self._pipelines[key] = pipeline
-            load_lock = self._load_locks.setdefault(key, threading.Lock())
-        with load_lock:  # load once; a failed load is tried again
-            _load(lambda: pipeline.translator.engine, f"translation model '{key}'")
-        return pipeline
-
-    def translator_loaded(self, model: str | None) -> bool:
-        pipeline = self._pipelines.get(model or self.default_key)
-        return pipeline is not None and pipeline.translator.loaded
-
-    def for_request(self, model: str | None, beams: int | None = None,
-                    length: str | None = None, *, summarize: bool = False) -> Pipeline:
-        """A view of the shared pipeline with this request's beams and summary length."""
-        shared = self.pipeline(model)
-        view = copy.copy(shared)
-        if beams:
-            view.translator = copy.copy(shared.translator)
-            view.translator.options = shared.translator.options.with_(num_beams=int(beams))
-        if summarize:
-            view.summarizer = self.summarizer(length)
-        return view
-
-    def summarizer(self, length: str | None = None) -> Summarizer:
-        """The shared summarizer, loaded, with this request's length."""
-        shared = self.default.summarizer
-        with self._summarizer_lock:  # load once
-            _load(lambda: shared.engine, f"summarization model '{shared.spec.name}'")
-        if not length or length == shared.length:
-            return shared
-        if length not in SUMMARY_LENGTHS:
-            raise ValueError(f"unknown summary length '{length}'")
-        view = copy.copy(shared)
-        view.length = length
-        return view
-
-
-def _load(load: Callable[[], T], what: str) -> T:
-    """Load a model; a failure reaches the visitor as one line without the server's paths
-    (loaders name the files they could not read), the detail goes to the log."""
-    try:
-        return load()
-    except ModelUnavailableError:
-        raise  # names the model and how to fetch it; no path
-    except Exception:
-        logger.exception("the %s failed to load", what)
-        raise ModelError(f"the {what} could not be loaded; the details are in the server "
-                         "log") from None
 
 
 def _one_line(message: str) -> str:
@@ -379,7 +225,7 @@ class Handlers:
 
     def __init__(self, config: WebConfig, pool: ModelPool | None = None) -> None:
         self.config = config
-        self.pool = pool or ModelPool(config)
+        self.pool = pool or ModelPool(config.model_config, config.models)
 
     # -- input ---------------------------------------------------------------------------------
     def _checked(self, text: str | None, what: str) -> str:
@@ -477,9 +323,9 @@ class Handlers:
         english = self._checked(english, "summarize")
         if progress is not None:
             progress(None, desc="Summarizing…")
-        summarizer = self.pool.summarizer(length)
+        pipeline = self.pool.summarizing(length)
         self._stop_if_cancelled(stop)
-        summary = summarizer.summarize(english)
+        summary = pipeline.summarize(english)
         self._stop_if_cancelled(stop)
         result = dict(state) if state else {"source": None, "translation": english,
                                             "paragraphs": [], "models": {}, "timings": {}}
@@ -489,10 +335,9 @@ class Handlers:
             result.pop("edited_translation", None)
         result["summary"] = summary.text
         result["summary_note"] = summary.note
-        result["summary_flags"] = ([f.to_dict() for f in summary_flags(summary.text, english)]
-                                   if summary.text else [])
+        result["summary_flags"] = [f.to_dict() for f in summary.flags]
         result["models"] = {**result.get("models", {}),
-                            "summarization": summarizer.info().to_dict()}
+                            "summarization": pipeline.summarizer.info().to_dict()}
         return summary.text, result
 
     @user_errors
@@ -504,7 +349,8 @@ class Handlers:
         text = self._checked(text, "translate")
         terms = self._glossary(glossary)
         report = self._reporter(progress, model, stop)
-        pipeline = self.pool.for_request(model, beams, length, summarize=True)
+        pipeline = self.pool.for_request(model, beams, length)
+        self.pool.summarizer()  # loaded (or one line on failure) before the article is translated
         self._stop_if_cancelled(stop)
         result = pipeline.run(text, summarize=True, glossary=terms, progress=report)
         self._stop_if_cancelled(stop)
@@ -618,14 +464,15 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
     handlers = handlers or Handlers(config)
     pool = handlers.pool
     sessions = PageSessions()
-    concurrency = config.concurrency or default_concurrency(config.device)
+    concurrency = config.concurrency or default_concurrency(config.model_config.device)
     # Every model call shares one limit: the models are shared, and so is the machine.
     model_calls = {"concurrency_limit": concurrency, "concurrency_id": "models"}
     light = {"api_visibility": "private", "concurrency_limit": 4}
     private = {"api_visibility": "private", "queue": False}
     quiet = {**private, "show_progress": "hidden"}
     example = example_article()
-    default_beams = config.beams or pool.default.translator.options.num_beams or 4
+    default_beams = (config.model_config.beams or pool.default.translator.options.num_beams
+                     or 4)
 
     def session_of(request: gr.Request | None) -> str:
         return getattr(request, "session_hash", None) or "-"

@@ -88,9 +88,9 @@ def translate_window(pipeline: Pipeline, records: Sequence[InputRecord],
     good = [r for r in records if r.error is None]
     outcomes: dict[int, Outcome] = {}
     if good:
-        pipeline.translator.engine  # noqa: B018  load outside the per-record error handling
+        pipeline.translator.load()  # outside the per-record error handling
         if options.summary:
-            pipeline.summarizer.engine  # noqa: B018
+            pipeline.summarizer.load()
         _translate_into(pipeline, good, outcomes)
     model = pipeline.translator.info().name
     window = WindowResult(records=[])

@@ -67,7 +67,7 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
 def add_api_options(parser: argparse.ArgumentParser) -> None:
     """The REST API's options of ``vi2en serve``."""
     from ..api_settings import DEFAULT_MAX_BODY
-    from ..request_batcher import DEFAULT_WINDOW_S
+    from ..config import DEFAULT_WINDOW_S
 
     group = parser.add_argument_group("REST API (LibreTranslate-compatible, at the same port)")
     group.add_argument("--api-keys", metavar="FILE",
@@ -141,9 +141,7 @@ def web_config_from_args(args: argparse.Namespace) -> WebConfig:
     models = parse_models(args.models)
     for model in models:  # a bad entry is refused now, not on a visitor's request
         resolve_spec(model, "translation")
-    config = config_from_args(args)
-    return WebConfig(model=config.model, summarizer=config.summarizer, device=config.device,
-                     engine=config.engine, beams=config.beams, max_chars=args.max_chars,
+    return WebConfig(model_config=config_from_args(args), max_chars=args.max_chars,
                      allow_private_urls=args.allow_private_urls, concurrency=args.concurrency,
                      models=models)
 
@@ -158,8 +156,8 @@ def serve(args: argparse.Namespace) -> int:
     config = web_config_from_args(args)
     settings = api_settings_from_args(args)
     # Refuse a bad model argument now rather than on the first visitor's request.
-    resolve_spec(config.model, "translation")
-    resolve_spec(config.summarizer, "summarization")
+    resolve_spec(config.model_config.model, "translation")
+    resolve_spec(config.model_config.summarizer, "summarization")
     app = build_app(config)
     if hasattr(signal, "SIGPIPE"):
         # main() lets SIGPIPE kill the process, right for a filter; a server must instead

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import Any
 
 from .common import (
@@ -82,15 +83,19 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    from ..summarizer import Summarizer
+    from ..pipeline import Pipeline
 
     source = _article(args)
-    summarizer = Summarizer.from_config(config_from_args(args),
-                                        show_progress=show_progress(args))
-    summary = summarizer.summarize(source)
+    # Only the summarizer is used (and loaded): the translation model stays the catalog's.
+    config = replace(config_from_args(args), model=None)
+    pipeline = Pipeline.from_config(config, show_progress=show_progress(args))
+    summary = pipeline.summarize(source)
     if summary.note:
         print(f"vi2en: note: {summary.note}", file=sys.stderr)
     write_output(summary.text, args.output)
+    if summary.flags:
+        print(f"vi2en: the summary has {len(summary.flags)} claim(s) the text does not "
+              "support", file=sys.stderr)
     return EXIT_OK
 
 

@@ -717,8 +717,9 @@ def test_cli_ray_actors_get_the_shared_model_configuration(tmp_path, capsys, mon
     assert main([*args, "--actor-engine", "transformers", "--beams", "2",
                  "--summary-length", "short"]) == 0, capsys.readouterr().err
     [config] = seen
-    assert (config.model, config.engine, config.num_beams, config.summary_length,
-            config.cache) == ("vinai", "transformers", 2, "short", None)
+    assert (config.models.model, config.models.engine, config.models.beams,
+            config.models.summary_length, config.cache) == ("vinai", "transformers", 2, "short",
+                                                            None)
     # A bad actor engine is refused by the one model configuration before Ray starts.
     assert main([*args, "--actor-engine", "tensorflow"]) == 2
     assert "unknown engine 'tensorflow'" in capsys.readouterr().err

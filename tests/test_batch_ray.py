@@ -6,6 +6,7 @@ import pytest
 
 from tests.test_batch import news_corpus, read_records, write_jsonl
 from translate.batch import BatchOptions, BatchUsageError
+from translate.config import ModelConfig
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
@@ -28,8 +29,9 @@ def local_ray():
 
 @pytest.fixture()
 def config(tiny_translator_dir) -> RayConfig:
-    return RayConfig(model=str(tiny_translator_dir), device="cpu", engine="transformers",
-                     num_beams=1, check_quality=False, concurrency=1, num_cpus=1)
+    return RayConfig(ModelConfig(model=str(tiny_translator_dir), device="cpu",
+                                 engine="transformers", beams=1),
+                     check_quality=False, concurrency=1, num_cpus=1)
 
 
 def test_jsonl_to_jsonl_with_errors_and_resume(local_ray, config, tmp_path):

@@ -19,6 +19,7 @@ from typing import Any
 
 from . import text as vtext
 from .checks import check_numbers, check_sentence, has_number
+from .config import ModelConfig
 from .optional import import_failure
 from .results import Flag
 
@@ -122,10 +123,10 @@ class EvalResult:
         return data
 
 
-def evaluate(model: str | None, sources: Sequence[str], references: Sequence[str], *,
-             device: str = "auto", engine: str = "auto", num_beams: int | None = None,
+def evaluate(config: ModelConfig, sources: Sequence[str], references: Sequence[str], *,
              show_progress: bool = False) -> tuple[EvalResult, list[str]]:
-    """Translate ``sources`` line by line with one model and score against ``references``.
+    """Translate ``sources`` line by line with ``config``'s translation model and score
+    against ``references``.
 
     Returns the result and the translations.  The number-check flag rate is over the lines
     whose source or reference has a number (the lines where the check can say something).
@@ -136,8 +137,7 @@ def evaluate(model: str | None, sources: Sequence[str], references: Sequence[str
         raise ValueError(f"the source has {len(sources)} lines and the reference "
                          f"{len(references)}; they must be line-aligned")
     check_sacrebleu()  # fail before loading a model, not after translating
-    translator = Translator(model, device=device, engine=engine, num_beams=num_beams,
-                            show_progress=show_progress)
+    translator = Translator.from_config(config, show_progress=show_progress)
     segments = [vtext.normalize(s).replace("\n", " ") for s in sources]
     started = time.perf_counter()
     translator.load()  # first, so that throughput is translation alone
@@ -150,7 +150,7 @@ def evaluate(model: str | None, sources: Sequence[str], references: Sequence[str
     flagged = sum(1 for i in with_numbers if check_numbers(segments[i], hypotheses[i]))
     scores = score(hypotheses, references)
     result = EvalResult(
-        model=model or info.name, name=info.name, hub_id=info.hub_id, engine=info.engine,
+        model=config.model or info.name, name=info.name, hub_id=info.hub_id, engine=info.engine,
         device=info.device, sentences=len(segments), bleu=scores["bleu"], chrf=scores["chrf"],
         bleu_signature=scores["bleu_signature"], chrf_signature=scores["chrf_signature"],
         load_s=loaded - started, elapsed_s=elapsed,

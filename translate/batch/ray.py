@@ -20,10 +20,11 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import ModelConfig
 from ..extract import looks_binary
 from ..optional import import_failure
 from .errors import BatchUsageError
@@ -46,13 +47,7 @@ logger = logging.getLogger(__name__)
 class RayConfig:
     """What each actor loads, and how many actors with which resources."""
 
-    model: str | None = None
-    summarizer: str | None = None
-    device: str = "auto"
-    engine: str = "auto"
-    num_beams: int | None = None
-    summary_length: str = "medium"
-    max_words: int | None = None
+    models: ModelConfig = field(default_factory=ModelConfig)
     cache: str | None = None  # sentence cache path on each worker; None: no cache
     check_quality: bool = True
     concurrency: int = 1
@@ -97,7 +92,7 @@ class TranslateActor:
         from ..pipeline import Pipeline
         from ..translator import Translator
 
-        cfg = RayConfig(**config)
+        cfg = RayConfig(**{**config, "models": ModelConfig(**config["models"])})
         self.options = BatchOptions(**options)
         self.kind = kind
         self.text_field = text_field
@@ -108,12 +103,9 @@ class TranslateActor:
             from ..cache import SQLiteSentenceCache
 
             cache = SQLiteSentenceCache(cfg.cache or None)
-        translator = Translator(cfg.model, device=cfg.device, engine=cfg.engine,
-                                num_beams=cfg.num_beams, cache=cache)
-        self.pipeline = Pipeline(summarizer=cfg.summarizer, device=cfg.device,
-                                 engine=cfg.engine, summary_length=cfg.summary_length,
-                                 max_words=cfg.max_words, translator=translator,
-                                 check_quality=cfg.check_quality)
+        self.pipeline = Pipeline.from_config(
+            cfg.models, translator=Translator.from_config(cfg.models, cache=cache),
+            check_quality=cfg.check_quality)
         self.schema = record_schema(self.options)
 
     def _records(self, rows: list[dict[str, Any]]) -> list[InputRecord]:

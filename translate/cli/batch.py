@@ -99,10 +99,7 @@ def cmd_batch(args: Any) -> int:
                 _quiet_ray()
             from ..batch.ray import RayConfig, run_ray
 
-            ray_config = RayConfig(model=config.model, summarizer=config.summarizer,
-                                   device=config.device, engine=config.engine,
-                                   num_beams=config.beams, summary_length=config.summary_length,
-                                   max_words=config.max_words,
+            ray_config = RayConfig(models=config,
                                    cache=None if args.no_cache else (args.cache or ""),
                                    check_quality=not args.no_checks,
                                    concurrency=args.concurrency, num_gpus=args.num_gpus,

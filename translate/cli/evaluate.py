@@ -100,9 +100,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     results: list[EvalResult] = []
     for model in models:
         config = base.with_(model=model)
-        result, _ = evaluate(config.model, sources, references, device=config.device,
-                             engine=config.engine, num_beams=config.beams,
-                             show_progress=show_progress(args))
+        result, _ = evaluate(config, sources, references, show_progress=show_progress(args))
         gc.collect()  # the model goes with its translator: one in memory at a time
         results.append(result)
     if args.json:

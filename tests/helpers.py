@@ -13,9 +13,9 @@ def record_generate_calls(engine: Any, monkeypatch: Any = None) -> list[list[str
     calls: list[list[str]] = []
     original = engine.generate
 
-    def spy(texts, options):
+    def spy(texts, options, **kwargs):
         calls.append(list(texts))
-        return original(texts, options)
+        return original(texts, options, **kwargs)
 
     if monkeypatch is not None:
         monkeypatch.setattr(engine, "generate", spy)

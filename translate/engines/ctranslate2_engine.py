@@ -125,6 +125,10 @@ class CTranslate2Engine(HFTokenizerEngine):
         # We count tokens of over-long texts in order to split them, and never truncate.
         self.tokenizer.model_max_length = 10**9
         vocab = self.tokenizer.get_vocab()
+        # Our own maps between ids and CTranslate2's token strings: a slow (Python)
+        # tokenizer's convert_* methods cost more than the lookups themselves.
+        self._token_to_id: dict[str, int] = vocab
+        self._id_to_token: dict[int, str] = {i: t for t, i in vocab.items()}
         self.spec = finish_spec(spec, hf_config.get("model_type"), vocab.__contains__)
         conventions = self.spec.conventions
         if conventions.src_lang:
@@ -148,6 +152,8 @@ class CTranslate2Engine(HFTokenizerEngine):
         self.translator = ctranslate2.Translator(
             str(path), device=self._device, device_index=device_index,
             compute_type=self.compute_type, inter_threads=1, intra_threads=self.intra_threads)
+        if self._device == "cuda":
+            self._check_device()
         logger.info("loaded %s (%s) from %s on %s, %s, %d threads", self.spec.name,
                     self.spec.family, path, self._device, self.compute_type, self.intra_threads)
 
@@ -173,11 +179,12 @@ class CTranslate2Engine(HFTokenizerEngine):
     def device(self) -> str:
         return self._device
 
-    def generate(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
+    def generate(self, texts: Sequence[str], options: GenerationOptions, *,
+                 token_ids: Sequence[Sequence[int]] | None = None) -> list[str]:
         if not texts:
             return []
-        encoded = self.tokenizer(self._inputs(texts), add_special_tokens=True)["input_ids"]
-        source = [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
+        tokens = self._id_to_token
+        source = [[tokens[i] for i in ids] for ids in self.token_ids(texts, token_ids)]
         max_new = self.bounded_new_tokens(options.max_new_tokens)
         if self._forced_eos:
             max_new -= 1
@@ -193,9 +200,25 @@ class CTranslate2Engine(HFTokenizerEngine):
             length_penalty=options.length_penalty,
             # No truncation: callers split inputs to fit, and a silent cut would lose text.
             max_input_length=0, return_scores=False)
-        decoded = [self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]),
-                                         skip_special_tokens=True) for r in results]
+        decoded = self.tokenizer.batch_decode([self._ids_of(r.hypotheses[0]) for r in results],
+                                              skip_special_tokens=True)
         return [clean_output(text, self.spec) for text in decoded]
+
+    def _ids_of(self, tokens: Sequence[str]) -> list[int]:
+        known = self._token_to_id
+        if all(t in known for t in tokens):
+            return [known[t] for t in tokens]
+        return self.tokenizer.convert_tokens_to_ids(list(tokens))
+
+    def _check_device(self) -> None:
+        """Run one tiny input, so that missing CUDA libraries show up now, not mid-job.
+
+        CTranslate2 loads cuBLAS on first use; a wheel built for CUDA 12 on a machine with
+        another CUDA fails there ("libcublas.so.12 is not found").
+        """
+        source = [self._id_to_token[i] for i in self.encode(["Xin chào."])[0]]
+        self.translator.translate_batch([source], beam_size=1, max_decoding_length=2,
+                                        max_input_length=0)
 
 
 def _family_hint(spec: ModelSpec) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 pytest.importorskip("ctranslate2")
 
+from tests.helpers import lively_copy  # noqa: E402
 from translate import Pipeline  # noqa: E402
 from translate import convert as conversion  # noqa: E402
 from translate.catalog import resolve_spec  # noqa: E402
@@ -35,32 +35,6 @@ def _task(family: str) -> str:
     return "summarization" if family in SUMMARY else "translation"
 
 
-def _lively_copy(source: Path, target: Path, seed: int = 0) -> Path:
-    """The tiny model with larger random weights.
-
-    The factory's small initial weights make every input decode to the same few repeated
-    tokens, so two engines could agree by accident; with weights of unit-scale activations
-    the outputs depend on the input and a wrong start token or prefix changes them.
-    """
-    import torch
-    from transformers import AutoModelForSeq2SeqLM
-
-    shutil.copytree(source, target)
-    model = AutoModelForSeq2SeqLM.from_pretrained(source)
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, param in model.named_parameters():
-            if param.dim() >= 2 and "embed_positions" not in name:
-                param.copy_(torch.randn(param.shape, generator=generator) * 3
-                            / math.sqrt(param.shape[-1]))
-        # Marian's decoder starts from the pad embedding, which must stay zero.
-        for module in model.modules():
-            if isinstance(module, torch.nn.Embedding) and module.padding_idx is not None:
-                module.weight[module.padding_idx].zero_()
-    model.save_pretrained(target)
-    return target
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory):
     """A private model store (and CTranslate2 cache) for this module."""
@@ -73,7 +47,7 @@ def store(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def lively(tiny_models, tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("lively")
-    return {f: _lively_copy(tiny_models[f], root / f) for f in FAMILIES}
+    return {f: lively_copy(tiny_models[f], root / f) for f in FAMILIES}
 
 
 @pytest.fixture(scope="module")

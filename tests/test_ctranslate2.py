@@ -316,3 +316,66 @@ def test_cli_translate_with_the_ctranslate2_engine(tiny_translator_dir, models_d
     data = json.loads(capsys.readouterr().out)
     assert data["models"]["translation"]["engine"] == "ctranslate2"
     assert len(data["paragraphs"][0]["sentences"]) == 2
+
+
+# --------------------------------------------------------------------------- auto on a GPU
+
+
+class _GpuTransformers:
+    """Stands in for the transformers engine on a GPU this machine does not have."""
+
+    name = "transformers"
+
+    def __init__(self, spec, device="auto"):
+        self.spec, self.device = spec, device
+
+
+@pytest.fixture()
+def gpu_transformers(monkeypatch):
+    from translate.engines import base
+
+    monkeypatch.setitem(base._ENGINES, "transformers", _GpuTransformers)
+    return _GpuTransformers
+
+
+def test_auto_on_a_gpu_uses_transformers_when_ctranslate2_sees_none(
+        tiny_translator_dir, models_dir, monkeypatch, caplog, gpu_transformers):
+    import ctranslate2
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+    spec = resolve_spec(str(tiny_translator_dir), "translation")
+    with caplog.at_level(logging.WARNING, logger="translate"):
+        engine = create_engine("auto", spec, "auto")
+    assert isinstance(engine, gpu_transformers)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "transformers" in lines[0] and "\n" not in lines[0]
+    assert not (models_dir / "ct2").exists(), "nothing converted for an engine not used"
+
+
+def test_auto_on_a_gpu_falls_back_when_ctranslate2_cannot_load_cuda(
+        tiny_translator_dir, models_dir, monkeypatch, caplog, gpu_transformers):
+    import ctranslate2
+
+    # CTranslate2 counts a GPU, then fails to run on it: here, a CPU-only build asked for
+    # CUDA; on a machine without cuBLAS 12, the engine's first run (its device check).
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
+    spec = resolve_spec(str(tiny_translator_dir), "translation")
+    with caplog.at_level(logging.WARNING, logger="translate"):
+        engine = create_engine("auto", spec, "cuda")
+    assert isinstance(engine, gpu_transformers) and engine.device == "cuda"
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 1 and "using transformers" in lines[0] and "\n" not in lines[0]
+
+
+def test_auto_on_a_gpu_follows_the_family_table(tiny_translator_dir, models_dir, monkeypatch,
+                                                gpu_transformers):
+    from translate import engines
+
+    monkeypatch.setitem(engines.GPU_ENGINE_BY_FAMILY, "marian", "transformers")
+    spec = resolve_spec(str(tiny_translator_dir), "translation")
+    assert isinstance(create_engine("auto", spec, "cuda"), gpu_transformers)
+    monkeypatch.setitem(engines.GPU_ENGINE_BY_FAMILY, "marian", "ctranslate2")
+    monkeypatch.setattr(engines, "_wants_gpu", lambda device: False)
+    assert create_engine("auto", spec, "cpu").name == "ctranslate2"

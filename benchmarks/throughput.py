@@ -191,6 +191,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
                           "failed", "", "", "", "", ""))
             continue
         kind = r.get("kind")
+        if kind == "batch":
+            kind = f"batch, {r['documents_per_s']:.1f} docs/s"
         model = r["model"] + (f" ({kind})" if kind else "")
         tokens = "" if r.get("tokens_per_s") is None else f"{r['tokens_per_s']:.0f}"
         lines.append((model, str(r["beam"]), r["engine"], r.get("compute_type") or "",
@@ -459,7 +461,8 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
     load_s = time.perf_counter() - started
     # Warm-up on other sentences: first-call allocations (on a GPU, each new input shape's
     # first run) are not throughput, and the timed sentences stay fresh.
-    translate(config.get("warmup") or sentences[:2])
+    warmup = config.get("warmup") or sentences[:2]
+    translate(warmup[:2] if translator is None else warmup)  # the naive loop: no shapes to warm
     _sync(config["device"])
     start = time.perf_counter()
     outputs = translate(sentences)

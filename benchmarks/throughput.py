@@ -10,14 +10,20 @@ weights cost what a real model costs.
 Engines: ``naive-transformers`` (one sentence per ``generate`` call, as a first-time user
 writes it), ``transformers`` (our Translator: length-sorted token-budget batches) and
 ``ctranslate2`` (our Translator with the CTranslate2 engine; int8 on CPU). Each measurement
-runs in its own process, so its peak RSS is its own. One more row, ``article``, times the
-example article through ``Pipeline.translate`` (segmentation, batching, quality checks) with
-the Marian shape and CTranslate2.
+runs in its own process (its configuration, sentences included, passed in a file), so its
+peak RSS is its own; it first translates ``--warmup`` other sentences, then times the fresh
+ones. For our engines the same process then times the engine alone on the same sentences
+(tokenized beforehand, length-sorted, warm): the "ceiling" row, and our rate as a fraction of
+it. One more row, ``article``, times the example article through ``Pipeline.translate``
+(segmentation, batching, quality checks) with the Marian shape and CTranslate2. ``--batch``
+times the batch job instead (``vi2en batch``'s ``run_batch``, JSONL to JSONL, checks on).
 
     python benchmarks/throughput.py --models marian --beams 1,4 --json bench.json
-    python benchmarks/throughput.py --device cuda --compute-types int8_float16,float16
+    python benchmarks/throughput.py --batch --models marian --engines ctranslate2
+    bash benchmarks/gpu.sh        # on a GPU machine, under 5 minutes
 
-Prints a table and JSON ``{"machine": ..., "settings": ..., "results": [...]}``.
+Prints a table and JSON ``{"machine": ..., "settings": ..., "results": [...]}``; the machine
+includes the CPU model and its int8/AVX-512 flags.
 """
 
 from __future__ import annotations

@@ -73,6 +73,7 @@ def make_inputs(model_dir: Path, count: int, seed: int = 0) -> list[str]:
     from translate import text as vtext
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokenizer.model_max_length = 10**9  # the search below tries over-long candidates
     words = vtext.normalize(ARTICLE.read_text(encoding="utf-8")).split()
     rng = random.Random(seed)
 

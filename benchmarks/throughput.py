@@ -404,11 +404,13 @@ def _ceiling(translator: Any, sentences: list[str], beam: int, new_tokens: int,
         prefix = [list(engine._prefix) for _ in source] if engine._prefix else None
         hypotheses = engine.max_hypotheses or translator.max_batch_size * beam
         length = new_tokens - 1 if engine._forced_eos else new_tokens
+        share = -(-len(source) // engine.inter_threads)  # every worker gets a share
+        batch = max(1, min(hypotheses // beam, share))
 
         def run() -> None:
             engine.translator.translate_batch(
                 source, target_prefix=prefix, beam_size=beam,
-                max_batch_size=max(1, hypotheses // beam), max_decoding_length=length,
+                max_batch_size=batch, max_decoding_length=length,
                 min_decoding_length=length, max_input_length=0)
     else:
         import torch

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 pytest.importorskip("ctranslate2")
 
+from tests.helpers import lively_copy  # noqa: E402
 from translate import Pipeline  # noqa: E402
 from translate import convert as conversion  # noqa: E402
 from translate.catalog import resolve_spec  # noqa: E402
@@ -35,32 +35,6 @@ def _task(family: str) -> str:
     return "summarization" if family in SUMMARY else "translation"
 
 
-def _lively_copy(source: Path, target: Path, seed: int = 0) -> Path:
-    """The tiny model with larger random weights.
-
-    The factory's small initial weights make every input decode to the same few repeated
-    tokens, so two engines could agree by accident; with weights of unit-scale activations
-    the outputs depend on the input and a wrong start token or prefix changes them.
-    """
-    import torch
-    from transformers import AutoModelForSeq2SeqLM
-
-    shutil.copytree(source, target)
-    model = AutoModelForSeq2SeqLM.from_pretrained(source)
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, param in model.named_parameters():
-            if param.dim() >= 2 and "embed_positions" not in name:
-                param.copy_(torch.randn(param.shape, generator=generator) * 3
-                            / math.sqrt(param.shape[-1]))
-        # Marian's decoder starts from the pad embedding, which must stay zero.
-        for module in model.modules():
-            if isinstance(module, torch.nn.Embedding) and module.padding_idx is not None:
-                module.weight[module.padding_idx].zero_()
-    model.save_pretrained(target)
-    return target
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory):
     """A private model store (and CTranslate2 cache) for this module."""
@@ -73,7 +47,7 @@ def store(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def lively(tiny_models, tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("lively")
-    return {f: _lively_copy(tiny_models[f], root / f) for f in FAMILIES}
+    return {f: lively_copy(tiny_models[f], root / f) for f in FAMILIES}
 
 
 @pytest.fixture(scope="module")
@@ -344,3 +318,66 @@ def test_cli_translate_with_the_ctranslate2_engine(tiny_translator_dir, models_d
     data = json.loads(capsys.readouterr().out)
     assert data["models"]["translation"]["engine"] == "ctranslate2"
     assert len(data["paragraphs"][0]["sentences"]) == 2
+
+
+# --------------------------------------------------------------------------- auto on a GPU
+
+
+class _GpuTransformers:
+    """Stands in for the transformers engine on a GPU this machine does not have."""
+
+    name = "transformers"
+
+    def __init__(self, spec, device="auto"):
+        self.spec, self.device = spec, device
+
+
+@pytest.fixture()
+def gpu_transformers(monkeypatch):
+    from translate.engines import base
+
+    monkeypatch.setitem(base._ENGINES, "transformers", _GpuTransformers)
+    return _GpuTransformers
+
+
+def test_auto_on_a_gpu_uses_transformers_when_ctranslate2_sees_none(
+        tiny_translator_dir, models_dir, monkeypatch, caplog, gpu_transformers):
+    import ctranslate2
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+    spec = resolve_spec(str(tiny_translator_dir), "translation")
+    with caplog.at_level(logging.WARNING, logger="translate"):
+        engine = create_engine("auto", spec, "auto")
+    assert isinstance(engine, gpu_transformers)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "transformers" in lines[0] and "\n" not in lines[0]
+    assert not (models_dir / "ct2").exists(), "nothing converted for an engine not used"
+
+
+def test_auto_on_a_gpu_falls_back_when_ctranslate2_cannot_load_cuda(
+        tiny_translator_dir, models_dir, monkeypatch, caplog, gpu_transformers):
+    import ctranslate2
+
+    # CTranslate2 counts a GPU, then fails to run on it: here, a CPU-only build asked for
+    # CUDA; on a machine without cuBLAS 12, the engine's first run (its device check).
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
+    spec = resolve_spec(str(tiny_translator_dir), "translation")
+    with caplog.at_level(logging.WARNING, logger="translate"):
+        engine = create_engine("auto", spec, "cuda")
+    assert isinstance(engine, gpu_transformers) and engine.device == "cuda"
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 1 and "using transformers" in lines[0] and "\n" not in lines[0]
+
+
+def test_auto_on_a_gpu_follows_the_family_table(tiny_translator_dir, models_dir, monkeypatch,
+                                                gpu_transformers):
+    from translate import engines
+
+    monkeypatch.setitem(engines.GPU_ENGINE_BY_FAMILY, "marian", "transformers")
+    spec = resolve_spec(str(tiny_translator_dir), "translation")
+    assert isinstance(create_engine("auto", spec, "cuda"), gpu_transformers)
+    monkeypatch.setitem(engines.GPU_ENGINE_BY_FAMILY, "marian", "ctranslate2")
+    monkeypatch.setattr(engines, "_wants_gpu", lambda device: False)
+    assert create_engine("auto", spec, "cpu").name == "ctranslate2"

@@ -47,9 +47,9 @@ def test_output_length_is_bounded_by_input_length(translator, monkeypatch):
     seen: list[GenerationOptions] = []
     real = translator.engine.generate
 
-    def spy(texts, options):
+    def spy(texts, options, **kwargs):
         seen.append(options)
-        return real(texts, options)
+        return real(texts, options, **kwargs)
 
     monkeypatch.setattr(translator.engine, "generate", spy)
     translator.translate(["Mưa."])

@@ -70,12 +70,24 @@ class Engine(ABC):
         return f"{self.name}/{self.device}/{self.precision}"
 
     @abstractmethod
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Model token ids of each text, conventions (prefix, special tokens) included.
+
+        Callers tokenize once and hand the ids back to :meth:`generate`.
+        """
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Input length of each text in model tokens, conventions (prefix) included."""
+        return [len(ids) for ids in self.encode(texts)]
 
     @abstractmethod
-    def generate(self, texts: Sequence[str], options: GenerationOptions) -> list[str]:
-        """One output per input text, in order, with the family's conventions undone."""
+    def generate(self, texts: Sequence[str], options: GenerationOptions, *,
+                 token_ids: Sequence[Sequence[int]] | None = None) -> list[str]:
+        """One output per input text, in order, with the family's conventions undone.
+
+        ``token_ids``, when given, are :meth:`encode`'s ids of ``texts``; the texts are then
+        not tokenized again.
+        """
 
 
 class HFTokenizerEngine(Engine):
@@ -101,11 +113,20 @@ class HFTokenizerEngine(Engine):
         prefix = self.spec.conventions.input_prefix
         return [prefix + text for text in texts]
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
         if not texts:
             return []
-        encoded = self.tokenizer(self._inputs(texts), add_special_tokens=True)["input_ids"]
-        return [len(ids) for ids in encoded]
+        # One batched call: a fast tokenizer encodes the whole list in Rust at once.
+        return self.tokenizer(self._inputs(texts), add_special_tokens=True)["input_ids"]
+
+    def token_ids(self, texts: Sequence[str],
+                  token_ids: Sequence[Sequence[int]] | None) -> Sequence[Sequence[int]]:
+        """The caller's ids of ``texts`` when it has them, else a fresh encoding."""
+        if token_ids is None:
+            return self.encode(texts)
+        if len(token_ids) != len(texts):
+            raise ValueError(f"{len(token_ids)} token id lists for {len(texts)} texts")
+        return token_ids
 
 
 def register_engine(name: str) -> Callable[[type[Engine]], type[Engine]]:

@@ -15,7 +15,7 @@ pytest.importorskip("ctranslate2")
 from tests.helpers import lively_copy  # noqa: E402
 from translate import Pipeline  # noqa: E402
 from translate import convert as conversion  # noqa: E402
-from translate.catalog import resolve_spec  # noqa: E402
+from translate.catalog import folder_identity, resolve_spec  # noqa: E402
 from translate.cli import main  # noqa: E402
 from translate.engines import GenerationOptions, create_engine  # noqa: E402
 from translate.engines.ctranslate2_engine import (  # noqa: E402
@@ -260,7 +260,7 @@ def test_conversion_is_cached_by_source_identity(tiny_models, tmp_path, models_d
     second = conversion.convert_model(spec, "int8")
     assert second != first and conversion.is_converted(second)
     assert conversion.read_metadata(second)["source_identity"] \
-        == conversion.source_identity(source)
+        == folder_identity(source)
 
 
 def test_preset_converts_to_models_name_ct2_quant(tiny_models, models_dir):

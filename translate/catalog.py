@@ -9,6 +9,7 @@ a model is actually loaded, and never with ``HF_HUB_OFFLINE=1``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -235,6 +236,32 @@ def _check_config(config: Path) -> None:
     if not isinstance(data, dict):
         raise ModelError(f"{config.parent} is not a usable model directory: config.json "
                          "does not hold a JSON object")
+
+
+# Files up to this size enter a folder's identity by content; larger ones (weights) by size and
+# modification time, so that identifying a multi-GB checkpoint stays cheap.
+_HASH_CONTENT_LIMIT = 1 << 20
+
+
+def folder_identity(path: Path) -> str:
+    """A short hash of a model folder: small files by content, weights by size and mtime.
+    Two folders of one name differ, and so does a folder rebuilt in place."""
+    stamps = tuple(sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                          for f in Path(path).iterdir() if f.is_file()))
+    return _folder_digest(str(path), stamps)
+
+
+@functools.lru_cache(maxsize=64)
+def _folder_digest(path: str, stamps: tuple[tuple[str, int, int], ...]) -> str:
+    # Keyed by the files' stamps: unchanged files are not read again for every batch.
+    digest = hashlib.sha256()
+    for name, size, mtime_ns in stamps:
+        digest.update(name.encode())
+        if size <= _HASH_CONTENT_LIMIT:
+            digest.update((Path(path) / name).read_bytes())
+        else:
+            digest.update(f"{size}:{mtime_ns}".encode())
+    return digest.hexdigest()[:16]
 
 
 def _offline() -> bool:

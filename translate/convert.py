@@ -11,7 +11,6 @@ recording what was converted from what.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -25,6 +24,7 @@ from .catalog import (
     ModelSpec,
     ensure_local,
     finish_spec,
+    folder_identity,
     local_path,
     models_dir,
 )
@@ -41,23 +41,6 @@ HF_SUBDIR = "hf"
 # Weights of the source are converted, not copied; everything else (tokenizer, configs) is.
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".h5", ".msgpack", ".ot", ".onnx", ".pt", ".pth",
                     ".ckpt", ".tflite")
-# Files up to this size enter the identity by content; larger ones (weights) by size and mtime.
-_HASH_CONTENT_LIMIT = 1 << 20
-
-
-def source_identity(path: Path) -> str:
-    """A short hash of a checkpoint folder: small files by content, weights by size and mtime."""
-    digest = hashlib.sha256()
-    for file in sorted(p for p in Path(path).iterdir() if p.is_file()):
-        stat = file.stat()
-        digest.update(file.name.encode())
-        if stat.st_size <= _HASH_CONTENT_LIMIT:
-            digest.update(file.read_bytes())
-        else:
-            digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
-
-
 def ct2_cache_root() -> Path:
     """Where conversions of local directories go."""
     env = os.environ.get("VI2EN_MODELS_DIR")
@@ -78,7 +61,7 @@ def converted_dir(spec: ModelSpec, quantization: str) -> Path:
     check_quantization(quantization)
     if spec.local_path is not None:
         source = spec.local_path
-        return ct2_cache_root() / f"{source.name}-{source_identity(source)}-{quantization}"
+        return ct2_cache_root() / f"{source.name}-{folder_identity(source)}-{quantization}"
     return models_dir() / f"{spec.name.replace('/', '--')}-ct2-{quantization}"
 
 
@@ -105,7 +88,7 @@ def _fresh(path: Path, spec: ModelSpec) -> bool:
     if source is None:
         return True  # the original may be gone to save space; the copy still works
     recorded = read_metadata(path).get("source_identity")
-    if recorded != source_identity(source):
+    if recorded != folder_identity(source):
         logger.info("%s was converted from another version of %s", path, spec.name)
         return False
     return True
@@ -191,7 +174,7 @@ def convert_model(spec: ModelSpec, quantization: str = "int8", *, force: bool = 
             _drop_ct2_config_key(out, "decoder_start_token")
         import ctranslate2
 
-        metadata = {"source": str(source), "source_identity": source_identity(source),
+        metadata = {"source": str(source), "source_identity": folder_identity(source),
                     "name": spec.name, "hub_id": spec.hub_id, "revision": spec.revision,
                     "family": spec.family, "quantization": quantization,
                     "target_mode": spec.conventions.target_mode,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -11,7 +10,7 @@ from typing import Any, Protocol
 from tqdm.auto import tqdm
 
 from . import text as vtext
-from .catalog import ModelSpec
+from .catalog import ModelSpec, folder_identity
 from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import LazyModel
@@ -42,14 +41,10 @@ class SentenceCache(Protocol):
 
 
 def model_identity(spec: ModelSpec) -> str:
-    """Hub id and revision, or for a local folder its path and a digest of its files' stamps."""
+    """Hub id and revision, or for a local folder its path and the folder's identity."""
     if spec.local_path is None:
         return f"{spec.hub_id or spec.name}@{spec.revision}"
-    # Two folders may share a name, and a folder may be rebuilt in place: both change the digest.
-    stamps = sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns)
-                    for f in spec.local_path.iterdir() if f.is_file())
-    digest = hashlib.sha256(repr(stamps).encode()).hexdigest()[:16]
-    return f"{spec.local_path}@{digest}"
+    return f"{spec.local_path}@{folder_identity(spec.local_path)}"
 
 
 class Translator(LazyModel):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import ModelSpec, finish_spec
+from ..devices import pick_device
 from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
 
 logger = logging.getLogger(__name__)
@@ -41,23 +42,6 @@ def default_threads() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
-
-
-def pick_device(requested: str | None = "auto") -> tuple[str, int]:
-    """(device, index): ``auto`` is CUDA when CTranslate2 sees a GPU, else CPU."""
-    import ctranslate2
-
-    gpus = ctranslate2.get_cuda_device_count()
-    if requested in ("", "auto", None):
-        return ("cuda", 0) if gpus else ("cpu", 0)
-    device, _, index = requested.partition(":")
-    if device == "cuda":
-        if not gpus:
-            raise RuntimeError("device 'cuda' was asked for but CTranslate2 sees no CUDA GPU")
-        return "cuda", int(index or 0)
-    if device != "cpu":
-        raise ValueError(f"unknown device '{requested}'; use auto, cpu or cuda")
-    return "cpu", 0
 
 
 def pick_compute_type(requested: str | None, device: str, family: str | None = None) -> str:
@@ -107,7 +91,7 @@ class CTranslate2Engine(HFTokenizerEngine):
         from .. import convert as conversion
 
         super().__init__(spec, device)
-        self._device, device_index = pick_device(device)
+        self._device, device_index = pick_device(device, ctranslate2.get_cuda_device_count)
         self.compute_type = pick_compute_type(compute_type, self._device, _family_hint(spec))
         # The copy to load: the one in the wanted weight type, else any other (CTranslate2
         # converts weight types on load), else a fresh conversion.

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..catalog import ModelSpec, ensure_local, finish_spec
+from ..devices import pick_device
 from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
 
 logger = logging.getLogger(__name__)
@@ -14,17 +15,6 @@ logger = logging.getLogger(__name__)
 # Padded input lengths on a GPU: each step about 1.5x the last, so padding wastes at most a
 # third of the (cheap) encoder work while the whole run sees about a dozen shapes.
 _PAD_BUCKETS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
-
-
-def pick_device(requested: str = "auto") -> str:
-    """``auto`` is CUDA when torch sees a GPU, else CPU."""
-    import torch
-
-    if requested in ("", "auto", None):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was asked for but torch sees no CUDA GPU")
-    return requested
 
 
 @register_engine("transformers")
@@ -38,7 +28,8 @@ class TransformersEngine(HFTokenizerEngine):
         super().__init__(spec, device)
         path = ensure_local(spec)
         self.path = path
-        self._device = pick_device(device)
+        kind, index = pick_device(device, torch.cuda.device_count)
+        self._device = kind if index == 0 else f"{kind}:{index}"
         config = AutoConfig.from_pretrained(path)
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         # We count tokens of texts longer than the window in order to split them; the

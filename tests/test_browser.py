@@ -302,10 +302,10 @@ def test_cancel_stops_a_long_translation_and_the_page_stays_usable(served_app, b
     batches: list[int] = []
     release = threading.Event()
 
-    def slow(texts, options):  # a long article on a slow machine: each batch waits
+    def slow(texts, options, **kwargs):  # a long article on a slow machine: each batch waits
         batches.append(len(texts))
         release.wait(timeout=0.5)
-        return original(texts, options)
+        return original(texts, options, **kwargs)
 
     monkeypatch.setattr(translator.engine, "generate", slow)
     monkeypatch.setattr(translator, "_max_batch_size", 2)

@@ -1,7 +1,7 @@
 """The vi2en web page: ``python ui.py [--host H] [--port P] [--share] [--auth USER:PASS]``.
 
 The same as ``vi2en serve``: the options live in :mod:`translate.cli.serve`, the page in
-:mod:`translate.webapp`.
+:mod:`translate.web`.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def _require_chromium() -> None:
 @pytest.fixture(scope="module")
 def served_app(tiny_translator_dir, tiny_summarizer_dir) -> Iterator[tuple[str, object]]:
     from translate.config import ModelConfig
-    from translate.webapp import WebConfig, build_app, launch
+    from translate.web import WebConfig, build_app, launch
 
     config = WebConfig(ModelConfig(model=str(tiny_translator_dir),
                                    summarizer=str(tiny_summarizer_dir), device="cpu", beams=1),

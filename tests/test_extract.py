@@ -216,7 +216,7 @@ def reset_peak():
 
 PAGE_CHILD = MEMORY + """
 import gradio as gr
-from translate.webapp import Handlers, WebConfig
+from translate.web import Handlers, WebConfig
 
 model, good, bomb = sys.argv[1:4]
 from translate.config import ModelConfig

@@ -24,14 +24,17 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from translate import exports, model_pool, webapp
+from translate import exports, model_pool, web
 from translate import text as vtext
 from translate.catalog import ModelError
 from translate.cli import build_parser, serve
 from translate.cli.common import UsageError
 from translate.config import ModelConfig
+from translate.extract import ExtractionError
+from translate.fetch import FetchError
 from translate.model_pool import ModelPool
-from translate.webapp import Handlers, WebConfig, build_app, launch
+from translate.web import Handlers, WebConfig, build_app, launch
+from translate.web import page as web_page
 
 REPO = Path(__file__).resolve().parent.parent
 SHORT = "Trời mưa to ở Hà Nội. Giao thông ùn tắc.\n\nGiá xăng tăng mạnh."
@@ -195,7 +198,7 @@ def test_a_model_that_fails_to_load_is_one_line_without_its_path(config, tiny_tr
     shutil.copytree(tiny_translator_dir, broken)
     handlers = Handlers(dataclasses.replace(config, models=(str(broken),)))
     (broken / "config.json").write_text("{not json", encoding="utf-8")  # spoiled after start
-    with caplog.at_level(logging.ERROR, logger="translate.webapp"):
+    with caplog.at_level(logging.ERROR, logger="translate.web"):
         with pytest.raises(gr.Error) as info:
             handlers.translate(SHORT, "broken")
     assert info.value.message == ("the translation model 'broken' could not be loaded; the "
@@ -212,7 +215,7 @@ def test_unknown_or_unavailable_model_is_one_line(offering, models_dir):
 
 
 def test_unexpected_failure_is_one_line_and_logged(handlers, caplog):
-    with caplog.at_level(logging.ERROR, logger="translate.webapp"):
+    with caplog.at_level(logging.ERROR, logger="translate.web"):
         with pytest.raises(gr.Error, match=r"Something went wrong \(KeyError") as info:
             handlers.render({"paragraphs": [{"no sentences": []}]})
     assert info.value.message.startswith("Something went wrong") and "\n" not in info.value.message
@@ -297,19 +300,19 @@ def test_without_summary_keeps_the_translation_only(handlers, translated):
 
 
 @pytest.mark.parametrize(("error", "title"), [
-    (webapp.FetchError("the server answered 404 Not Found"), "Could not fetch the page"),
-    (webapp.ExtractionError("a.docx is not a readable .docx file"), "Could not read the file"),
+    (FetchError("the server answered 404 Not Found"), "Could not fetch the page"),
+    (ExtractionError("a.docx is not a readable .docx file"), "Could not read the file"),
     (ValueError("glossary line 3: no tab; expected 'Vietnamese term<TAB>English rendering'"),
      "Glossary line 3 has no tab"),
     (ValueError("glossary line 4: 3 columns; expected 'x'"), "Glossary line 4 has 3 columns"),
     (ValueError("glossary line 5: 'Hà Nội' is already on line 1 with another rendering"),
      "Glossary line 5 repeats a term"),
-    (webapp.ModelError("'x' is not one of this server's models"), "Model not usable"),
-    (webapp.Cancelled("stopped"), "Cancelled"),
+    (ModelError("'x' is not one of this server's models"), "Model not usable"),
+    (web.Cancelled("stopped"), "Cancelled"),
     (KeyError("x"), "Something went wrong"),
 ])
 def test_failure_titles_say_what_failed(error, title):
-    assert webapp.failure_title(error) == title
+    assert web.failure_title(error) == title
 
 
 def test_errors_carry_a_title_and_the_plain_message(handlers):
@@ -344,7 +347,7 @@ def test_a_cancelled_job_stops_between_batches(handlers, monkeypatch):
 
 
 def test_page_sessions_cancel_their_own_jobs_and_keep_one_failure():
-    sessions = webapp.PageSessions()
+    sessions = web.PageSessions()
     with sessions.job("a") as a_job, sessions.job("b") as b_job:
         assert sessions.cancel("a") == 1
         assert a_job.is_set() and not b_job.is_set()
@@ -353,7 +356,7 @@ def test_page_sessions_cancel_their_own_jobs_and_keep_one_failure():
     sessions.fail("a", "Nothing to translate", "second")
     assert sessions.last_failure("a") == ("Nothing to translate", "second")
     assert sessions.last_failure("a") is None
-    for i in range(webapp.PageSessions.MAX_SESSIONS + 10):
+    for i in range(web.PageSessions.MAX_SESSIONS + 10):
         sessions.fail(str(i), "t", "m")
     assert sessions.last_failure("0") is None and sessions.last_failure(str(i)) == ("t", "m")
 
@@ -367,7 +370,7 @@ def test_docx_holds_characters_word_cannot(tmp_path):
 
 
 def test_example_button_hidden_without_the_example(config, handlers, monkeypatch, tmp_path):
-    monkeypatch.setattr(webapp, "EXAMPLE_FILE", tmp_path / "missing.txt")
+    monkeypatch.setattr(web_page, "EXAMPLE_FILE", tmp_path / "missing.txt")
     app = build_app(config, handlers)
     button = next(b for b in app.blocks.values() if getattr(b, "elem_id", None) == "example-btn")
     assert button.visible is False
@@ -396,7 +399,7 @@ def test_serve_command_and_ui_share_options():
 def test_serve_options_follow_the_model_configuration(monkeypatch):
     # The page's limit, stated again by the serving options so that the parser does not
     # import the page: the two must agree.
-    assert serve.DEFAULT_MAX_CHARS == webapp.DEFAULT_MAX_CHARS
+    assert serve.DEFAULT_MAX_CHARS == web.DEFAULT_MAX_CHARS
     assert WebConfig().model_config.engine == "auto"
     monkeypatch.setenv("VI2EN_ENGINE", "transformers")
     monkeypatch.setenv("VI2EN_DEVICE", "cpu")

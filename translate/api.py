@@ -380,11 +380,6 @@ class _ApiGuard:
 
 def create_api(api: Api) -> FastAPI:
     """The FastAPI app with the API's routes (the page is mounted on it by create_server)."""
-    from fastapi.concurrency import run_in_threadpool
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import FileResponse
-    from starlette.exceptions import HTTPException as StarletteHTTPException
-
     app = FastAPI(title="vi2en API", version="1",
                   description="Vietnamese news in, English out. LibreTranslate-compatible "
                               "endpoints (/translate, /detect, /languages, /frontend/settings, "
@@ -392,6 +387,16 @@ def create_api(api: Api) -> FastAPI:
                               " Errors: {\"error\": \"…\"} with 400, 403 (bad API key), 413 "
                               "(body too large), 429 (over a rate limit).")
     app.add_middleware(_ApiGuard, max_body_bytes=api.settings.max_body_bytes)
+    _add_error_handlers(app)
+    _add_libretranslate_routes(app, api)
+    _add_v1_routes(app, api)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """FastAPI's own refusals (unknown path, bad body) answered as ``{"error": one line}``."""
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -409,51 +414,66 @@ def create_api(api: Api) -> FastAPI:
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         return _error(400, f"Invalid request: {where or 'body'}: {first.get('msg', 'invalid')}")
 
-    text_or_list = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
-    translate_fields = {
-        "q": {**text_or_list, "description": "text(s) to translate"},
-        "source": {"type": "string", "enum": ["vi", "auto"]},
-        "target": {"type": "string", "enum": ["en"]},
-        "format": {"type": "string", "enum": ["text", "html"], "default": "text"},
-        "alternatives": {"type": "integer", "default": 0,
-                         "description": "accepted; no alternatives are given"},
-        "api_key": {"type": "string"}}
 
-    def body_doc(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
-        schema = {"type": "object", "properties": fields, "required": required}
-        return {"requestBody": {"required": True, "content": {
-            "application/json": {"schema": schema},
-            "application/x-www-form-urlencoded": {"schema": schema}}}}
+# The OpenAPI description of LibreTranslate's bodies (read by hand from JSON or a form).
+_TEXT_OR_LIST = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+_TRANSLATE_FIELDS = {
+    "q": {**_TEXT_OR_LIST, "description": "text(s) to translate"},
+    "source": {"type": "string", "enum": ["vi", "auto"]},
+    "target": {"type": "string", "enum": ["en"]},
+    "format": {"type": "string", "enum": ["text", "html"], "default": "text"},
+    "alternatives": {"type": "integer", "default": 0,
+                     "description": "accepted; no alternatives are given"},
+    "api_key": {"type": "string"}}
+_FILE_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "source", "target"],
+    "properties": {"file": {"type": "string", "format": "binary"},
+                   "source": {"type": "string"}, "target": {"type": "string"},
+                   "api_key": {"type": "string"}}}}}}}
 
-    async def data_of(request: Request) -> dict[str, Any]:
-        try:
-            return await _read_body(request)
-        except _BodyTooLarge:
-            raise
-        except ApiError:
-            raise
-        except Exception as exc:  # a malformed form or multipart body
-            logger.info("unreadable request body: %s", exc)
-            raise ApiError(400, "Invalid request: the body could not be read") from None
+
+def _body_doc(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    schema = {"type": "object", "properties": fields, "required": required}
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": schema},
+        "application/x-www-form-urlencoded": {"schema": schema}}}}
+
+
+async def _data_of(request: Request) -> dict[str, Any]:
+    try:
+        return await _read_body(request)
+    except _BodyTooLarge:
+        raise
+    except ApiError:
+        raise
+    except Exception as exc:  # a malformed form or multipart body
+        logger.info("unreadable request body: %s", exc)
+        raise ApiError(400, "Invalid request: the body could not be read") from None
+
+
+def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
+    """LibreTranslate's endpoints, answered as LibreTranslate answers."""
+    from fastapi.concurrency import run_in_threadpool
+    from fastapi.responses import FileResponse
 
     @app.post("/translate", tags=["LibreTranslate"], summary="Translate text",
-              openapi_extra=body_doc(translate_fields, ["q", "source", "target"]))
+              openapi_extra=_body_doc(_TRANSLATE_FIELDS, ["q", "source", "target"]))
     @_guarded
     async def translate(request: Request):
         """`{"translatedText": …}` (a list for a list `q`), with `detectedLanguage` for
         `source=auto`. `format=html` keeps the markup byte for byte outside text nodes."""
-        data = await data_of(request)
+        data = await _data_of(request)
         api.access(request, data)
         return await run_in_threadpool(api.translate, data)
 
     @app.post("/detect", tags=["LibreTranslate"], summary="Detect the language",
-              openapi_extra=body_doc({"q": {"type": "string"}, "api_key": {"type": "string"}},
-                                     ["q"]))
+              openapi_extra=_body_doc({"q": {"type": "string"}, "api_key": {"type": "string"}},
+                                      ["q"]))
     @_guarded
     async def detect_language(request: Request):
         """`[{"language": "vi"|"en", "confidence": 0-100}]`: the share of words with
         Vietnamese diacritics (see translate/detect.py)."""
-        data = await data_of(request)
+        data = await _data_of(request)
         api.access(request, data)
         return api.detect(data)
 
@@ -465,19 +485,13 @@ def create_api(api: Api) -> FastAPI:
     async def frontend_settings():
         return api.frontend_settings()
 
-    file_doc = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["file", "source", "target"],
-        "properties": {"file": {"type": "string", "format": "binary"},
-                       "source": {"type": "string"}, "target": {"type": "string"},
-                       "api_key": {"type": "string"}}}}}}}
-
     @app.post("/translate_file", tags=["LibreTranslate"], summary="Translate a file",
-              openapi_extra=file_doc)
+              openapi_extra=_FILE_DOC)
     @_guarded
     async def translate_file(request: Request):
         """.txt/.md/.docx/.html, read as the page reads uploads; the English comes back as a
         UTF-8 .txt at `translatedFileUrl` (kept for an hour)."""
-        data = await data_of(request)
+        data = await _data_of(request)
         api.access(request, data)
         return await run_in_threadpool(api.translate_file, data, str(request.base_url))
 
@@ -490,6 +504,11 @@ def create_api(api: Api) -> FastAPI:
                 or not path.is_file()):
             raise ApiError(404, "No such file (translated files are kept for an hour)")
         return FileResponse(path, filename=name, media_type="text/plain; charset=utf-8")
+
+
+def _add_v1_routes(app: FastAPI, api: Api) -> None:
+    """vi2en's own endpoints: the full result of an article, a summary."""
+    from fastapi.concurrency import run_in_threadpool
 
     @app.post("/v1/translate", tags=["vi2en"], summary="Translate an article (full result)")
     @_guarded
@@ -504,8 +523,6 @@ def create_api(api: Api) -> FastAPI:
     async def v1_summarize(request: Request, body: V1Summarize):
         api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
         return await run_in_threadpool(api.v1_summarize, body)
-
-    return app
 
 
 def create_server(blocks: Any, pool: ModelPool, settings: ApiSettings, max_chars: int, *,

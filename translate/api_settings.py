@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .config import DEFAULT_WINDOW_S
 
-DEFAULT_MAX_BODY = 20 * 1024 * 1024  # the page's upload limit (webapp.MAX_UPLOAD)
+DEFAULT_MAX_BODY = 20 * 1024 * 1024  # the page's upload limit (web.MAX_UPLOAD)
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """``vi2en serve`` (and ``python ui.py``): serving options in, the web page and the REST API
 out, in one process on one port.
 
-The page is :mod:`translate.webapp` and the API :mod:`translate.api`; this module only turns
-options into a :class:`~translate.webapp.WebConfig` and an
+The page is :mod:`translate.web` and the API :mod:`translate.api`; this module only turns
+options into a :class:`~translate.web.WebConfig` and an
 :class:`~translate.api_settings.ApiSettings` and starts the server.
 """
 
@@ -19,7 +19,7 @@ from .common import UsageError, add_model_options, config_from_args
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..api_settings import ApiSettings
-    from ..webapp import WebConfig
+    from ..web import WebConfig
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def parse_models(value: str | None) -> tuple[str, ...]:
 def web_config_from_args(args: argparse.Namespace) -> WebConfig:
     """The server's WebConfig: the shared ModelConfig plus the serving limits."""
     from ..catalog import resolve_spec
-    from ..webapp import WebConfig
+    from ..web import WebConfig
 
     if args.max_chars < 1:
         raise UsageError("--max-chars must be at least 1")
@@ -150,7 +150,7 @@ def serve(args: argparse.Namespace) -> int:
     """Serve the page at / and the REST API beside it, one process, one port, shared models."""
     from .. import api
     from ..catalog import resolve_spec
-    from ..webapp import build_app, page_options
+    from ..web import build_app, page_options
 
     auth = parse_auth(args.auth)
     config = web_config_from_args(args)

@@ -1,0 +1,217 @@
+"""The page's and the API's functions: input checks, model calls through the shared
+:class:`~translate.model_pool.ModelPool`, and what the page shows of a result. Gradio-free in
+their arguments, so tests call them directly."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import exports
+from ..config import ModelConfig
+from ..extract import read_document
+from ..fetch import fetch_article
+from ..glossary import Glossary
+from ..model_pool import ModelPool
+from .downloads import write_exports
+from .errors import Cancelled, refuse, user_errors
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_CHARS = 100_000
+Progress = Callable[..., Any]  # a gr.Progress, or anything called the same way
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """How the server was started: models, limits, the URL guard."""
+
+    model_config: ModelConfig = field(default_factory=ModelConfig)
+    max_chars: int = DEFAULT_MAX_CHARS
+    allow_private_urls: bool = False
+    concurrency: int | None = None  # None: chosen from the device
+    fetch_timeout_s: float = 15.0
+    # Translation models visitors may pick besides the configured one (always offered, the
+    # default).
+    # Nothing else is ever loaded: on a public server each one costs disk, memory and time.
+    models: tuple[str, ...] = ()
+
+
+class Handlers:
+    """The page's and the API's functions, gradio-free in their arguments: tests call them
+    directly. ``progress`` is a gr.Progress on the page, None elsewhere."""
+
+    def __init__(self, config: WebConfig, pool: ModelPool | None = None) -> None:
+        self.config = config
+        self.pool = pool or ModelPool(config.model_config, config.models)
+
+    # -- input ---------------------------------------------------------------------------------
+    def _checked(self, text: str | None, what: str) -> str:
+        if text is None or not text.strip():
+            hint = ("paste a Vietnamese article, upload a file, fetch a web page or load the "
+                    "example." if what == "translate" else
+                    "translate an article first, or paste English text.")
+            raise refuse(f"Nothing to {what} yet: {hint}", f"Nothing to {what}")
+        if len(text) > self.config.max_chars:
+            raise refuse(f"The text has {len(text):,} characters; this server accepts up to "
+                          f"{self.config.max_chars:,}. Send a shorter article or split it.",
+                          "Text too long")
+        return text
+
+    @user_errors
+    def load_file(self, path: str | None) -> str:
+        """Text of an uploaded .txt/.md/.docx/.html file (the article, for a saved page)."""
+        if not path:
+            return ""
+        text = read_document(path)
+        self._warn_if_long(text)
+        return text
+
+    @user_errors
+    def load_url(self, url: str | None) -> str:
+        """The article at a news page's URL."""
+        if not url or not url.strip():
+            raise refuse("Enter the address of a news page first (https://…).", "No URL")
+        text = fetch_article(url, allow_private=self.config.allow_private_urls,
+                             timeout=self.config.fetch_timeout_s)
+        self._warn_if_long(text)
+        return text
+
+    def _warn_if_long(self, text: str) -> None:
+        if len(text) > self.config.max_chars:
+            import gradio as gr
+
+            gr.Warning(f"This article has {len(text):,} characters; the limit here is "
+                       f"{self.config.max_chars:,}. Shorten it before translating.")
+
+    def _glossary(self, tsv: str | None) -> Glossary | None:
+        """The visitor's glossary (TSV), or None for the server's own (none by default)."""
+        if not tsv or not tsv.strip():
+            return None
+        if len(tsv) > self.config.max_chars:
+            raise refuse(f"The glossary has {len(tsv):,} characters; the limit is "
+                          f"{self.config.max_chars:,}.", "Glossary too long")
+        return Glossary.from_tsv(tsv)  # a bad line: ValueError naming it -> one line
+
+    # -- model calls ---------------------------------------------------------------------------
+    def _reporter(self, progress: Progress | None, model: str | None,
+                  stop: threading.Event | None = None) -> Callable[[int, int], None] | None:
+        """The pipeline's progress callback: shows progress, and stops a cancelled job between
+        batches (a model call in flight cannot be interrupted)."""
+        if progress is None and stop is None:
+            return None
+        if progress is not None and not self.pool.translator_loaded(model):
+            progress(0, desc="Loading the translation model (first use)…")
+
+        def report(done: int, total: int) -> None:
+            if stop is not None and stop.is_set():
+                raise Cancelled(f"Stopped after {done} of {total} sentences; nothing was kept.")
+            if progress is not None:
+                progress((done, total), desc="Translating", unit="sentences")
+
+        return report
+
+    @staticmethod
+    def _stop_if_cancelled(stop: threading.Event | None) -> None:
+        if stop is not None and stop.is_set():
+            raise Cancelled("Stopped at your request; nothing was kept.")
+
+    @user_errors
+    def translate(self, text: str, model: str | None = None, beams: float | None = None,
+                  glossary: str | None = None, progress: Progress | None = None,
+                  stop: threading.Event | None = None) -> tuple[str, dict[str, Any]]:
+        """Vietnamese article -> (English with paragraphs as in the source, result dict).
+        Setting ``stop`` cancels the job between batches of sentences."""
+        text = self._checked(text, "translate")
+        terms = self._glossary(glossary)
+        report = self._reporter(progress, model, stop)
+        pipeline = self.pool.for_request(model, beams)
+        self._stop_if_cancelled(stop)
+        result = pipeline.translate(text, glossary=terms, progress=report)
+        logger.info("translated %d sentences in %.2f s", len(result.sentences),
+                    result.timings.get("translate_s", 0.0))
+        return result.translation, result.to_dict()
+
+    @user_errors
+    def summarize(self, english: str, length: str | None = "medium",
+                  state: dict[str, Any] | None = None, progress: Progress | None = None,
+                  stop: threading.Event | None = None) -> tuple[str, dict[str, Any]]:
+        """English text (as the user left it) -> (summary, the session's result with it).
+        A cancelled summary is dropped when the model call returns."""
+        english = self._checked(english, "summarize")
+        if progress is not None:
+            progress(None, desc="Summarizing…")
+        pipeline = self.pool.summarizing(length)
+        self._stop_if_cancelled(stop)
+        summary = pipeline.summarize(english)
+        self._stop_if_cancelled(stop)
+        result = dict(state) if state else {"source": None, "translation": english,
+                                            "paragraphs": [], "models": {}, "timings": {}}
+        if " ".join((result.get("translation") or "").split()) != " ".join(english.split()):
+            result["edited_translation"] = english
+        else:
+            result.pop("edited_translation", None)
+        result["summary"] = summary.text
+        result["summary_note"] = summary.note
+        result["summary_flags"] = [f.to_dict() for f in summary.flags]
+        result["models"] = {**result.get("models", {}),
+                            "summarization": pipeline.summarizer.info().to_dict()}
+        return summary.text, result
+
+    @user_errors
+    def process(self, text: str, model: str | None = None, beams: float | None = None,
+                length: str | None = "medium", glossary: str | None = None,
+                progress: Progress | None = None,
+                stop: threading.Event | None = None) -> dict[str, Any]:
+        """Translate and summarize; the whole result (as ``vi2en translate --json``)."""
+        text = self._checked(text, "translate")
+        terms = self._glossary(glossary)
+        report = self._reporter(progress, model, stop)
+        pipeline = self.pool.for_request(model, beams, length)
+        self.pool.summarizer()  # loaded (or one line on failure) before the article is translated
+        self._stop_if_cancelled(stop)
+        result = pipeline.run(text, summarize=True, glossary=terms, progress=report)
+        self._stop_if_cancelled(stop)
+        return result.to_dict()
+
+    # -- display -------------------------------------------------------------------------------
+    @user_errors
+    def render(self, state: dict[str, Any] | None) -> tuple[Any, ...]:
+        """Side-by-side table, flag line, the three downloads and the JSON view for the
+        session's result (empty, downloads disabled, without one)."""
+        import gradio as gr
+
+        if not state:
+            return (exports.table_html({}), "",
+                    *(gr.update(value=None, interactive=False) for _ in range(3)), None)
+        paths = write_exports(state)
+        return (exports.table_html(state), exports.flag_summary(state),
+                *(gr.update(value=str(p), interactive=True) for p in paths), state)
+
+    @staticmethod
+    def texts(state: dict[str, Any] | None) -> tuple[str, str]:
+        """English and summary boxes from a result."""
+        if not state:
+            return "", ""
+        return state.get("translation") or "", state.get("summary") or ""
+
+    # The page's outputs after a job fails or is cancelled, or the source is replaced: nothing
+    # of the previous text stays on screen. Order: english, summary, state, then render()'s.
+    def cleared(self) -> tuple[Any, ...]:
+        """Every result empty: English, summary, session result, table, status, downloads."""
+        return ("", "", None, *self.render(None))
+
+    def without_summary(self, state: dict[str, Any] | None) -> tuple[Any, ...]:
+        """After a failed summary: the translation's result without any earlier summary
+        (summary, state, then render()'s outputs)."""
+        if state:
+            state = {k: v for k, v in state.items()
+                     if k not in ("summary", "summary_note", "summary_flags",
+                                  "edited_translation")}
+            models = {k: v for k, v in (state.get("models") or {}).items()
+                      if k != "summarization"}
+            state["models"] = models
+        return ("", state or None, *self.render(state))

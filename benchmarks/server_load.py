@@ -40,6 +40,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
+
+from tests.helpers import stop_process  # noqa: E402  after the path is set
+
 HOST = "127.0.0.1"  # loopback only
 
 
@@ -114,19 +117,10 @@ def start_server(model_dir: Path, window_ms: float, args: argparse.Namespace,
                 return process, url
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                stop(process)
+                stop_process(process)
                 raise RuntimeError("the server did not start:\n"
                                    + log.read_text(errors="replace")[-2000:]) from None
             time.sleep(0.3)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,
@@ -276,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {runs[name]['requests_per_s']} requests/s, p95 "
                   f"{runs[name]['latency_p95_s']} s", file=sys.stderr)
         finally:
-            stop(process)
+            stop_process(process)
     batched, alone = runs["batched"], runs["one_at_a_time"]
     same = sum(1 for i, a in batched["answers"].items() if alone["answers"].get(i) == a)
     for run in runs.values():

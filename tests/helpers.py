@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +52,13 @@ def lively_copy(source: Path, target: Path, seed: int = 0) -> Path:
                 module.weight[module.padding_idx].zero_()
     model.save_pretrained(target)
     return target
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """End a server started for a test or a benchmark: politely, then for good."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

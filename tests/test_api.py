@@ -20,6 +20,7 @@ import docx
 import pytest
 from libretranslatepy import LibreTranslateAPI
 
+from tests.helpers import stop_process
 from tests.test_browser import MODEL_WAIT_MS, browser  # noqa: F401  (the Chromium fixture)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,12 +78,7 @@ def server(tiny_translator_dir, tiny_summarizer_dir, tmp_path_factory) -> str:
                 time.sleep(0.5)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         output = log.read_text(encoding="utf-8", errors="replace")
         assert "Traceback" not in output, output[-3000:]
 

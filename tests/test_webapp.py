@@ -24,6 +24,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from tests.helpers import stop_process
 from translate import exports, model_pool, web
 from translate import text as vtext
 from translate.catalog import ModelError
@@ -514,12 +515,7 @@ def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir, tmp
         assert english.strip()
         assert client.predict(english, api_name="/summarize").strip()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def test_ui_py_on_a_busy_port_says_so_in_one_line(tiny_translator_dir, tiny_summarizer_dir):

@@ -7,15 +7,17 @@ first that recognises something there says what it found and where to go on.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from .tokens import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
+    Found,
     Key,
     Quantity,
+    Rule,
     Scan,
     Tok,
+    apply_rules,
     breaks,
     joined,
     parse_digits_en,
@@ -40,8 +42,6 @@ _A_SCALE = ("hundred", "thousand", "million", "billion", "dozen")  # "a hundred"
 # "at 7.55": a dotted hour.minutes is a clock time after these.
 _TIME_PREV = {"at", "by", "until", "till", "from", "before", "after", "around", "about"}
 
-Found = tuple[list[Quantity], int]  # what a rule found, and the token to go on from
-Rule = Callable[[Scan, int], "Found | None"]
 
 
 def _base(t: Tok) -> str:
@@ -286,16 +286,4 @@ RULES: tuple[Rule, ...] = (
 
 def extract_en_quantities(text: str) -> list[Quantity]:
     """Quantities in an English text, with their candidate normalized values."""
-    scan = Scan.of(text)
-    found: list[Quantity] = []
-    i = 0
-    while i < scan.n:
-        for rule in RULES:
-            hit = rule(scan, i)
-            if hit is not None:
-                quantities, i = hit
-                found.extend(quantities)
-                break
-        else:
-            i += 1
-    return found
+    return apply_rules(text, RULES)

@@ -10,7 +10,7 @@ words are *weak* (``ba`` is also "father", ``năm`` also "year", ``one`` also a 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .words import load
@@ -165,6 +165,28 @@ class Scan:
     def span(self, i: int, j: int) -> str:
         """Source text from token ``i`` to token ``j - 1``."""
         return self.text[self.toks[i].start : self.toks[j - 1].end]
+
+
+Found = tuple[list["Quantity"], int]  # what a rule found, and the token to go on from
+Rule = Callable[[Scan, int], "Found | None"]
+
+
+def apply_rules(text: str, rules: Sequence[Rule]) -> list[Quantity]:
+    """Quantities of ``text``: at each token the first rule that matches (rules are ordered,
+    most specific first) gives its quantities and the token after them; no match, next token."""
+    scan = Scan.of(text)
+    found: list[Quantity] = []
+    i = 0
+    while i < scan.n:
+        for rule in rules:
+            hit = rule(scan, i)
+            if hit is not None:
+                quantities, i = hit
+                found.extend(quantities)
+                break
+        else:
+            i += 1
+    return found
 
 
 # --------------------------------------------------------------------------------------

@@ -10,15 +10,17 @@ ordinals and weekdays (thứ 2 = second or Monday); Roman numerals (quý III).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from .tokens import (
     GROUPS3_RE,
+    Found,
     Key,
     Quantity,
+    Rule,
     Scan,
     Tok,
+    apply_rules,
     breaks,
     date_parts,
     joined,
@@ -45,8 +47,6 @@ _SCALE_NOT_BEFORE = set(_W["scale_not_before"])
 _DATE_PREV = {"ngày", "hôm", "từ", "đến", "tới", "đêm", "sáng", "chiều", "tối", "trưa"}
 _ROMAN_RE = re.compile(r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 
-Found = tuple[list[Quantity], int]  # what a rule found, and the token to go on from
-Rule = Callable[[Scan, int], "Found | None"]
 
 
 def _roman(s: str) -> int:
@@ -406,16 +406,4 @@ RULES: tuple[Rule, ...] = (
 
 def extract_vi_quantities(text: str) -> list[Quantity]:
     """Quantities in a Vietnamese text, with their candidate normalized values."""
-    scan = Scan.of(text)
-    found: list[Quantity] = []
-    i = 0
-    while i < scan.n:
-        for rule in RULES:
-            hit = rule(scan, i)
-            if hit is not None:
-                quantities, i = hit
-                found.extend(quantities)
-                break
-        else:
-            i += 1
-    return found
+    return apply_rules(text, RULES)

@@ -19,9 +19,7 @@ import logging
 import re
 import shutil
 import socket
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +33,7 @@ from .detect import VIETNAMESE, detect
 from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
 from .glossary import Glossary
 from .html_text import prose
+from .scratch import ScratchFolders
 from .service import TranslationService
 
 if TYPE_CHECKING:
@@ -51,8 +50,7 @@ MAX_TEXTS = 1000
 # Paths the API answers; everything else belongs to the page.
 API_PREFIXES = ("/translate", "/translate_file", "/detect", "/languages", "/frontend/settings",
                 "/download_file/", "/v1/")
-_FILES_ROOT = Path(tempfile.gettempdir()) / "vi2en-api-files"
-_FILES_MAX_AGE_S = 3600
+_FILES = ScratchFolders("vi2en-api-files")
 
 
 class ApiError(Exception):
@@ -225,9 +223,7 @@ class Api:
         if suffix not in DOCUMENT_SUFFIXES:
             raise ApiError(400, f"Invalid request: file format not supported ({suffix or 'none'}"
                                 f"; supported: {', '.join(DOCUMENT_SUFFIXES)})")
-        _prune_files(time.time())
-        folder = _FILES_ROOT / uuid.uuid4().hex
-        folder.mkdir(parents=True)
+        folder = _FILES.new()
         source_path = folder / f"source{suffix}"
         with source_path.open("wb") as sink:
             shutil.copyfileobj(upload.file, sink)
@@ -262,17 +258,6 @@ class Api:
         summary = self.service.summarize(body.text, body.length)
         return {"summary": summary.text, "note": summary.note,
                 "flags": [f.to_dict() for f in summary.flags]}
-
-
-def _prune_files(now: float) -> None:
-    if not _FILES_ROOT.is_dir():
-        return
-    for folder in _FILES_ROOT.iterdir():
-        try:
-            if now - folder.stat().st_mtime > _FILES_MAX_AGE_S:
-                shutil.rmtree(folder)
-        except OSError as exc:
-            logger.debug("could not remove old file %s: %s", folder, exc)
 
 
 # -- the FastAPI app ------------------------------------------------------------------------------
@@ -499,7 +484,7 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
              summary="A translated file")
     @_guarded
     async def download_file(folder: str, name: str):
-        path = _FILES_ROOT / folder / name
+        path = _FILES.root / folder / name
         if (not re.fullmatch(r"[0-9a-f]{32}", folder) or not re.fullmatch(r"[\w.-]+", name)
                 or not path.is_file()):
             raise ApiError(404, "No such file (translated files are kept for an hour)")

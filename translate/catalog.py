@@ -278,11 +278,14 @@ def local_path(spec: ModelSpec) -> Path | None:
     if spec.hub_id is None:
         return None
     from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError
 
     try:
         return Path(snapshot_download(spec.hub_id, revision=spec.revision, local_files_only=True,
                                       ignore_patterns=_DOWNLOAD_IGNORE))
-    except Exception as exc:  # any miss in the cache means "not here"; the caller decides
+    except (OSError, HFValidationError) as exc:
+        # Not in the cache (LocalEntryNotFoundError is an OSError), or an id the Hub would
+        # refuse: "not here", and the caller decides. Anything else is a bug and propagates.
         logger.debug("%s not in the HF cache: %s", spec.hub_id, exc)
         return None
 

@@ -19,6 +19,7 @@ from typing import Any
 from ..catalog import ModelSpec, finish_spec
 from ..devices import pick_device
 from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
+from .memory import cap_malloc_arenas
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,10 @@ class CTranslate2Engine(HFTokenizerEngine):
 
         super().__init__(spec, device)
         self._device, device_index = pick_device(device, ctranslate2.get_cuda_device_count)
+        if self._device == "cpu":
+            # Before anything starts threads (a first-use conversion, our workers), since an
+            # arena that a thread already owns stays.
+            cap_malloc_arenas()
         self.compute_type = pick_compute_type(compute_type, self._device, _family_hint(spec))
         # The copy to load: the one in the wanted weight type, else any other (CTranslate2
         # converts weight types on load), else a fresh conversion.

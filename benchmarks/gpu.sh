@@ -12,7 +12,9 @@
 #      2,048 fresh sentences after a warm-up on 512 others, each with its ceiling row
 #   2. T5-base greedy: the same (CTranslate2 auto: int8_bfloat16, T5 overflows float16)
 #   3. Marian beam 4
-#   4. the batch job on 2,000 documents of 6 sentences, CTranslate2, checks on
+#   4. the batch job on 2,000 documents of 6 sentences, CTranslate2, checks on (in check
+#      workers, the GPU default)
+#   5. the same with the checks in the translating process (--check-workers 0)
 set -uo pipefail
 OUT="${OUT:-benchmarks/results}"
 PY="${PYTHON:-python3}"
@@ -75,4 +77,7 @@ bench marian-beam4 --models marian --beams 4 --engines transformers,ctranslate2 
     --compute-types int8_float16 --sentences 2048 --warmup 512 --no-article
 bench marian-batch --batch --models marian --beams 1 --engines ctranslate2 \
     --compute-types int8_float16 --batch-docs 2000 --doc-sentences 6 --warmup 512
+bench marian-batch-inline-checks --batch --models marian --beams 1 --engines ctranslate2 \
+    --compute-types int8_float16 --batch-docs 2000 --doc-sentences 6 --warmup 512 \
+    --check-workers 0
 echo "done in $(( $(date +%s) - START )) s"

@@ -242,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-docs", type=int, default=100, help="documents for --batch")
     parser.add_argument("--doc-sentences", type=int, default=6,
                         help="sentences per document for --batch")
+    parser.add_argument("--check-workers", type=int, default=None,
+                        help="check processes for --batch (default: the job's auto)")
     parser.add_argument("--new-tokens", type=int, default=40,
                         help="fixed output length (min = max new tokens)")
     parser.add_argument("--repeat", type=int, default=1,
@@ -304,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
                                   "new_tokens": args.new_tokens, "warmup": warmup,
                                   "ceiling": not args.no_ceiling}
                         if args.batch:
-                            config.update(mode="batch",
+                            config.update(mode="batch", check_workers=args.check_workers,
                                           documents=documents(sentences, args.doc_sentences))
                         elif engine == "naive-transformers" and args.naive_sentences:
                             config["sentences"] = sentences[:args.naive_sentences]
@@ -514,8 +516,11 @@ def _batch(config: dict[str, Any], row: dict[str, Any], started: float) -> dict[
     translator.options = translator.options.with_(num_beams=config["beam"],
                                                   max_new_tokens=new_tokens,
                                                   min_new_tokens=new_tokens)
-    pipeline = Pipeline(translator=translator, check_quality=True)
+    pipeline = Pipeline(translator=translator, check_quality=True,
+                        check_workers=config.get("check_workers"))
     pipeline.translator.translate(config["warmup"])  # load and warm up outside the timing
+    runner = pipeline.check_runner()
+    runner.submit(["Có 3 người."], ["There are 3 people."]).result()  # start the workers
     load_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory(prefix="vi2en-bench-batch-") as tmp:
         source = Path(tmp) / "in.jsonl"
@@ -526,9 +531,11 @@ def _batch(config: dict[str, Any], row: dict[str, Any], started: float) -> dict[
         stats = run_batch([str(source)], Path(tmp) / "out.jsonl", pipeline,
                           options=BatchOptions())
         elapsed = time.perf_counter() - start
+    pipeline.close()
     if stats.failed:
         raise RuntimeError(f"{stats.failed} document(s) failed: {stats.errors[:1]}")
     row.update({"kind": "batch", "compute_type": translator.engine.precision,
+                "check_workers": runner.workers,
                 "documents": stats.done, "sentences": stats.sentences,
                 "new_tokens": new_tokens, "seconds": round(elapsed, 3), "load_s": round(load_s, 2),
                 "documents_per_s": round(stats.done / elapsed, 3),

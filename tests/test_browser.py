@@ -192,7 +192,12 @@ def test_failed_run_and_new_source_leave_no_stale_results(served, browser, examp
     # A bad glossary line: its number in the title, the message as written (not escaped).
     page.locator("#source textarea").fill(example_text)
     page.get_by_text("Glossary", exact=True).click()
-    page.locator("#glossary textarea").fill("Hà Nội\tHanoi\nxăng dầu")
+    glossary = page.locator("#glossary textarea")
+    glossary.fill("Hà Nội\tHanoi\nxăng dầu")
+    # The accordion renders its textbox as it opens; leaving the box commits what was typed
+    # (a click straight after filling sometimes sent the value from before).
+    glossary.press("Tab")
+    expect(glossary).to_have_value("Hà Nội\tHanoi\nxăng dầu")
     page.locator("#translate-btn").click()
     expect(notice).to_contain_text("Glossary line 2 has no tab", timeout=60_000)
     expect(notice).to_contain_text("<TAB>")

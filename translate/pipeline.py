@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import logging
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
 from . import text as vtext
+from .check_pool import CheckRunner, auto_workers
 from .checks import needs_retry, sentence_flags, summary_flags
 from .config import ModelConfig
 from .engines import GenerationOptions
@@ -34,7 +37,7 @@ class Pipeline:
                  num_beams: int | None = None, summary_length: str = "medium",
                  max_words: int | None = None, check_quality: bool = True,
                  show_progress: bool = False, translator: Translator | None = None,
-                 glossary: Glossary | None = None) -> None:
+                 glossary: Glossary | None = None, check_workers: int | None = None) -> None:
         self.translator = translator or Translator(model, device=device, engine=engine,
                                                    num_beams=num_beams,
                                                    show_progress=show_progress)
@@ -43,11 +46,15 @@ class Pipeline:
                                      show_progress=show_progress)
         self.check_quality = check_quality
         self.glossary = glossary
+        # None: worker processes when translating on a GPU (check_pool.auto_workers).
+        self.check_workers = check_workers
+        self._checks = _CheckSlot()  # shared with every with_options view
 
     @classmethod
     def from_config(cls, config: ModelConfig, **runtime: Any) -> Pipeline:
         """The pipeline ``config`` describes. ``runtime`` holds what is not a model setting:
-        ``check_quality``, ``show_progress``, ``glossary``, a ready ``translator``."""
+        ``check_quality``, ``show_progress``, ``glossary``, a ready ``translator``,
+        ``check_workers``."""
         return cls(config.model, config.summarizer, device=config.device, engine=config.engine,
                    num_beams=config.beams, summary_length=config.summary_length,
                    max_words=config.max_words, **runtime)
@@ -81,6 +88,13 @@ class Pipeline:
         ``glossary`` replaces the pipeline's own for this call (an empty Glossary() turns it
         off).
         """
+        return self.start_many(texts, glossary=glossary, progress=progress).result()
+
+    def start_many(self, texts: Sequence[str], *, glossary: Glossary | None = None,
+                   progress: ProgressCallback | None = None) -> PendingTranslation:
+        """:meth:`translate_many` in two steps: this one translates and hands the checks to
+        the check workers; the result's :meth:`~PendingTranslation.result` waits for them and
+        retries what looped. A caller can translate the next documents in between."""
         glossary = self.glossary if glossary is None else glossary
         started = time.perf_counter()
         documents = [vtext.segment(text) for text in texts]
@@ -89,32 +103,29 @@ class Pipeline:
         loaded = time.perf_counter()
         sources = [s for doc in documents for para in doc for s in para]
         translations, term_flags = self._translate(sources, glossary, progress=progress)
-        flags = self._check(sources, translations, glossary, term_flags)
-        for i, translation in enumerate(translations):
-            if not translation.strip():
-                # Shown, not dropped: the reader sees the sentence and the reason.
-                translations[i] = f"[untranslated] {sources[i]}"
-                flags[i].append(Flag("empty", "the model gave no translation for this sentence; "
-                                              "the source is shown instead"))
-        translated = time.perf_counter()
-        models = {"translation": self.translator.info()}
-        share = 1 / max(1, len(texts))
-        results: list[PipelineResult] = []
-        position = 0
-        for doc in documents:
-            paragraphs = []
-            for para in doc:
-                sentences = [SentenceResult(s, translations[position + i], flags[position + i])
-                             for i, s in enumerate(para)]
-                position += len(para)
-                paragraphs.append(ParagraphResult(sentences))
-            timings = {"segment_s": (segmented - started) * share,
-                       "load_s": loaded - segmented,
-                       "translate_s": (translated - loaded) * share}
-            results.append(PipelineResult(source="\n\n".join(" ".join(p) for p in doc),
-                                          paragraphs=paragraphs, models=dict(models),
-                                          timings=timings))
-        return results
+        checked = (self.check_runner().submit(sources, translations)
+                   if self.check_quality else None)
+        return PendingTranslation(self, documents, sources, translations, term_flags, checked,
+                                  glossary, (started, segmented, loaded))
+
+    def check_runner(self) -> CheckRunner:
+        """Where sentence checks run: started once, with the translator's device known."""
+        slot = self._checks
+        with slot.lock:
+            if slot.runner is None:
+                workers = self.check_workers
+                if workers is None:
+                    workers = auto_workers(self.translator.engine.device)
+                slot.runner = CheckRunner(workers)
+            return slot.runner
+
+    def close(self) -> None:
+        """Stop the check workers, if any were started (models stay loaded)."""
+        slot = self._checks
+        with slot.lock:
+            runner, slot.runner = slot.runner, None
+        if runner is not None:
+            runner.close()
 
     def _translate(self, sources: list[str], glossary: Glossary | None,
                    options: GenerationOptions | None = None,
@@ -141,19 +152,11 @@ class Pipeline:
         restored = [m.restore(o) for m, o in zip(masked, outputs, strict=True)]
         return [r[0] for r in restored], [r[1] for r in restored]
 
-    def _check(self, sources: list[str], translations: list[str],
-               glossary: Glossary | None = None,
-               term_flags: list[list[Flag]] | None = None) -> list[list[Flag]]:
-        """Flags per sentence; sentences whose output looped get one safer retry.
-
-        Checks compare the final English (renderings in place) with the original source;
-        ``term_flags`` (the glossary's) are kept with the output they belong to.
-        """
-        term_flags = term_flags or [[] for _ in sources]
-        if not self.check_quality:
-            return [list(t) for t in term_flags]
-        flags = [sentence_flags(s, t) + g
-                 for s, t, g in zip(sources, translations, term_flags, strict=True)]
+    def _retry_looped(self, sources: list[str], translations: list[str],
+                      flags: list[list[Flag]], glossary: Glossary | None) -> list[list[Flag]]:
+        """Sentences whose output looped or ran away get one safer retry; the better of the
+        two is kept. Checks compare the final English (glossary renderings in place) with
+        the original source."""
         retry = sorted({i for i, f in enumerate(flags) if needs_retry(f)})
         if not retry:
             return flags
@@ -194,3 +197,69 @@ class Pipeline:
         result.timings["summary_load_s"] = loaded - started
         result.timings["summarize_s"] = time.perf_counter() - loaded
         return result
+
+
+class _CheckSlot:
+    """The pipeline's check runner, made on first use; views share the one slot."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runner: CheckRunner | None = None
+
+
+class PendingTranslation:
+    """Documents translated, their checks under way: :meth:`result` finishes them."""
+
+    def __init__(self, pipeline: Pipeline, documents: list[list[list[str]]], sources: list[str],
+                 translations: list[str], term_flags: list[list[Flag]],
+                 checked: Future[list[list[Flag]]] | None, glossary: Glossary | None,
+                 times: tuple[float, float, float]) -> None:
+        self.pipeline = pipeline
+        self.documents = documents
+        self.sources = sources
+        self.translations = translations
+        self.term_flags = term_flags
+        self.checked = checked
+        self.glossary = glossary
+        self.times = times
+        self._results: list[PipelineResult] | None = None
+
+    def result(self) -> list[PipelineResult]:
+        """One result per document: checks in, looped sentences retried, nothing dropped."""
+        if self._results is None:
+            self._results = self._finish()
+        return self._results
+
+    def _finish(self) -> list[PipelineResult]:
+        pipeline, sources, translations = self.pipeline, self.sources, self.translations
+        if self.checked is None:
+            flags = [list(t) for t in self.term_flags]
+        else:
+            flags = [f + t for f, t in zip(self.checked.result(), self.term_flags, strict=True)]
+            flags = pipeline._retry_looped(sources, translations, flags, self.glossary)
+        for i, translation in enumerate(translations):
+            if not translation.strip():
+                # Shown, not dropped: the reader sees the sentence and the reason.
+                translations[i] = f"[untranslated] {sources[i]}"
+                flags[i].append(Flag("empty", "the model gave no translation for this sentence; "
+                                              "the source is shown instead"))
+        started, segmented, loaded = self.times
+        translated = time.perf_counter()
+        models = {"translation": pipeline.translator.info()}
+        share = 1 / max(1, len(self.documents))
+        results: list[PipelineResult] = []
+        position = 0
+        for doc in self.documents:
+            paragraphs = []
+            for para in doc:
+                sentences = [SentenceResult(s, translations[position + i], flags[position + i])
+                             for i, s in enumerate(para)]
+                position += len(para)
+                paragraphs.append(ParagraphResult(sentences))
+            timings = {"segment_s": (segmented - started) * share,
+                       "load_s": loaded - segmented,
+                       "translate_s": (translated - loaded) * share}
+            results.append(PipelineResult(source="\n\n".join(" ".join(p) for p in doc),
+                                          paragraphs=paragraphs, models=dict(models),
+                                          timings=timings))
+        return results

@@ -52,9 +52,11 @@ from .records import (
     DEFAULT_WINDOW_CHARS,
     DEFAULT_WINDOW_DOCS,
     BatchOptions,
+    PendingWindow,
     WindowResult,
     make_record,
     result_flags,
+    start_window,
     translate_window,
 )
 
@@ -75,6 +77,7 @@ __all__ = [
     "NotOurOutputError",
     "OutputFile",
     "OutputLockedError",
+    "PendingWindow",
     "Source",
     "WindowResult",
     "check_job",
@@ -87,6 +90,7 @@ __all__ = [
     "result_flags",
     "run_batch",
     "safe_name",
+    "start_window",
     "translate_window",
     "validate",
     "write_text_atomically",

@@ -1,8 +1,8 @@
 """The batch job: input records through windows of translation into the output file.
 
 The job is resumable and never writes a record twice: records already in the output are
-skipped, and each window's records are flushed as soon as it finishes, so a kill loses at
-most one window of work.
+skipped, and each window's records are flushed as soon as it finishes. A window's checks
+finish while the next window translates, so a kill loses at most two windows of work.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .inputs import InputReader, InputRecord, expand_inputs, validate
 from .output import OutputFile, check_outputs, safe_name, write_text_atomically
-from .records import BatchOptions, Record, translate_window
+from .records import BatchOptions, PendingWindow, Record, WindowResult, start_window
 
 if TYPE_CHECKING:  # the pipeline and translator load models; a job receives them ready-made
     from ..pipeline import Pipeline
@@ -196,6 +196,9 @@ class BatchJob:
         used_names: set[str] = set()
         seen: dict[str, int] = {}
         window = _Window(self.options)
+        # One window in flight: its checks run (in the check workers) while the next window
+        # translates; it is written as soon as that one is translated.
+        in_flight: PendingWindow | None = None
         for record in reader:
             stats.total += 1
             record = self._unique(record, seen)
@@ -206,15 +209,24 @@ class BatchJob:
                 progress.skipped()
                 continue
             if window.add(validate(record, self.options.max_chars)):
-                self._flush(window.take(), out, stats, progress)
-        self._flush(window.take(), out, stats, progress)
+                in_flight = self._advance(window.take(), in_flight, out, stats, progress)
+        in_flight = self._advance(window.take(), in_flight, out, stats, progress)
+        if in_flight is not None:
+            self._write(in_flight.finish(), out, stats, progress)
 
-    def _flush(self, records: list[InputRecord], out: OutputFile, stats: BatchStats,
-               progress: _Progress) -> None:
-        """Translate one window and write its records (and --out-dir texts) at once."""
+    def _advance(self, records: list[InputRecord], in_flight: PendingWindow | None,
+                 out: OutputFile, stats: BatchStats, progress: _Progress) -> PendingWindow | None:
+        """Translate a window, then write the one before it; the new one is now in flight."""
         if not records:
-            return
-        result = translate_window(self.pipeline, records, self.options)
+            return in_flight
+        started = start_window(self.pipeline, records, self.options)
+        if in_flight is not None:
+            self._write(in_flight.finish(), out, stats, progress)
+        return started
+
+    def _write(self, result: WindowResult, out: OutputFile, stats: BatchStats,
+               progress: _Progress) -> None:
+        """A finished window's records (and --out-dir texts), written at once."""
         if self.out_dir is not None:
             for record_id, text in result.texts.items():
                 write_text_atomically(self.out_dir / f"{self._names[record_id]}.en.txt", text)

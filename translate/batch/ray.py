@@ -103,9 +103,11 @@ class TranslateActor:
             from ..cache import SQLiteSentenceCache
 
             cache = SQLiteSentenceCache(cfg.cache or None)
+        # Checks in this actor's process: Ray scales by actors, each given its --num-cpus,
+        # and check workers in every GPU actor would take cores Ray has not granted it.
         self.pipeline = Pipeline.from_config(
             cfg.models, translator=Translator.from_config(cfg.models, cache=cache),
-            check_quality=cfg.check_quality)
+            check_quality=cfg.check_quality, check_workers=0)
         self.schema = record_schema(self.options)
 
     def _records(self, rows: list[dict[str, Any]]) -> list[InputRecord]:

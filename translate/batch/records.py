@@ -1,8 +1,9 @@
 """A window of documents translated together, and the output record of each.
 
-Sentences of all documents in a window go through one :meth:`Pipeline.translate_many` call
-(cross-document, length-sorted batches, identical sentences translated once). A failure is
-kept to the document that caused it: every input record gets exactly one output record.
+Sentences of all documents in a window go through one :meth:`Pipeline.start_many` call
+(cross-document, length-sorted batches, identical sentences translated once), whose checks
+finish while the job translates the next window. A failure is kept to the document that
+caused it: every input record gets exactly one output record.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..catalog import ModelError
 from .inputs import DEFAULT_MAX_CHARS, InputRecord
 
 if TYPE_CHECKING:  # the pipeline loads models; a job receives one ready-made
-    from ..pipeline import Pipeline, PipelineResult
+    from ..pipeline import PendingTranslation, Pipeline, PipelineResult
 
 logger = logging.getLogger(__name__)
 
@@ -85,22 +86,71 @@ class WindowResult:
 def translate_window(pipeline: Pipeline, records: Sequence[InputRecord],
                      options: BatchOptions) -> WindowResult:
     """Translate a window of documents together; every input record gets an output record."""
-    good = [r for r in records if r.error is None]
-    outcomes: dict[int, Outcome] = {}
-    if good:
-        pipeline.translator.load()  # outside the per-record error handling
-        if options.summary:
-            pipeline.summarizer.load()
-        _translate_into(pipeline, good, outcomes)
-    model = pipeline.translator.info().name
-    window = WindowResult(records=[])
-    for record in records:
-        outcome = record.error if record.error is not None else outcomes[id(record)]
-        if isinstance(outcome, str):
-            window.records.append(make_record(record.id, options, model=model, error=outcome))
-        else:
-            window.records.append(_finish(pipeline, record, outcome, options, model, window))
-    return window
+    return start_window(pipeline, records, options).finish()
+
+
+def start_window(pipeline: Pipeline, records: Sequence[InputRecord],
+                 options: BatchOptions) -> PendingWindow:
+    """Translate a window; its checks go on (in the check workers) until
+    :meth:`PendingWindow.finish`, so the caller can translate the next window meanwhile."""
+    return PendingWindow(pipeline, records, options)
+
+
+class PendingWindow:
+    """A window translated, its checks under way."""
+
+    def __init__(self, pipeline: Pipeline, records: Sequence[InputRecord],
+                 options: BatchOptions) -> None:
+        self.pipeline = pipeline
+        self.records = list(records)
+        self.options = options
+        self.good = [r for r in records if r.error is None]
+        self.outcomes: dict[int, Outcome] = {}
+        self.pending: PendingTranslation | None = None
+        self.spent = 0.0  # seconds of work on this window, waits for others excluded
+        if self.good:
+            pipeline.translator.load()  # outside the per-record error handling
+            if options.summary:
+                pipeline.summarizer.load()
+            started = time.perf_counter()
+            try:
+                self.pending = pipeline.start_many([r.text or "" for r in self.good])
+            except ModelError:
+                raise
+            except Exception as exc:
+                _translate_one_by_one(pipeline, self.good, self.outcomes, exc)
+            self.spent = time.perf_counter() - started
+
+    def finish(self) -> WindowResult:
+        """Checks in, summaries added: the window's records, in input order."""
+        if self.pending is not None:
+            started = time.perf_counter()
+            try:
+                results = self.pending.result()
+            except ModelError:
+                raise
+            except Exception as exc:
+                _translate_one_by_one(self.pipeline, self.good, self.outcomes, exc)
+            else:
+                elapsed = self.spent + time.perf_counter() - started
+                total_chars = sum(len(r.text or "") for r in self.good) or 1
+                for record, result in zip(self.good, results, strict=True):
+                    # The window's time, shared by length: its documents ran together.
+                    self.outcomes[id(record)] = (
+                        result, elapsed * len(record.text or "") / total_chars)
+            self.pending = None
+        options = self.options
+        model = self.pipeline.translator.info().name
+        window = WindowResult(records=[])
+        for record in self.records:
+            outcome = record.error if record.error is not None else self.outcomes[id(record)]
+            if isinstance(outcome, str):
+                window.records.append(make_record(record.id, options, model=model,
+                                                  error=outcome))
+            else:
+                window.records.append(_finish(self.pipeline, record, outcome, options, model,
+                                              window))
+        return window
 
 
 def _finish(pipeline: Pipeline, record: InputRecord, outcome: tuple[PipelineResult, float],
@@ -131,26 +181,23 @@ def _finish(pipeline: Pipeline, record: InputRecord, outcome: tuple[PipelineResu
         paragraphs=[p.to_dict() for p in result.paragraphs] if options.detail else None)
 
 
-def _translate_into(pipeline: Pipeline, good: Sequence[InputRecord],
-                    outcomes: dict[int, Outcome]) -> None:
-    started = time.perf_counter()
-    try:
-        results = pipeline.translate_many([r.text or "" for r in good])
-    except ModelError:
-        raise
-    except Exception as exc:
-        if len(good) == 1:
-            logger.warning("translating %s failed", good[0].id, exc_info=True)
-            outcomes[id(good[0])] = f"translation failed: {_one_line(exc)}"
-            return
-        # Find the document that breaks the window; the others still get translated.
-        logger.warning("a window of %d documents failed (%s); translating them one by one",
-                       len(good), _one_line(exc))
-        for record in good:
-            _translate_into(pipeline, [record], outcomes)
+def _translate_one_by_one(pipeline: Pipeline, good: Sequence[InputRecord],
+                          outcomes: dict[int, Outcome], exc: Exception) -> None:
+    """A window failed: find the document that breaks it; the others still get translated."""
+    if len(good) == 1:
+        logger.warning("translating %s failed", good[0].id, exc_info=exc)
+        outcomes[id(good[0])] = f"translation failed: {_one_line(exc)}"
         return
-    elapsed = time.perf_counter() - started
-    total_chars = sum(len(r.text or "") for r in good) or 1
-    for record, result in zip(good, results, strict=True):
-        # The window's time, shared by length: sentences of all its documents ran together.
-        outcomes[id(record)] = (result, elapsed * len(record.text or "") / total_chars)
+    logger.warning("a window of %d documents failed (%s); translating them one by one",
+                   len(good), _one_line(exc))
+    for record in good:
+        started = time.perf_counter()
+        try:
+            result = pipeline.translate_many([record.text or ""])[0]
+        except ModelError:
+            raise
+        except Exception as error:
+            logger.warning("translating %s failed", record.id, exc_info=True)
+            outcomes[id(record)] = f"translation failed: {_one_line(error)}"
+        else:
+            outcomes[id(record)] = (result, time.perf_counter() - started)

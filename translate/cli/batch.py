@@ -51,6 +51,10 @@ def _add_options(p: Any) -> None:
                    help="TSV of 'Vietnamese term<TAB>English rendering' to apply exactly")
     p.add_argument("--no-checks", action="store_true",
                    help="skip the quality checks and their retries (faster; no flags)")
+    p.add_argument("--check-workers", type=int, default=None, metavar="N",
+                   help="processes that run the quality checks while the next window "
+                        "translates; 0: in this process (default: up to 8 on a GPU, one "
+                        "core left free; 0 on a CPU, whose cores all translate)")
     p.add_argument("--cache", default=None,
                    help="sentence cache file (default: $VI2EN_CACHE or "
                         "~/.cache/vi2en/translations.sqlite)")
@@ -86,6 +90,8 @@ def cmd_batch(args: Any) -> int:
     output = args.output or str(Path(args.out_dir) / "batch.jsonl")
     if args.max_chars <= 0 or args.window <= 0:
         raise UsageError("--max-chars and --window must be positive")
+    if args.check_workers is not None and args.check_workers < 0:
+        raise UsageError("--check-workers must be 0 or more")
     on_ray = args.engine == "ray"
     if args.glossary and on_ray:
         raise UsageError("--glossary is not supported with --engine ray yet; run without Ray")
@@ -143,6 +149,7 @@ def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOption
     check_job(args.inputs, output, fmt=args.format, out_dir=args.out_dir)
     glossary = load_glossary(args.glossary)
     cache = None
+    pipeline = None
     if not args.no_cache:
         try:
             cache = SQLiteSentenceCache(args.cache)
@@ -151,11 +158,14 @@ def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOption
     try:
         translator = Translator.from_config(config, cache=cache)
         pipeline = Pipeline.from_config(config, translator=translator,
-                                        check_quality=not args.no_checks, glossary=glossary)
+                                        check_quality=not args.no_checks, glossary=glossary,
+                                        check_workers=args.check_workers)
         return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
                          text_field=args.text_field, id_field=args.id_field,
                          out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,
                          show_progress=progress)
     finally:
+        if pipeline is not None:
+            pipeline.close()
         if cache is not None:
             cache.close()

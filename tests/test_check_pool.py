@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ PAIRS = [
      "The prime minister asked ministries khẩn trương hoàn thiện.", {"untranslated"}),
     ("Có 3 người bị thương.", "Three people were injured.", set()),
 ] * 5  # 20 pairs: more than one chunk, so the order across workers is exercised
+WORKERS = min(2, len(os.sched_getaffinity(0)))  # counts above the cores are refused
 
 
 def crashing_check(source: str, translation: str) -> list:
@@ -36,7 +38,7 @@ def crashing_check(source: str, translation: str) -> list:
 
 
 def test_workers_give_each_pair_its_own_flags_in_order():
-    with CheckRunner(2) as runner:
+    with CheckRunner(WORKERS) as runner:
         flags = runner.submit([p[0] for p in PAIRS], [p[1] for p in PAIRS]).result(timeout=120)
     assert [{f.kind for f in fs} for fs in flags] == [p[2] for p in PAIRS]
 
@@ -71,9 +73,11 @@ def test_auto_workers_only_beside_a_gpu():
     assert auto_workers("cuda", cores=1) == 0
 
 
-def test_negative_workers_are_refused():
-    with pytest.raises(ValueError, match="0 or more"):
-        CheckRunner(-1)
+def test_worker_counts_beyond_the_cores_are_refused():
+    cores = len(os.sched_getaffinity(0))
+    for count in (-1, cores + 1, 1000):
+        with pytest.raises(ValueError, match=f"between 0 and the {cores} core"):
+            CheckRunner(count)
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +87,13 @@ def translator(tiny_translator_dir) -> Translator:
 
 
 def test_pipeline_with_check_workers_flags_what_the_checks_find(translator):
-    pipeline = Pipeline(translator=translator, check_workers=2)
+    pipeline = Pipeline(translator=translator, check_workers=WORKERS)
     try:
         result = pipeline.translate("Giá xăng tăng 320 đồng mỗi lít. Có 3 người bị thương.")
         view = pipeline.with_options(beams=1)
         view.translate("Hà Nội hôm nay có mưa rào.")
         assert view.check_runner() is pipeline.check_runner()  # one pool, not one per view
-        assert pipeline.check_runner().workers == 2
+        assert pipeline.check_runner().workers == WORKERS
     finally:
         pipeline.close()
     # The tiny model's output has none of the figures: each sentence is flagged for them.
@@ -162,7 +166,6 @@ def test_a_window_whose_checks_fail_is_translated_document_by_document(translato
 
 def test_cli_batch_with_check_workers(tiny_translator_dir, tmp_path):
     """The real command, its check workers spawned from `python -m translate`."""
-    import os
     import subprocess
     import sys
 
@@ -175,13 +178,15 @@ def test_cli_batch_with_check_workers(tiny_translator_dir, tmp_path):
            "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     env.pop(STRICT_CHECKS_ENV, None)
     run = subprocess.run([sys.executable, "-m", "translate", "batch", str(source), "-o",
-                          str(out), "--no-cache", "--check-workers", "2", "--verbose"],
+                          str(out), "--no-cache", "--check-workers", str(WORKERS), "--verbose"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "checking sentences in 2 worker process(es)" in run.stderr
+    assert f"checking sentences in {WORKERS} worker process(es)" in run.stderr
     record = json.loads(out.read_text(encoding="utf-8"))
     assert record["error"] is None and any(f["kind"] == "number" for f in record["flags"])
     bad = subprocess.run([sys.executable, "-m", "translate", "batch", str(source), "-o",
-                          str(tmp_path / "x.jsonl"), "--check-workers", "-1"],
+                          str(tmp_path / "x.jsonl"), "--check-workers", "1000"],
                          capture_output=True, text=True, env=env, timeout=120)
-    assert bad.returncode == 2 and "--check-workers must be 0 or more" in bad.stderr
+    assert bad.returncode == 2 and "--check-workers: check workers must be between 0 and" \
+        in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.jsonl").exists()

@@ -35,16 +35,31 @@ CHUNK = 16
 MAX_AUTO_WORKERS = 8
 
 
+def available_cores() -> int:
+    """The cores this process may run on: more check workers than that only queue."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def auto_workers(device: str, cores: int | None = None) -> int:
     """Check workers for ``check_workers=None``: on a GPU, a core each for up to
     :data:`MAX_AUTO_WORKERS`, one core left to feed the GPU; on a CPU none, since every core
     already translates and the checks cost ~5% of a sentence's time there."""
     if device != "cuda":
         return 0
-    if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else (os.cpu_count() or 1)
+    cores = available_cores() if cores is None else cores
     return max(0, min(MAX_AUTO_WORKERS, cores - 1))
+
+
+def check_worker_count(workers: int) -> int:
+    """``workers`` if it is a sensible count: 0 to the cores available (a typo such as 1000
+    would otherwise start a process per task)."""
+    cores = available_cores()
+    if not 0 <= workers <= cores:
+        raise ValueError(f"check workers must be between 0 and the {cores} core(s) available, "
+                         f"not {workers}")
+    return workers
 
 
 def _check_chunk(check: SentenceCheck, pairs: list[tuple[str, str]]) -> list[list[Flag]]:
@@ -70,9 +85,7 @@ class CheckRunner:
     process, at :meth:`submit`. Workers start on first use and stop at :meth:`close`."""
 
     def __init__(self, workers: int, check: SentenceCheck = sentence_flags) -> None:
-        if workers < 0:
-            raise ValueError("check workers must be 0 or more")
-        self.workers = workers
+        self.workers = check_worker_count(workers)
         self.check = check
         self._pool: ProcessPoolExecutor | None = None
         self._listener: logging.handlers.QueueListener | None = None

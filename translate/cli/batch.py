@@ -90,8 +90,13 @@ def cmd_batch(args: Any) -> int:
     output = args.output or str(Path(args.out_dir) / "batch.jsonl")
     if args.max_chars <= 0 or args.window <= 0:
         raise UsageError("--max-chars and --window must be positive")
-    if args.check_workers is not None and args.check_workers < 0:
-        raise UsageError("--check-workers must be 0 or more")
+    if args.check_workers is not None:
+        from ..check_pool import check_worker_count
+
+        try:
+            check_worker_count(args.check_workers)
+        except ValueError as exc:
+            raise UsageError(f"--check-workers: {exc}") from None
     on_ray = args.engine == "ray"
     if args.glossary and on_ray:
         raise UsageError("--glossary is not supported with --engine ray yet; run without Ray")

@@ -190,3 +190,29 @@ def test_cli_batch_with_check_workers(tiny_translator_dir, tmp_path):
     assert bad.returncode == 2 and "--check-workers: check workers must be between 0 and" \
         in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def dies_in_a_worker(source: str, translation: str) -> list:
+    """The checks, except that a worker process running them dies (as if killed)."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        os._exit(9)
+    from translate.checks import sentence_flags
+
+    return sentence_flags(source, translation)
+
+
+def test_a_dead_worker_loses_no_check_and_new_workers_start(caplog):
+    with caplog.at_level(logging.WARNING, logger="translate.check_pool"), \
+            CheckRunner(1, check=dies_in_a_worker) as runner:
+        pending = runner.submit([p[0] for p in PAIRS], [p[1] for p in PAIRS])
+        broken = runner._pool
+        flags = pending.result(timeout=120)
+        assert [{f.kind for f in fs} for fs in flags] == [p[2] for p in PAIRS]
+        assert any("a check worker died" in r.getMessage() for r in caplog.records)
+        runner.check = crashing_check  # the next window, on healthy workers
+        again = runner.submit(["Giá tăng 5%."], ["Prices rose 5%."])
+        with pytest.raises(ZeroDivisionError):  # strict mode: the crash, from a new worker
+            again.result(timeout=120)
+        assert broken is not None and runner._pool is not None and runner._pool is not broken

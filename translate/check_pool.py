@@ -21,6 +21,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from .checks import sentence_flags
 from .results import Flag
@@ -91,22 +92,36 @@ class CheckRunner:
         self._listener: logging.handlers.QueueListener | None = None
         self._lock = threading.Lock()
 
-    def submit(self, sources: Sequence[str], translations: Sequence[str]) \
-            -> Future[list[list[Flag]]]:
-        """Flags for each pair, in order. A check that raises (strict mode) raises from the
-        future's ``result()``."""
+    def submit(self, sources: Sequence[str], translations: Sequence[str]) -> PendingChecks:
+        """Flags for each pair, in order, from the result's ``result()``. A check that raises
+        (strict mode) raises from there."""
         pairs = list(zip(sources, translations, strict=True))
         if not self.workers or not pairs:
-            done: Future[list[list[Flag]]] = Future()
             try:
-                done.set_result(_check_chunk(self.check, pairs))
-            except BaseException as exc:  # given back through the future, as from a worker
-                done.set_exception(exc)
-            return done
+                return PendingChecks(self, pairs, done=_check_chunk(self.check, pairs))
+            except Exception as exc:  # given back at result(), as from a worker
+                return PendingChecks(self, pairs, error=exc)
         pool = self._started()
-        parts = [pool.submit(_check_chunk, self.check, pairs[i:i + CHUNK])
-                 for i in range(0, len(pairs), CHUNK)]
-        return _joined(parts)
+        try:
+            parts = self._submit_parts(pool, pairs)
+        except BrokenProcessPool:  # a worker died since the last window: start afresh
+            self._restart(pool)
+            pool = self._started()
+            parts = self._submit_parts(pool, pairs)
+        return PendingChecks(self, pairs, parts=parts, pool=pool)
+
+    def _submit_parts(self, pool: ProcessPoolExecutor,
+                      pairs: list[tuple[str, str]]) -> list[Future[list[list[Flag]]]]:
+        return [pool.submit(_check_chunk, self.check, pairs[i:i + CHUNK])
+                for i in range(0, len(pairs), CHUNK)]
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        """Drop a pool whose worker died (killed, out of memory); the next use starts one."""
+        with self._lock:
+            if self._pool is not broken:
+                return  # another thread did it already
+            self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
 
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -138,23 +153,35 @@ class CheckRunner:
         self.close()
 
 
-def _joined(parts: list[Future[list[list[Flag]]]]) -> Future[list[list[Flag]]]:
-    """One future for the chunks' results in order; the first failure fails it."""
-    joined: Future[list[list[Flag]]] = Future()
-    remaining = [len(parts)]
-    lock = threading.Lock()
+class PendingChecks:
+    """The flags of submitted pairs, once the workers have them."""
 
-    def part_done(_: Future[list[list[Flag]]]) -> None:
-        with lock:
-            remaining[0] -= 1
-            last = remaining[0] == 0
-        if not last or joined.done():
-            return
-        try:
-            joined.set_result([flags for part in parts for flags in part.result()])
-        except BaseException as exc:
-            joined.set_exception(exc)
+    def __init__(self, runner: CheckRunner, pairs: list[tuple[str, str]], *,
+                 parts: list[Future[list[list[Flag]]]] | None = None,
+                 pool: ProcessPoolExecutor | None = None,
+                 done: list[list[Flag]] | None = None, error: Exception | None = None) -> None:
+        self.runner = runner
+        self.pairs = pairs
+        self.parts = parts or []
+        self.pool = pool
+        self._done = done
+        self._error = error
 
-    for part in parts:
-        part.add_done_callback(part_done)
-    return joined
+    def result(self, timeout: float | None = None) -> list[list[Flag]]:
+        """Each pair's flags, in order (waiting at most ``timeout`` seconds for each chunk).
+
+        A worker that died (killed, out of memory) loses no check: this process checks the
+        pairs itself, with a warning, and the runner starts new workers for the next window.
+        """
+        if self._error is not None:
+            raise self._error
+        if self._done is None:
+            try:
+                self._done = [flags for part in self.parts for flags in part.result(timeout)]
+            except BrokenProcessPool as exc:
+                logger.warning("a check worker died (%s); checking these %d sentences here "
+                               "and starting new workers", exc, len(self.pairs))
+                if self.pool is not None:
+                    self.runner._restart(self.pool)
+                self._done = _check_chunk(self.runner.check, self.pairs)
+        return self._done

@@ -7,12 +7,11 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
 from . import text as vtext
-from .check_pool import CheckRunner, auto_workers
+from .check_pool import CheckRunner, PendingChecks, auto_workers
 from .checks import needs_retry, sentence_flags, summary_flags
 from .config import ModelConfig
 from .engines import GenerationOptions
@@ -212,7 +211,7 @@ class PendingTranslation:
 
     def __init__(self, pipeline: Pipeline, documents: list[list[list[str]]], sources: list[str],
                  translations: list[str], term_flags: list[list[Flag]],
-                 checked: Future[list[list[Flag]]] | None, glossary: Glossary | None,
+                 checked: PendingChecks | None, glossary: Glossary | None,
                  times: tuple[float, float, float]) -> None:
         self.pipeline = pipeline
         self.documents = documents

@@ -517,7 +517,8 @@ def _batch(config: dict[str, Any], row: dict[str, Any], started: float) -> dict[
                                                   max_new_tokens=new_tokens,
                                                   min_new_tokens=new_tokens)
     pipeline = Pipeline(translator=translator, check_quality=True,
-                        check_workers=config.get("check_workers"))
+                        check_workers=("auto" if config.get("check_workers") is None
+                                       else config["check_workers"]))
     pipeline.translator.translate(config["warmup"])  # load and warm up outside the timing
     runner = pipeline.check_runner()
     runner.submit(["Có 3 người."], ["There are 3 people."]).result()  # start the workers

@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import record_generate_calls
 from translate.batch import BatchOptions, run_batch
 from translate.batch import job as batch_job
-from translate.check_pool import MAX_AUTO_WORKERS, CheckRunner, auto_workers
+from translate.check_pool import MAX_AUTO_WORKERS, MAX_RESTARTS, CheckRunner, auto_workers
 from translate.checks import STRICT_CHECKS_ENV, run_check
 from translate.pipeline import Pipeline
 from translate.translator import Translator
@@ -216,3 +216,24 @@ def test_a_dead_worker_loses_no_check_and_new_workers_start(caplog):
         with pytest.raises(ZeroDivisionError):  # strict mode: the crash, from a new worker
             again.result(timeout=120)
         assert broken is not None and runner._pool is not None and runner._pool is not broken
+
+
+def test_workers_that_cannot_start_leave_the_checks_here_after_a_few_tries(caplog):
+    with caplog.at_level(logging.WARNING, logger="translate.check_pool"), \
+            CheckRunner(1, check=dies_in_a_worker) as runner:
+        for _ in range(MAX_RESTARTS + 2):
+            flags = runner.submit([p[0] for p in PAIRS], [p[1] for p in PAIRS]).result(120)
+            assert [{f.kind for f in fs} for fs in flags] == [p[2] for p in PAIRS]
+        assert runner.workers == 0 and runner._pool is None
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("a check worker died" in m for m in messages) == MAX_RESTARTS + 1
+    assert sum("keep dying" in m for m in messages) == 1
+
+
+def test_library_default_checks_in_process_and_auto_follows_the_device(translator):
+    """A library caller gets no processes unasked (a spawned worker imports the caller's
+    main script); "auto", what `vi2en batch` asks for, gives none on a CPU either."""
+    assert Pipeline(translator=translator).check_runner().workers == 0
+    assert Pipeline(translator=translator, check_workers="auto").check_runner().workers == 0
+    with pytest.raises(ValueError, match="count or 'auto'"):
+        Pipeline(translator=translator, check_workers="many")

@@ -32,6 +32,8 @@ SentenceCheck = Callable[[str, str], list[Flag]]
 # Pairs per task: big enough that a task's pickling costs little next to its ~40 ms of
 # checks, small enough that every worker gets a share of a 1,000-sentence window.
 CHUNK = 16
+# Pools replaced after a worker died, before the checks stay in this process.
+MAX_RESTARTS = 2
 # Past this, more workers mostly wait on the pipe (a worker checks ~400 sentences/s).
 MAX_AUTO_WORKERS = 8
 
@@ -44,7 +46,7 @@ def available_cores() -> int:
 
 
 def auto_workers(device: str, cores: int | None = None) -> int:
-    """Check workers for ``check_workers=None``: on a GPU, a core each for up to
+    """Check workers for ``check_workers="auto"``: on a GPU, a core each for up to
     :data:`MAX_AUTO_WORKERS`, one core left to feed the GPU; on a CPU none, since every core
     already translates and the checks cost ~5% of a sentence's time there."""
     if device != "cuda":
@@ -91,37 +93,50 @@ class CheckRunner:
         self._pool: ProcessPoolExecutor | None = None
         self._listener: logging.handlers.QueueListener | None = None
         self._lock = threading.Lock()
+        self._deaths = 0  # pools lost to a dead worker
 
     def submit(self, sources: Sequence[str], translations: Sequence[str]) -> PendingChecks:
         """Flags for each pair, in order, from the result's ``result()``. A check that raises
         (strict mode) raises from there."""
         pairs = list(zip(sources, translations, strict=True))
-        if not self.workers or not pairs:
-            try:
-                return PendingChecks(self, pairs, done=_check_chunk(self.check, pairs))
-            except Exception as exc:  # given back at result(), as from a worker
-                return PendingChecks(self, pairs, error=exc)
-        pool = self._started()
-        try:
-            parts = self._submit_parts(pool, pairs)
-        except BrokenProcessPool:  # a worker died since the last window: start afresh
-            self._restart(pool)
+        for _ in range(2):  # a pool found broken (a worker died since) is replaced once
+            if not self.workers or not pairs:
+                break
             pool = self._started()
-            parts = self._submit_parts(pool, pairs)
-        return PendingChecks(self, pairs, parts=parts, pool=pool)
+            try:
+                return PendingChecks(self, pairs, parts=self._submit_parts(pool, pairs),
+                                     pool=pool)
+            except BrokenProcessPool:
+                self._restart(pool)
+        try:
+            return PendingChecks(self, pairs, done=_check_chunk(self.check, pairs))
+        except Exception as exc:  # given back at result(), as from a worker
+            return PendingChecks(self, pairs, error=exc)
 
     def _submit_parts(self, pool: ProcessPoolExecutor,
                       pairs: list[tuple[str, str]]) -> list[Future[list[list[Flag]]]]:
         return [pool.submit(_check_chunk, self.check, pairs[i:i + CHUNK])
                 for i in range(0, len(pairs), CHUNK)]
 
-    def _restart(self, broken: ProcessPoolExecutor) -> None:
-        """Drop a pool whose worker died (killed, out of memory); the next use starts one."""
+    def _restart(self, broken: ProcessPoolExecutor) -> bool:
+        """Drop a pool whose worker died (killed, out of memory); the next use starts one.
+        Whether this call dropped it (not another thread before).
+
+        Workers that die again at once cannot start here at all (a spawned worker imports
+        the program's main script, which fails for a script read from stdin); after
+        :data:`MAX_RESTARTS` such deaths the checks run in this process from then on.
+        """
         with self._lock:
             if self._pool is not broken:
-                return  # another thread did it already
+                return False
             self._pool = None
+            self._deaths += 1
+            if self._deaths > MAX_RESTARTS and self.workers:
+                logger.warning("check workers keep dying; checking in this process from now "
+                               "on (see the errors above)")
+                self.workers = 0
         broken.shutdown(wait=False, cancel_futures=True)
+        return True
 
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -179,9 +194,10 @@ class PendingChecks:
             try:
                 self._done = [flags for part in self.parts for flags in part.result(timeout)]
             except BrokenProcessPool as exc:
-                logger.warning("a check worker died (%s); checking these %d sentences here "
-                               "and starting new workers", exc, len(self.pairs))
-                if self.pool is not None:
-                    self.runner._restart(self.pool)
+                first = self.pool is not None and self.runner._restart(self.pool)
+                # One warning per dead pool; its other windows only say so in the debug log.
+                logger.log(logging.WARNING if first else logging.DEBUG,
+                           "a check worker died (%s); checking these %d sentences here",
+                           exc, len(self.pairs))
                 self._done = _check_chunk(self.runner.check, self.pairs)
         return self._done

@@ -36,7 +36,7 @@ class Pipeline:
                  num_beams: int | None = None, summary_length: str = "medium",
                  max_words: int | None = None, check_quality: bool = True,
                  show_progress: bool = False, translator: Translator | None = None,
-                 glossary: Glossary | None = None, check_workers: int | None = None) -> None:
+                 glossary: Glossary | None = None, check_workers: int | str = 0) -> None:
         self.translator = translator or Translator(model, device=device, engine=engine,
                                                    num_beams=num_beams,
                                                    show_progress=show_progress)
@@ -45,7 +45,12 @@ class Pipeline:
                                      show_progress=show_progress)
         self.check_quality = check_quality
         self.glossary = glossary
-        # None: worker processes when translating on a GPU (check_pool.auto_workers).
+        # 0: checks in this process. "auto": worker processes beside a GPU
+        # (check_pool.auto_workers), what `vi2en batch` asks for. Not the library's default:
+        # a spawned worker imports the caller's main script, which a script without an
+        # `if __name__ == "__main__":` guard would run again in every worker.
+        if check_workers != "auto" and not isinstance(check_workers, int):
+            raise ValueError(f"check_workers must be a count or 'auto', not {check_workers!r}")
         self.check_workers = check_workers
         self._checks = _CheckSlot()  # shared with every with_options view
 
@@ -113,7 +118,7 @@ class Pipeline:
         with slot.lock:
             if slot.runner is None:
                 workers = self.check_workers
-                if workers is None:
+                if not isinstance(workers, int):  # "auto"
                     workers = auto_workers(self.translator.engine.device)
                 slot.runner = CheckRunner(workers)
             return slot.runner

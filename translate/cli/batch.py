@@ -164,7 +164,8 @@ def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOption
         translator = Translator.from_config(config, cache=cache)
         pipeline = Pipeline.from_config(config, translator=translator,
                                         check_quality=not args.no_checks, glossary=glossary,
-                                        check_workers=args.check_workers)
+                                        check_workers=("auto" if args.check_workers is None
+                                                       else args.check_workers))
         return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
                          text_field=args.text_field, id_field=args.id_field,
                          out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,

@@ -1,10 +1,10 @@
 """Sentence checks run beside translation, in worker processes.
 
-The checks are pure Python: about 2.4 ms a sentence on one core (measured in the batch
-benchmark), so one process checks ~400 sentences/s while a GPU translates thousands. In
-worker processes they neither hold the translating process's GIL nor make the GPU wait;
-:class:`CheckRunner` hands them out in chunks and gives back a future, so the caller goes on
-translating the next window while this one is checked.
+The checks are pure Python: 0.1 ms a sentence of real news on one core, 0.8 ms on a random
+model's digit-laden output (benchmarks/check_workers.py), i.e. a tenth of a GPU's 2,000
+sentences/s spent serially in the translating process, holding its GIL. In worker processes
+they do neither; :class:`CheckRunner` hands them out in chunks and gives back a pending
+result, so the caller goes on translating the next window while this one is checked.
 
 Workers are spawned, not forked: the translating process has engine threads running, and a
 fork copies their locks in whatever state they are in. A worker's log records (a crashed
@@ -29,12 +29,13 @@ from .results import Flag
 logger = logging.getLogger(__name__)
 
 SentenceCheck = Callable[[str, str], list[Flag]]
-# Pairs per task: big enough that a task's pickling costs little next to its ~40 ms of
-# checks, small enough that every worker gets a share of a 1,000-sentence window.
+# Pairs per task: small enough that every worker gets a share of a small window. 64 was no
+# faster on 8,000 pairs with 2 workers (16,257 against 15,480 pairs/s).
 CHUNK = 16
 # Pools replaced after a worker died, before the checks stay in this process.
 MAX_RESTARTS = 2
-# Past this, more workers mostly wait on the pipe (a worker checks ~400 sentences/s).
+# Enough for the fastest GPU rate we target (2,000 sentences/s) on digit-heavy output, at
+# ~1,200 sentences/s a worker; more would take cores from the GPU's feeding process.
 MAX_AUTO_WORKERS = 8
 
 
@@ -48,7 +49,7 @@ def available_cores() -> int:
 def auto_workers(device: str, cores: int | None = None) -> int:
     """Check workers for ``check_workers="auto"``: on a GPU, a core each for up to
     :data:`MAX_AUTO_WORKERS`, one core left to feed the GPU; on a CPU none, since every core
-    already translates and the checks cost ~5% of a sentence's time there."""
+    already translates and the checks cost under 5% of a sentence's time there."""
     if device != "cuda":
         return 0
     cores = available_cores() if cores is None else cores
@@ -129,13 +130,15 @@ class CheckRunner:
         with self._lock:
             if self._pool is not broken:
                 return False
-            self._pool = None
+            listener, self._pool, self._listener = self._listener, None, None
             self._deaths += 1
             if self._deaths > MAX_RESTARTS and self.workers:
                 logger.warning("check workers keep dying; checking in this process from now "
                                "on (see the errors above)")
                 self.workers = 0
         broken.shutdown(wait=False, cancel_futures=True)
+        if listener is not None:
+            listener.stop()
         return True
 
     def _started(self) -> ProcessPoolExecutor:

@@ -10,21 +10,22 @@ from typing import Any
 
 
 def record_generate_calls(engine: Any, monkeypatch: Any = None) -> list[list[str]]:
-    """Spy on a real engine: the texts of each ``generate`` call, in order.
+    """Spy on a real engine: the texts of each ``generate_scored`` call (what the translator
+    calls), in order.
 
     The engine still runs; with ``monkeypatch`` the spy is undone after the test.
     """
     calls: list[list[str]] = []
-    original = engine.generate
+    original = engine.generate_scored
 
     def spy(texts, options, **kwargs):
         calls.append(list(texts))
         return original(texts, options, **kwargs)
 
     if monkeypatch is not None:
-        monkeypatch.setattr(engine, "generate", spy)
+        monkeypatch.setattr(engine, "generate_scored", spy)
     else:
-        engine.generate = spy
+        engine.generate_scored = spy
     return calls
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers import record_generate_calls
 from translate.cache import CacheError, SQLiteSentenceCache, cache_key, default_cache_path
+from translate.results import ScoredText as T
 from translate.translator import Translator
 
 SIG_A = "model-a@main|transformers|num_beams=1"
@@ -19,8 +20,8 @@ def test_round_trip_and_counters(tmp_path):
     with SQLiteSentenceCache(tmp_path / "c.sqlite") as cache:
         assert cache.get_many(["Trời mưa.", "Nắng."], SIG_A) == {}
         assert (cache.hits, cache.misses) == (0, 2)
-        cache.put_many({"Trời mưa.": "It rains.", "Nắng.": "Sunny."}, SIG_A)
-        assert cache.get_many(["Trời mưa.", "Gió."], SIG_A) == {"Trời mưa.": "It rains."}
+        cache.put_many({"Trời mưa.": T("It rains.", -0.5), "Nắng.": T("Sunny.")}, SIG_A)
+        assert cache.get_many(["Trời mưa.", "Gió."], SIG_A) == {"Trời mưa.": T("It rains.", -0.5)}
         assert (cache.hits, cache.misses) == (1, 3)
         assert cache.hit_rate == pytest.approx(0.25)
         assert len(cache) == 2
@@ -28,27 +29,27 @@ def test_round_trip_and_counters(tmp_path):
 
 def test_signature_separates_models_and_decoding(tmp_path):
     with SQLiteSentenceCache(tmp_path / "c.sqlite") as cache:
-        cache.put_many({"Trời mưa.": "It rains."}, SIG_A)
+        cache.put_many({"Trời mưa.": T("It rains.")}, SIG_A)
         assert cache.get_many(["Trời mưa."], SIG_B) == {}
-        cache.put_many({"Trời mưa.": "Rain falls."}, SIG_B)
-        assert cache.get_many(["Trời mưa."], SIG_A) == {"Trời mưa.": "It rains."}
-        assert cache.get_many(["Trời mưa."], SIG_B) == {"Trời mưa.": "Rain falls."}
+        cache.put_many({"Trời mưa.": T("Rain falls.")}, SIG_B)
+        assert cache.get_many(["Trời mưa."], SIG_A) == {"Trời mưa.": T("It rains.")}
+        assert cache.get_many(["Trời mưa."], SIG_B) == {"Trời mưa.": T("Rain falls.")}
 
 
 def test_key_is_the_normalized_sentence(tmp_path):
     decomposed = unicodedata.normalize("NFD", "Hà Nội  mưa.")
     assert cache_key(decomposed) == "Hà Nội mưa."
     with SQLiteSentenceCache(tmp_path / "c.sqlite") as cache:
-        cache.put_many({"Hà Nội mưa.": "Hanoi rains."}, SIG_A)
-        assert cache.get_many([decomposed], SIG_A) == {decomposed: "Hanoi rains."}
+        cache.put_many({"Hà Nội mưa.": T("Hanoi rains.")}, SIG_A)
+        assert cache.get_many([decomposed], SIG_A) == {decomposed: T("Hanoi rains.")}
 
 
 def test_persists_across_instances_in_wal_mode(tmp_path):
     path = tmp_path / "c.sqlite"
     with SQLiteSentenceCache(path) as cache:
-        cache.put_many({"Một.": "One."}, SIG_A)
+        cache.put_many({"Một.": T("One.")}, SIG_A)
     with SQLiteSentenceCache(path) as again:
-        assert again.get_many(["Một."], SIG_A) == {"Một.": "One."}
+        assert again.get_many(["Một."], SIG_A) == {"Một.": T("One.")}
     mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode.lower() == "wal"
 
@@ -56,13 +57,13 @@ def test_persists_across_instances_in_wal_mode(tmp_path):
 def test_two_open_caches_share_writes(tmp_path):
     path = tmp_path / "c.sqlite"
     with SQLiteSentenceCache(path) as first, SQLiteSentenceCache(path) as second:
-        first.put_many({"Một.": "One."}, SIG_A)
-        second.put_many({"Hai.": "Two."}, SIG_A)
-        assert first.get_many(["Một.", "Hai."], SIG_A) == {"Một.": "One.", "Hai.": "Two."}
+        first.put_many({"Một.": T("One.")}, SIG_A)
+        second.put_many({"Hai.": T("Two.")}, SIG_A)
+        assert first.get_many(["Một.", "Hai."], SIG_A) == {"Một.": T("One."), "Hai.": T("Two.")}
 
 
 def test_many_sentences_are_queried_in_chunks(tmp_path):
-    sentences = {f"Câu số {i}.": f"Sentence {i}." for i in range(1500)}
+    sentences = {f"Câu số {i}.": T(f"Sentence {i}.", -i / 1000) for i in range(1500)}
     with SQLiteSentenceCache(tmp_path / "c.sqlite") as cache:
         cache.put_many(sentences, SIG_A)
         assert cache.get_many(list(sentences), SIG_A) == sentences
@@ -70,7 +71,7 @@ def test_many_sentences_are_queried_in_chunks(tmp_path):
 
 def test_empty_translations_are_not_stored(tmp_path):
     with SQLiteSentenceCache(tmp_path / "c.sqlite") as cache:
-        cache.put_many({"Một.": "", "Hai.": "Two.", " ": "x"}, SIG_A)
+        cache.put_many({"Một.": T(""), "Hai.": T("Two."), " ": T("x")}, SIG_A)
         assert len(cache) == 1
 
 
@@ -95,7 +96,7 @@ def test_unusable_path_is_a_clear_error(tmp_path):
 def test_failed_write_is_counted_not_raised(tmp_path):
     cache = SQLiteSentenceCache(tmp_path / "c.sqlite")
     cache._db.execute("PRAGMA query_only = ON")  # every write now fails, as on a full disk
-    cache.put_many({"Một.": "One."}, SIG_A)
+    cache.put_many({"Một.": T("One.")}, SIG_A)
     assert cache.write_errors == 1 and len(cache) == 0
     cache.close()
 

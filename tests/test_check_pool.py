@@ -118,13 +118,13 @@ def test_batch_translates_the_next_window_before_writing_the_last(translator, tm
         return original_write(self, records)
 
     monkeypatch.setattr(batch_job.OutputFile, "write", write)
-    original_generate = translator.engine.generate
+    original_generate = translator.engine.generate_scored
 
     def generate(texts, options, **kwargs):
         events.append("translate " + texts[0])
         return original_generate(texts, options, **kwargs)
 
-    monkeypatch.setattr(translator.engine, "generate", generate)
+    monkeypatch.setattr(translator.engine, "generate_scored", generate)
     pipeline = Pipeline(translator=translator, check_workers=0)
     # Looping output from a random model would be retried with 5 beams: not the point here.
     monkeypatch.setattr("translate.pipeline.needs_retry", lambda flags: False)

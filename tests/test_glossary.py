@@ -12,6 +12,7 @@ from translate import Pipeline, Translator
 from translate.cli import main
 from translate.glossary import Glossary
 from translate.pipeline import _RETRY_CHANGES
+from translate.results import ScoredText
 
 TSV = (
     "# ministries\n"
@@ -160,13 +161,15 @@ class DictCache:
     """A SentenceCache in memory: lets a test choose what the 'model' returned."""
 
     def __init__(self) -> None:
-        self.data: dict[tuple[str, str], str] = {}
+        self.data: dict[tuple[str, str], ScoredText] = {}
 
-    def get_many(self, sentences: Sequence[str], signature: str) -> dict[str, str]:
+    def get_many(self, sentences: Sequence[str], signature: str) -> dict[str, ScoredText]:
         return {s: self.data[(signature, s)] for s in sentences if (signature, s) in self.data}
 
-    def put_many(self, translations: dict[str, str], signature: str) -> None:
-        self.data.update({(signature, s): t for s, t in translations.items()})
+    def put_many(self, translations: dict[str, ScoredText | str], signature: str) -> None:
+        """A test's own 'model output' may be a plain string (no score)."""
+        self.data.update({(signature, s): t if isinstance(t, ScoredText) else ScoredText(t)
+                          for s, t in translations.items()})
 
 
 @pytest.fixture(scope="module")

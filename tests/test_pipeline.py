@@ -44,7 +44,7 @@ def test_json_has_the_documented_shape(pipeline, example_text):
     data = json.loads(pipeline.run(example_text).to_json())
     assert {"source", "translation", "summary", "paragraphs", "models", "timings"} <= set(data)
     sentence = data["paragraphs"][0]["sentences"][0]
-    assert set(sentence) == {"source", "translation", "flags"}
+    assert set(sentence) == {"source", "translation", "score", "flags"}
     assert set(data["models"]["translation"]) >= {"name", "hub_id", "revision", "engine",
                                                   "device"}
 

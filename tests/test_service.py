@@ -15,6 +15,7 @@ from tests.helpers import record_generate_calls
 from translate.detect import detect, vietnamese_share
 from translate.html_text import text_nodes, translate_html
 from translate.request_batcher import RequestBatcher
+from translate.results import ScoredText
 from translate.service import TranslationService
 from translate.translator import Translator
 
@@ -30,11 +31,15 @@ class EchoTranslator:
         self.fail_on = fail_on
 
     def translate(self, sentences: Sequence[str], *, options=None, progress=None) -> list[str]:
+        return [t.text for t in self.translate_scored(sentences, options=options)]
+
+    def translate_scored(self, sentences: Sequence[str], *, options=None,
+                         progress=None) -> list[ScoredText]:
         self.calls.append(list(sentences))
         if self.fail_on in sentences:
             raise RuntimeError("engine failed")
         time.sleep(0.05)  # a model call takes time; requests keep arriving meanwhile
-        return [f"EN:{s}" for s in sentences]
+        return [ScoredText(f"EN:{s}", -len(s) / 100) for s in sentences]
 
 
 def run_together(batcher: RequestBatcher, requests: list[list[str]]) -> list[list[str] | Exception]:

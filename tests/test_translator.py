@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import record_generate_calls
 from translate.engines import GenerationOptions
+from translate.results import ScoredText
 from translate.translator import Translator
 
 SENTENCES = [
@@ -45,13 +46,13 @@ def test_batches_are_length_sorted_and_within_budget(translator):
 
 def test_output_length_is_bounded_by_input_length(translator, monkeypatch):
     seen: list[GenerationOptions] = []
-    real = translator.engine.generate
+    real = translator.engine.generate_scored
 
     def spy(texts, options, **kwargs):
         seen.append(options)
         return real(texts, options, **kwargs)
 
-    monkeypatch.setattr(translator.engine, "generate", spy)
+    monkeypatch.setattr(translator.engine, "generate_scored", spy)
     translator.translate(["Mưa."])
     short_bound = seen[-1].max_new_tokens
     translator.translate([SENTENCES[0] * 3])
@@ -82,8 +83,10 @@ def test_empty_and_blank_sentences_give_empty_strings(translator):
 
 
 class DictCache:
+    """The SentenceCache protocol over a dict (any store can serve as the cache)."""
+
     def __init__(self) -> None:
-        self.store: dict[tuple[str, str], str] = {}
+        self.store: dict[tuple[str, str], ScoredText] = {}
 
     def get_many(self, sentences, signature):
         return {s: self.store[(signature, s)] for s in sentences if (signature, s) in self.store}
@@ -101,7 +104,7 @@ def test_cache_is_consulted_before_the_model(tiny_translator_dir, monkeypatch):
     assert calls == []
     # One entry per distinct sentence, under this translator's signature, holding its output.
     assert set(cache.store) == {(translator.signature(), s) for s in SENTENCES}
-    assert [cache.store[(translator.signature(), s)] for s in SENTENCES] == first
+    assert [cache.store[(translator.signature(), s)].text for s in SENTENCES] == first
 
 
 @settings(max_examples=15, deadline=None,

@@ -3,7 +3,9 @@
 The key is the translator's signature (model, revision, engine, decoding settings) and the
 normalized source sentence, so a change of model or decoding never returns a stale
 translation. WAL mode lets several processes (batch runs, Ray actors on one host) read and
-write the same file at once.
+write the same file at once. Each translation keeps the model's score for it (the checks
+compare a sentence's score with the rest of its document); a cache written before scores
+were kept gets the column on opening, its translations kept, without a score.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .paths import user_cache_dir
+from .results import ScoredText
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +35,7 @@ CREATE TABLE IF NOT EXISTS translations (
     signature_id INTEGER NOT NULL,
     source TEXT NOT NULL,
     translation TEXT NOT NULL,
+    score REAL,
     PRIMARY KEY (signature_id, source)
 ) WITHOUT ROWID;
 """
@@ -81,17 +85,38 @@ class SQLiteSentenceCache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._add_score_column()
         except (OSError, sqlite3.Error) as exc:
             raise CacheError(f"cannot open the translation cache {self.path}: {exc}") from exc
 
+    def _add_score_column(self) -> None:
+        """Give a cache from before scores were kept its ``score`` column (NULL for the
+        translations it holds). Under a write lock: two processes may open it at once."""
+        def has_score() -> bool:
+            columns = self._db.execute("PRAGMA table_info(translations)").fetchall()
+            return any(column[1] == "score" for column in columns)
+
+        if has_score():
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if not has_score():
+                self._db.execute("ALTER TABLE translations ADD COLUMN score REAL")
+                logger.info("added sentence scores to the translation cache %s", self.path)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
     # -- SentenceCache protocol ---------------------------------------------------------------
 
-    def get_many(self, sentences: Sequence[str], signature: str) -> dict[str, str]:
-        """Cached translations of those sentences that have one; counts hits and misses."""
+    def get_many(self, sentences: Sequence[str], signature: str) -> dict[str, ScoredText]:
+        """Cached translations (and scores) of those sentences that have one; counts hits and
+        misses."""
         if not sentences:
             return {}
         keys = {s: cache_key(s) for s in sentences}
-        found: dict[str, str] = {}
+        found: dict[str, ScoredText] = {}
         with self._lock:
             sig_id = self._signature_id(signature, create=False)
             if sig_id is not None:
@@ -99,18 +124,21 @@ class SQLiteSentenceCache:
                 for chunk in _chunks(unique_keys):
                     marks = ",".join("?" * len(chunk))
                     rows = self._db.execute(
-                        f"SELECT source, translation FROM translations "
+                        f"SELECT source, translation, score FROM translations "
                         f"WHERE signature_id = ? AND source IN ({marks})",
                         (sig_id, *chunk)).fetchall()
-                    found.update(rows)
+                    found.update((source, ScoredText(text, score))
+                                 for source, text, score in rows)
             result = {s: found[k] for s, k in keys.items() if k in found}
             self.hits += len(result)
             self.misses += len(keys) - len(result)
         return result
 
-    def put_many(self, translations: dict[str, str], signature: str) -> None:
-        """Remember translations; a failed write is logged and counted, never fatal."""
-        rows = [(cache_key(s), t) for s, t in translations.items() if s.strip() and t.strip()]
+    def put_many(self, translations: dict[str, ScoredText], signature: str) -> None:
+        """Remember translations and their scores; a failed write is logged and counted,
+        never fatal."""
+        rows = [(cache_key(s), t.text, t.score) for s, t in translations.items()
+                if s.strip() and t.text.strip()]
         if not rows:
             return
         with self._lock:
@@ -119,8 +147,9 @@ class SQLiteSentenceCache:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     self._db.executemany(
-                        "INSERT OR REPLACE INTO translations (signature_id, source, translation) "
-                        "VALUES (?, ?, ?)", [(sig_id, s, t) for s, t in rows])
+                        "INSERT OR REPLACE INTO translations "
+                        "(signature_id, source, translation, score) VALUES (?, ?, ?, ?)",
+                        [(sig_id, *row) for row in rows])
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")

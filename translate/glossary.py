@@ -62,6 +62,7 @@ class Slot:
     number: int
     surface: str  # the occurrence as written in the sentence
     rendering: str  # the exact English to put back
+    span: tuple[int, int] | None = None  # where the occurrence is in the sentence
 
     @property
     def placeholder(self) -> str:
@@ -125,13 +126,14 @@ class Masked:
             if counts[slot.number] > 1:
                 flags.append(Flag("glossary", f"glossary term '{slot.surface}' appears "
                                               f"{counts[slot.number]} times in the translation "
-                                              f"as '{slot.rendering}' (once in the source)"))
+                                              f"as '{slot.rendering}' (once in the source)",
+                                  slot.span))
         if missing:
             english = _append(english, [s.rendering for s in missing])
             for slot in missing:
                 flags.append(Flag("glossary", f"the model lost glossary term '{slot.surface}'; "
                                               f"its rendering '{slot.rendering}' was added in "
-                                              "brackets: check where it belongs"))
+                                              "brackets: check where it belongs", slot.span))
         return english, flags
 
 
@@ -273,7 +275,7 @@ class Glossary:
         last = 0
         for k, (start, end, term) in enumerate(found):
             surface = sentence[start:end]
-            slot = Slot(first + k, surface, term.rendering or surface)
+            slot = Slot(first + k, surface, term.rendering or surface, (start, end))
             slots.append(slot)
             pieces.append(sentence[last:start])
             pieces.append(slot.placeholder)

@@ -12,11 +12,11 @@ from typing import Any
 
 from . import text as vtext
 from .check_pool import CheckRunner, PendingChecks, auto_workers
-from .checks import needs_retry, sentence_flags, summary_flags
+from .checks import confidence_flags, needs_retry, sentence_flags, summary_flags
 from .config import ModelConfig
 from .engines import GenerationOptions
 from .glossary import Glossary
-from .results import Flag, ParagraphResult, PipelineResult, SentenceResult
+from .results import Flag, ParagraphResult, PipelineResult, ScoredText, SentenceResult
 from .summarizer import Summarizer, Summary
 from .translator import ProgressCallback, Translator
 
@@ -106,10 +106,12 @@ class Pipeline:
         self.translator.load()  # now, so that the timing below is translation alone
         loaded = time.perf_counter()
         sources = [s for doc in documents for para in doc for s in para]
-        translations, term_flags = self._translate(sources, glossary, progress=progress)
+        outputs, term_flags = self._translate(sources, glossary, progress=progress)
+        translations = [out.text for out in outputs]
         checked = (self.check_runner().submit(sources, translations)
                    if self.check_quality else None)
-        return PendingTranslation(self, documents, sources, translations, term_flags, checked,
+        return PendingTranslation(self, documents, sources, translations,
+                                  [out.score for out in outputs], term_flags, checked,
                                   glossary, (started, segmented, loaded))
 
     def check_runner(self) -> CheckRunner:
@@ -133,46 +135,52 @@ class Pipeline:
 
     def _translate(self, sources: list[str], glossary: Glossary | None,
                    options: GenerationOptions | None = None,
-                   progress: ProgressCallback | None = None) -> tuple[list[str], list[list[Flag]]]:
-        """Translations and glossary flags; glossary terms go through as placeholders."""
+                   progress: ProgressCallback | None = None
+                   ) -> tuple[list[ScoredText], list[list[Flag]]]:
+        """Translations with their scores, and glossary flags; glossary terms go through as
+        placeholders (the score is the placeholdered sentence's: what the model wrote)."""
         if not glossary:
-            return (self.translator.translate(sources, options=options, progress=progress),
+            return (self.translator.translate_scored(sources, options=options, progress=progress),
                     [[] for _ in sources])
         # The placeholdered sentence is what is translated, deduped and cached, so cached
         # translations stay valid under any rendering; renderings are put back afterwards.
         masked = [glossary.mask(s) for s in sources]
-        outputs = self.translator.translate([m.text for m in masked], options=options,
-                                            progress=progress)
-        broken = [i for i, m in enumerate(masked) if outputs[i].strip()
-                  and m.problems(outputs[i])]
+        outputs = self.translator.translate_scored([m.text for m in masked], options=options,
+                                                   progress=progress)
+        broken = [i for i, m in enumerate(masked) if outputs[i].text.strip()
+                  and m.problems(outputs[i].text)]
         safer = (options or self.translator.options).with_(**_RETRY_CHANGES)
         if broken and safer != options:  # (a retry already runs with the safer settings)
             logger.info("%d sentence(s) lost or repeated a glossary placeholder; retrying",
                         len(broken))
-            again = self.translator.translate([masked[i].text for i in broken], options=safer)
+            again = self.translator.translate_scored([masked[i].text for i in broken],
+                                                     options=safer)
             for i, second in zip(broken, again, strict=True):
-                if second.strip() and masked[i].problems(second) < masked[i].problems(outputs[i]):
+                if second.text.strip() and \
+                        masked[i].problems(second.text) < masked[i].problems(outputs[i].text):
                     outputs[i] = second
-        restored = [m.restore(o) for m, o in zip(masked, outputs, strict=True)]
-        return [r[0] for r in restored], [r[1] for r in restored]
+        restored = [m.restore(o.text) for m, o in zip(masked, outputs, strict=True)]
+        return ([ScoredText(text, o.score) for (text, _), o in zip(restored, outputs, strict=True)],
+                [flags for _, flags in restored])
 
     def _retry_looped(self, sources: list[str], translations: list[str],
-                      flags: list[list[Flag]], glossary: Glossary | None) -> list[list[Flag]]:
+                      scores: list[float | None], flags: list[list[Flag]],
+                      glossary: Glossary | None) -> list[list[Flag]]:
         """Sentences whose output looped or ran away get one safer retry; the better of the
-        two is kept. Checks compare the final English (glossary renderings in place) with
-        the original source."""
+        two is kept (with its score). Checks compare the final English (glossary renderings
+        in place) with the original source."""
         retry = sorted({i for i, f in enumerate(flags) if needs_retry(f)})
         if not retry:
             return flags
         safer = self.translator.options.with_(**_RETRY_CHANGES)
         unique = list(dict.fromkeys(sources[i] for i in retry))
-        texts, retry_terms = self._translate(unique, glossary, options=safer)
-        second = dict(zip(unique, zip(texts, retry_terms, strict=True), strict=True))
+        outputs, retry_terms = self._translate(unique, glossary, options=safer)
+        second = dict(zip(unique, zip(outputs, retry_terms, strict=True), strict=True))
         for i in retry:
             again, again_terms = second[sources[i]]
-            again_flags = sentence_flags(sources[i], again) + again_terms
+            again_flags = sentence_flags(sources[i], again.text) + again_terms
             if len(again_flags) < len(flags[i]):
-                translations[i] = again
+                translations[i], scores[i] = again.text, again.score
                 flags[i] = again_flags + [Flag("retried", "first output looped or ran away; "
                                                           "retried with safer decoding")]
             else:
@@ -215,13 +223,14 @@ class PendingTranslation:
     """Documents translated, their checks under way: :meth:`result` finishes them."""
 
     def __init__(self, pipeline: Pipeline, documents: list[list[list[str]]], sources: list[str],
-                 translations: list[str], term_flags: list[list[Flag]],
-                 checked: PendingChecks | None, glossary: Glossary | None,
-                 times: tuple[float, float, float]) -> None:
+                 translations: list[str], scores: list[float | None],
+                 term_flags: list[list[Flag]], checked: PendingChecks | None,
+                 glossary: Glossary | None, times: tuple[float, float, float]) -> None:
         self.pipeline = pipeline
         self.documents = documents
         self.sources = sources
         self.translations = translations
+        self.scores = scores
         self.term_flags = term_flags
         self.checked = checked
         self.glossary = glossary
@@ -236,15 +245,17 @@ class PendingTranslation:
 
     def _finish(self) -> list[PipelineResult]:
         pipeline, sources, translations = self.pipeline, self.sources, self.translations
+        scores = self.scores
         if self.checked is None:
             flags = [list(t) for t in self.term_flags]
         else:
             flags = [f + t for f, t in zip(self.checked.result(), self.term_flags, strict=True)]
-            flags = pipeline._retry_looped(sources, translations, flags, self.glossary)
+            flags = pipeline._retry_looped(sources, translations, scores, flags, self.glossary)
         for i, translation in enumerate(translations):
             if not translation.strip():
                 # Shown, not dropped: the reader sees the sentence and the reason.
                 translations[i] = f"[untranslated] {sources[i]}"
+                scores[i] = None  # no translation, so nothing the model was sure of
                 flags[i].append(Flag("empty", "the model gave no translation for this sentence; "
                                               "the source is shown instead"))
         started, segmented, loaded = self.times
@@ -254,9 +265,16 @@ class PendingTranslation:
         results: list[PipelineResult] = []
         position = 0
         for doc in self.documents:
+            size = sum(len(para) for para in doc)
+            if pipeline.check_quality:
+                # Judged within the document: a score means little against a fixed bar.
+                own = confidence_flags(scores[position:position + size])
+                for i, extra in enumerate(own, start=position):
+                    flags[i].extend(extra)
             paragraphs = []
             for para in doc:
-                sentences = [SentenceResult(s, translations[position + i], flags[position + i])
+                sentences = [SentenceResult(s, translations[position + i], flags[position + i],
+                                            scores[position + i])
                              for i, s in enumerate(para)]
                 position += len(para)
                 paragraphs.append(ParagraphResult(sentences))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from .config import DEFAULT_WINDOW_S
 from .engines import GenerationOptions
+from .results import ScoredText
 from .translator import ProgressCallback, Translator
 
 logger = logging.getLogger(__name__)
@@ -35,12 +36,15 @@ class _Request:
     waiting: deque[str]
     total: int
     arrived: float
-    answers: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, ScoredText] = field(default_factory=dict)
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
     def finished(self) -> bool:
         return self.error is not None or len(self.answers) == self.total
+
+
+_NOTHING = ScoredText("")
 
 
 class RequestBatcher:
@@ -71,12 +75,20 @@ class RequestBatcher:
     def translate(self, sentences: Sequence[str], *, options: GenerationOptions | None = None,
                   progress: ProgressCallback | None = None) -> list[str]:
         """Translations of ``sentences``, one for one (the same contract as the translator's)."""
+        return [out.text for out in self.translate_scored(sentences, options=options,
+                                                          progress=progress)]
+
+    def translate_scored(self, sentences: Sequence[str], *,
+                         options: GenerationOptions | None = None,
+                         progress: ProgressCallback | None = None) -> list[ScoredText]:
+        """:meth:`translate` with each translation's score (as the translator's)."""
         unique = [s for s in dict.fromkeys(sentences) if s.strip()]
         if not unique:
-            return ["" for _ in sentences]
+            return [ScoredText("") for _ in sentences]
         if not self.enabled:
             with self._alone:
-                return self.translator.translate(sentences, options=options, progress=progress)
+                return self.translator.translate_scored(sentences, options=options,
+                                                        progress=progress)
         request = _Request(options, deque(unique), len(unique), time.monotonic())
         with self._condition:
             self._ensure_worker()
@@ -87,7 +99,7 @@ class RequestBatcher:
             raise request.error
         if progress is not None:
             progress(len(unique), len(unique))
-        return [request.answers.get(s, "") for s in sentences]
+        return [request.answers.get(s, _NOTHING) for s in sentences]
 
     # -- the worker ------------------------------------------------------------------------------
     def _ensure_worker(self) -> None:
@@ -141,7 +153,7 @@ class RequestBatcher:
                    options: GenerationOptions | None) -> None:
         error: BaseException | None = None
         try:
-            outputs = dict(zip(batch, self.translator.translate(batch, options=options),
+            outputs = dict(zip(batch, self.translator.translate_scored(batch, options=options),
                                strict=True))
         except Exception as exc:  # every request in the batch gets the failure, none hangs
             logger.exception("a shared batch of %d sentences failed", len(batch))
@@ -177,6 +189,12 @@ class BatchingTranslator:
                   progress: ProgressCallback | None = None) -> list[str]:
         return self._batcher.translate(sentences, options=options or self.options,
                                        progress=progress)
+
+    def translate_scored(self, sentences: Sequence[str], *,
+                         options: GenerationOptions | None = None,
+                         progress: ProgressCallback | None = None) -> list[ScoredText]:
+        return self._batcher.translate_scored(sentences, options=options or self.options,
+                                              progress=progress)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._translator, name)

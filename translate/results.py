@@ -13,19 +13,34 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .loading import ModelInfo
 
-__all__ = ["Flag", "ParagraphResult", "PipelineResult", "SentenceResult"]
+__all__ = ["Flag", "ParagraphResult", "PipelineResult", "ScoredText", "SentenceResult"]
 
 
 @dataclass(frozen=True)
 class Flag:
-    """One problem found by a check: a machine kind and one human-readable line."""
+    """One problem found by a check: a machine kind, one human-readable line, and where in the
+    Vietnamese sentence the problem lies (character offsets [start, end) of ``source``), if known."""
 
     kind: str
     detail: str
+    span: tuple[int, int] | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        """Plain dict for JSON output."""
-        return {"kind": self.kind, "detail": self.detail}
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output (``span`` only when known)."""
+        out: dict[str, Any] = {"kind": self.kind, "detail": self.detail}
+        if self.span is not None:
+            out["span"] = list(self.span)
+        return out
+
+
+@dataclass(frozen=True)
+class ScoredText:
+    """A translation model's output and its sentence score: the mean log-probability of the
+    output's tokens (natural log, at most 0; nearer 0 when the model was surer), or None when
+    unknown (a cache entry from before scores were kept)."""
+
+    text: str
+    score: float | None = None
 
 
 @dataclass
@@ -33,9 +48,11 @@ class SentenceResult:
     source: str
     translation: str
     flags: list[Flag] = field(default_factory=list)
+    score: float | None = None  # see ScoredText; None when no model translated it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "translation": self.translation,
+        score = None if self.score is None else round(self.score, 4)
+        return {"source": self.source, "translation": self.translation, "score": score,
                 "flags": [f.to_dict() for f in self.flags]}
 
 

@@ -14,6 +14,7 @@ from .catalog import ModelSpec, folder_identity
 from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import LazyModel
+from .results import ScoredText
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +34,11 @@ _MAX_BATCH = {"cpu": 32, "cuda": 1024}
 
 
 class SentenceCache(Protocol):
-    """Where translations of whole sentences can be remembered across runs."""
+    """Where translations of whole sentences (and their scores) can be remembered across runs."""
 
-    def get_many(self, sentences: Sequence[str], signature: str) -> dict[str, str]: ...
+    def get_many(self, sentences: Sequence[str], signature: str) -> dict[str, ScoredText]: ...
 
-    def put_many(self, translations: dict[str, str], signature: str) -> None: ...
+    def put_many(self, translations: dict[str, ScoredText], signature: str) -> None: ...
 
 
 def model_identity(spec: ModelSpec) -> str:
@@ -105,9 +106,17 @@ class Translator(LazyModel):
     def translate(self, sentences: Sequence[str], *, options: GenerationOptions | None = None,
                   progress: ProgressCallback | None = None) -> list[str]:
         """Translate each sentence; identical sentences are translated once."""
+        return [out.text for out in self.translate_scored(sentences, options=options,
+                                                          progress=progress)]
+
+    def translate_scored(self, sentences: Sequence[str], *,
+                         options: GenerationOptions | None = None,
+                         progress: ProgressCallback | None = None) -> list[ScoredText]:
+        """:meth:`translate`, each translation with the model's score for it (cached ones
+        keep theirs); an empty sentence gets an empty text and no score."""
         options = options or self.options
         unique = [s for s in dict.fromkeys(sentences) if s.strip()]
-        done: dict[str, str] = {}
+        done: dict[str, ScoredText] = {}
         if self.cache is not None and unique:
             done.update(self.cache.get_many(unique, self.signature(options)))
         todo = [s for s in unique if s not in done]
@@ -116,21 +125,21 @@ class Translator(LazyModel):
             done.update(fresh)
             if self.cache is not None:
                 self.cache.put_many(fresh, self.signature(options))
-        return [done.get(s, "") for s in sentences]
+        return [done.get(s, _NOTHING) for s in sentences]
 
     def _translate_unique(self, sentences: list[str], options: GenerationOptions,
-                          progress: ProgressCallback | None) -> dict[str, str]:
+                          progress: ProgressCallback | None) -> dict[str, ScoredText]:
         pieces_of, token_ids = self._prepare(sentences)
         pieces = list(dict.fromkeys(p for ps in pieces_of.values() for p in ps))
         outputs = self._run_batches(pieces, token_ids, options, progress)
-        empty = [p for p in pieces if not outputs[p].strip()]
+        empty = [p for p in pieces if not outputs[p].text.strip()]
         if empty:
             # An empty output would drop the sentence without a trace: ask again, this time
             # forbidding an immediate end of sequence.
             logger.info("%d piece(s) came back empty; retrying with min_new_tokens", len(empty))
             again = self._run_batches(empty, token_ids, options.with_(min_new_tokens=1), None)
-            outputs.update({p: t for p, t in again.items() if t.strip()})
-        return {s: " ".join(outputs[p] for p in ps if outputs[p]) for s, ps in pieces_of.items()}
+            outputs.update({p: t for p, t in again.items() if t.text.strip()})
+        return {s: joined([outputs[p] for p in ps]) for s, ps in pieces_of.items()}
 
     def _prepare(self, sentences: list[str]) -> tuple[dict[str, list[str]],
                                                       dict[str, Sequence[int]]]:
@@ -176,8 +185,8 @@ class Translator(LazyModel):
 
     def _run_batches(self, pieces: Sequence[str], token_ids: dict[str, Sequence[int]],
                      options: GenerationOptions,
-                     progress: ProgressCallback | None) -> dict[str, str]:
-        outputs: dict[str, str] = {}
+                     progress: ProgressCallback | None) -> dict[str, ScoredText]:
+        outputs: dict[str, ScoredText] = {}
         lengths = {p: len(token_ids[p]) for p in pieces}
         batches = self.batches(pieces, lengths)
         total = len(pieces)
@@ -191,10 +200,29 @@ class Translator(LazyModel):
                          else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
                 bound = max(bound, options.min_new_tokens)
                 batch_options = options.with_(max_new_tokens=bound)
-                translated = self.engine.generate(batch, batch_options,
-                                                  token_ids=[token_ids[p] for p in batch])
+                translated = self.engine.generate_scored(batch, batch_options,
+                                                         token_ids=[token_ids[p] for p in batch])
                 outputs.update(zip(batch, translated, strict=True))
                 bar.update(len(batch))
                 if progress is not None:
                     progress(len(outputs), total)
         return outputs
+
+
+_NOTHING = ScoredText("")
+
+
+def joined(pieces: Sequence[ScoredText]) -> ScoredText:
+    """A sentence translated in pieces (it was longer than the model's window): their texts
+    joined, and their scores averaged by the length of each piece's text (a stand-in for its
+    token count), so a long piece weighs more; no score if a piece has none."""
+    texts = [p for p in pieces if p.text]
+    if len(texts) == 1:
+        return texts[0]
+    text = " ".join(p.text for p in texts)
+    scores = [p.score for p in texts if p.score is not None]
+    if not texts or len(scores) < len(texts):
+        return ScoredText(text)
+    weight = sum(len(p.text) for p in texts)
+    return ScoredText(text, sum(s * len(p.text) for s, p in zip(scores, texts, strict=True))
+                      / weight)

@@ -1,6 +1,7 @@
 """Pure-text quality checks for Vietnamese -> English translations and summaries.
 
-No models are involved: these checks compare the source and the output as text.
+No models are involved: these checks compare the source and the output as text (and, for
+:func:`check_confidence`, the scores the translation model gave its sentences).
 
 * :func:`check_numbers` -- quantities (digits, scale words, dates, times, number words)
   in the Vietnamese source that the English lacks or changes.
@@ -9,21 +10,25 @@ No models are involved: these checks compare the source and the output as text.
   :func:`check_summary_repetition` -- loops in a summary.
 * :func:`check_summary` -- numbers and named entities in a summary that the translation
   does not support.
-* :func:`sentence_flags`, :func:`summary_flags` -- the checks as the pipeline runs them:
-  a crash becomes a ``check_error`` flag and an ERROR log (:mod:`.guard`).
+* :func:`check_confidence` -- sentences the translation model was much less sure of than of
+  the rest of their document (its sentence scores; :mod:`.confidence`).
+* :func:`sentence_flags`, :func:`summary_flags`, :func:`confidence_flags` -- the checks as the
+  pipeline runs them: a crash becomes a ``check_error`` flag and an ERROR log (:mod:`.guard`).
 
 Modules: ``tokens`` (tokenizer, digit parsing, :class:`Quantity`), ``vi_quantities``,
 ``en_quantities`` (extraction rules), ``numbers`` (matching), ``untranslated``,
-``repetition``, ``summary``, ``guard``; word lists in ``data/*.toml``.
+``repetition``, ``summary``, ``confidence``, ``guard``; word lists in ``data/*.toml``.
 """
 
 from __future__ import annotations
 
 from ..results import Flag
+from .confidence import check_confidence
 from .en_quantities import extract_en_quantities
 from .guard import (
     STRICT_CHECKS_ENV,
     check_sentence,
+    confidence_flags,
     run_check,
     sentence_flags,
     summary_flags,
@@ -40,12 +45,14 @@ __all__ = [
     "STRICT_CHECKS_ENV",
     "Flag",
     "Quantity",
+    "check_confidence",
     "check_numbers",
     "check_repetition",
     "check_sentence",
     "check_summary",
     "check_summary_repetition",
     "check_untranslated",
+    "confidence_flags",
     "extract_en_quantities",
     "extract_vi_quantities",
     "has_number",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..results import Flag
+from .confidence import check_confidence
 from .numbers import check_numbers
 from .repetition import check_repetition, check_summary_repetition
 from .summary import check_summary
@@ -30,12 +31,18 @@ def run_check(check: Check, text: str, other: str) -> list[Flag]:
     try:
         return check(text, other)
     except Exception:
-        if os.environ.get(STRICT_CHECKS_ENV) == "1":
-            raise
-        name = check.__name__.removeprefix("check_").replace("_", " ")
-        logger.exception("the %s check crashed on %r", name, text[:200])
-        return [Flag("check_error", f"the {name} check failed on this text, so it was not "
-                                    "checked for that (details in the log)")]
+        return [_crashed(check, repr(text[:200]))]
+
+
+def _crashed(check: Callable[..., object], what: str) -> Flag:
+    """Log the exception being handled at ERROR (or re-raise it in strict mode) and give the
+    ``check_error`` flag that says the text was not checked for that."""
+    if os.environ.get(STRICT_CHECKS_ENV) == "1":
+        raise  # the exception being handled: this runs in an except block
+    name = check.__name__.removeprefix("check_").replace("_", " ")
+    logger.exception("the %s check crashed on %s", name, what)
+    return Flag("check_error", f"the {name} check failed on this text, so it was not "
+                               "checked for that (details in the log)")
 
 
 def check_sentence(source_vi: str, translation_en: str) -> list[Flag]:
@@ -57,3 +64,13 @@ def summary_flags(summary_en: str, translation_en: str) -> list[Flag]:
     """The summary checks (figures and names supported, no loop), each guarded."""
     return [f for check in (check_summary, check_summary_repetition)
             for f in run_check(check, summary_en, translation_en)]
+
+
+def confidence_flags(scores: Sequence[float | None]) -> list[list[Flag]]:
+    """The document-level ``low_confidence`` check on one document's sentence scores, guarded:
+    a crash gives every scored sentence a ``check_error`` flag."""
+    try:
+        return check_confidence(scores)
+    except Exception:
+        flag = _crashed(check_confidence, f"a document of {len(scores)} sentence scores")
+        return [[flag] if score is not None else [] for score in scores]

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ..catalog import ModelSpec
+from ..results import ScoredText
 
 _ENGINES: dict[str, type[Engine]] = {}
 
@@ -80,7 +81,6 @@ class Engine(ABC):
         """Input length of each text in model tokens, conventions (prefix) included."""
         return [len(ids) for ids in self.encode(texts)]
 
-    @abstractmethod
     def generate(self, texts: Sequence[str], options: GenerationOptions, *,
                  token_ids: Sequence[Sequence[int]] | None = None) -> list[str]:
         """One output per input text, in order, with the family's conventions undone.
@@ -88,6 +88,20 @@ class Engine(ABC):
         ``token_ids``, when given, are :meth:`encode`'s ids of ``texts``; the texts are then
         not tokenized again.
         """
+        return [out.text for out in self._generate(texts, options, token_ids, scores=False)]
+
+    def generate_scored(self, texts: Sequence[str], options: GenerationOptions, *,
+                        token_ids: Sequence[Sequence[int]] | None = None) -> list[ScoredText]:
+        """:meth:`generate`, each output with the model's score for it: the mean
+        log-probability of the output tokens the search chose (what the translation checks
+        compare across a document's sentences)."""
+        return self._generate(texts, options, token_ids, scores=True)
+
+    @abstractmethod
+    def _generate(self, texts: Sequence[str], options: GenerationOptions,
+                  token_ids: Sequence[Sequence[int]] | None, *,
+                  scores: bool) -> list[ScoredText]:
+        """The outputs of :meth:`generate`, with scores when ``scores`` (else None)."""
 
 
 class HFTokenizerEngine(Engine):

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..catalog import ModelSpec, finish_spec
 from ..devices import pick_device
+from ..results import ScoredText
 from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
 from .memory import cap_malloc_arenas
 
@@ -180,8 +181,9 @@ class CTranslate2Engine(HFTokenizerEngine):
     def device(self) -> str:
         return self._device
 
-    def generate(self, texts: Sequence[str], options: GenerationOptions, *,
-                 token_ids: Sequence[Sequence[int]] | None = None) -> list[str]:
+    def _generate(self, texts: Sequence[str], options: GenerationOptions,
+                  token_ids: Sequence[Sequence[int]] | None, *,
+                  scores: bool) -> list[ScoredText]:
         if not texts:
             return []
         tokens = self._id_to_token
@@ -204,10 +206,12 @@ class CTranslate2Engine(HFTokenizerEngine):
             repetition_penalty=options.repetition_penalty,
             length_penalty=options.length_penalty,
             # No truncation: callers split inputs to fit, and a silent cut would lose text.
-            max_input_length=0, return_scores=False)
+            max_input_length=0, return_scores=scores)
         decoded = self.tokenizer.batch_decode([self._ids_of(r.hypotheses[0]) for r in results],
                                               skip_special_tokens=True)
-        return [clean_output(text, self.spec) for text in decoded]
+        return [ScoredText(clean_output(text, self.spec),
+                           _mean_log_prob(r, options.length_penalty) if scores else None)
+                for text, r in zip(decoded, results, strict=True)]
 
     def _ids_of(self, tokens: Sequence[str]) -> list[int]:
         known = self._token_to_id
@@ -243,3 +247,16 @@ def _read_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _mean_log_prob(result: Any, length_penalty: float) -> float:
+    """The best hypothesis's mean log-probability per token.
+
+    CTranslate2 returns the sum of the chosen tokens' log-probabilities divided by
+    ``length ** length_penalty`` (measured: greedy and beam alike, the length being the
+    hypothesis's tokens); with any other penalty than 1 this undoes it.
+    """
+    score = float(result.scores[0])
+    if length_penalty == 1:
+        return score
+    return score * max(1, len(result.hypotheses[0])) ** (length_penalty - 1)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..catalog import ModelSpec, ensure_local, finish_spec
 from ..devices import pick_device
+from ..results import ScoredText
 from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
 
 logger = logging.getLogger(__name__)
@@ -70,9 +71,13 @@ class TransformersEngine(HFTokenizerEngine):
     def precision(self) -> str:
         return str(self.model.dtype).removeprefix("torch.")
 
-    def generate(self, texts: Sequence[str], options: GenerationOptions, *,
-                 token_ids: Sequence[Sequence[int]] | None = None) -> list[str]:
+    def _generate(self, texts: Sequence[str], options: GenerationOptions,
+                  token_ids: Sequence[Sequence[int]] | None, *,
+                  scores: bool) -> list[ScoredText]:
         import torch
+        from transformers import LogitsProcessorList
+
+        from .token_scores import ChosenTokenScores, eos_token_ids
 
         if not texts:
             return []
@@ -94,11 +99,25 @@ class TransformersEngine(HFTokenizerEngine):
             key = ("decoder_start_token_id" if self.spec.conventions.target_mode == "decoder_start"
                    else "forced_bos_token_id")
             kwargs[key] = self._target_id
+        recorder = None
+        if scores:
+            recorder = ChosenTokenScores(options.num_beams,
+                                         eos_token_ids(self.model.generation_config))
+            kwargs["logits_processor"] = LogitsProcessorList([recorder])
+            kwargs["return_dict_in_generate"] = True
         with torch.inference_mode():
             output = self.model.generate(**batch, **kwargs)
+        sequences = output.sequences if recorder is not None else output
         # One transfer to the host, then plain lists: per-row tensor indexing is slow.
-        decoded = self.tokenizer.batch_decode(output.tolist(), skip_special_tokens=True)
-        return [clean_output(text, self.spec) for text in decoded]
+        decoded = self.tokenizer.batch_decode(sequences.tolist(), skip_special_tokens=True)
+        texts_out = [clean_output(text, self.spec) for text in decoded]
+        if recorder is None:
+            return [ScoredText(text) for text in texts_out]
+        # generate forces EOS as the last token allowed when the checkpoint asks for it.
+        forced_eos = self.model.generation_config.forced_eos_token_id is not None
+        means = recorder.means(sequences, getattr(output, "beam_indices", None),
+                               forced_last=max_new if forced_eos else None)
+        return [ScoredText(text, score) for text, score in zip(texts_out, means, strict=True)]
 
     def _pad(self, token_ids: Sequence[Sequence[int]]) -> dict[str, Any]:
         """Input ids and attention mask, padded on the tokenizer's side, on the device."""

@@ -299,6 +299,20 @@ def test_v1_translate_is_the_cli_json(server, tiny_translator_dir, tiny_summariz
     assert answer == expected
 
 
+@pytest.mark.slow
+def test_v1_translate_gives_each_sentence_its_score_and_flag_spans(server):
+    text = "Trời mưa to ở Hà Nội.\n\nGiá xăng tăng mạnh."
+    status, answer = post(server + "v1/translate", {"text": text, "glossary": "Hà Nội\tHanoi"})
+    assert status == 200
+    first, second = [s for p in answer["paragraphs"] for s in p["sentences"]]
+    assert all(isinstance(s["score"], float) and s["score"] < 0 for s in (first, second))
+    # The tiny model never copies a placeholder: the term is lost, and the flag says where.
+    [lost] = [f for f in first["flags"] if f["kind"] == "glossary"]
+    start, end = lost["span"]
+    assert first["source"][start:end] == "Hà Nội"
+    assert all("span" not in f for f in second["flags"])
+
+
 def test_v1_summarize_and_the_schema(server):
     status, answer = post(server + "v1/summarize",
                           {"text": "Prices rose. People worried. Shops closed early.",

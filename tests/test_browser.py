@@ -237,6 +237,54 @@ def test_failed_run_and_new_source_leave_no_stale_results(served, browser, examp
     page.close()
 
 
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours ("rgb(r, g, b)")."""
+    def luminance(color: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", color)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_part_a_flag_points_at_is_marked_in_the_vietnamese(served, browser, viewport):
+    from playwright.sync_api import expect
+
+    page, errors = _open(browser, served, viewport)
+    page.locator("#source textarea").fill("Trời mưa to ở Hà Nội.\n\nGiá xăng tăng mạnh.")
+    page.get_by_text("Glossary", exact=True).click()
+    _fill_opened(page.locator("#glossary textarea"), "Hà Nội\tHanoi")
+    page.locator("#translate-btn").click()
+    # The tiny model never copies a placeholder: the term is lost, flagged where it stands.
+    mark = page.locator("#side-by-side td.src mark.vi2en-span")
+    expect(mark).to_have_count(1, timeout=MODEL_WAIT_MS)
+    expect(mark).to_have_text("Hà Nội")
+    expect(mark).to_have_attribute("title", re.compile("^glossary: the model lost glossary "
+                                                       "term 'Hà Nội'"))
+    first_row = page.locator("#side-by-side tbody tr").first
+    expect(first_row.locator("td.src")).to_have_text("Trời mưa to ở Hà Nội.")
+    expect(first_row.locator("td.flags")).to_contain_text("lost glossary term 'Hà Nội'")
+    mark.scroll_into_view_if_needed()
+    expect(mark).to_be_in_viewport()
+    # Readable: its own background on the tinted row, dark text on it, underlined.
+    text, background, row, line = mark.evaluate(
+        "m => { const s = getComputedStyle(m); return [s.color, s.backgroundColor, "
+        "getComputedStyle(m.closest('td')).backgroundColor, s.textDecorationLine]; }")
+    assert background != row and "underline" in line
+    assert _contrast(text, background) >= 7, (text, background)
+    box = mark.bounding_box()
+    assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"] + 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = "ui-span.png" if viewport is DESKTOP else "ui-span-phone.png"
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    assert not errors, errors
+    page.close()
+
+
 def test_character_counter_warns_before_the_limit(served, browser):
     from playwright.sync_api import expect
 
@@ -318,7 +366,7 @@ def test_cancel_stops_a_long_translation_and_the_page_stays_usable(served_app, b
 
     url, app = served_app
     translator = app.vi2en_handlers.pool.pipeline(None).translator
-    original = translator.engine.generate
+    original = translator.engine.generate_scored
     batches: list[int] = []
     release = threading.Event()
 
@@ -327,7 +375,7 @@ def test_cancel_stops_a_long_translation_and_the_page_stays_usable(served_app, b
         release.wait(timeout=0.5)
         return original(texts, options, **kwargs)
 
-    monkeypatch.setattr(translator.engine, "generate", slow)
+    monkeypatch.setattr(translator.engine, "generate_scored", slow)
     monkeypatch.setattr(translator, "_max_batch_size", 2)
     monkeypatch.setattr(translator, "cache", None)
     page, errors = _open(browser, url, DESKTOP)

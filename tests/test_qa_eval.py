@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.number_check import mutate_number
+from tests.conftest import REPO
 from translate.cli import main
 from translate.evaluate import qa_lines, split_lines
 
@@ -172,3 +173,50 @@ def test_eval_missing_file(tiny_models, tmp_path, capsys, missing):
     rc = main(_eval_args(tiny_models, files["--source"], files["--reference"], "--model",
                          str(tiny_models["marian"])))
     assert rc == 2 and "no such file" in capsys.readouterr().err
+
+
+def test_calibration_of_scores_against_chrf():
+    from translate.checks.confidence import calibrate
+
+    scores = [-0.2, -0.3, -0.4, -0.5, -0.6, -0.7, -0.8, -0.9, -1.0, -3.0, None]
+    chrf = [80.0, 75.0, 70.0, 65.0, 60.0, 55.0, 28.0, 25.0, 20.0, 5.0, 99.0]
+    c = calibrate(scores, chrf)
+    assert c.scored_lines == 10  # the unscored line is left out
+    assert c.score_median == pytest.approx(-0.65) and c.score_p10 == -3.0
+    assert c.spearman == pytest.approx(1.0)  # the better the score, the better the line
+    assert 0.5 < c.pearson < 1
+    # At or below -0.4, 4 of the 8 lines have chrF++ under 30: half; above it, fewer.
+    assert c.poor_below == -0.4
+    # -3.0 stands out from the median by 6 robust deviations: flagged, chrF++ 5 against the
+    # other lines' mean.
+    assert c.low_confidence_lines == 1 and c.low_confidence_chrf == 5.0
+    assert c.other_chrf == pytest.approx(478 / 9)
+    assert calibrate([-1.0, -1.0], [10.0, 90.0]).spearman is None  # too few to correlate
+
+
+def test_eval_reports_the_calibration_of_the_scores(tiny_models, tmp_path, capsys):
+    from tests.helpers import lively_copy
+
+    model = lively_copy(tiny_models["marian"], tmp_path / "lively", seed=2)
+    data = REPO / "benchmarks" / "data"
+    vi = [line for line in (data / "news_pairs.vi").read_text(encoding="utf-8").splitlines()]
+    en = (data / "news_pairs.en").read_text(encoding="utf-8").splitlines()
+    pairs = [(v, e) for v, e in zip(vi, en, strict=True) if not v.startswith("#")][:12]
+    src = _write(tmp_path, "s.vi", [v for v, _ in pairs])
+    ref = _write(tmp_path, "r.en", [e for _, e in pairs])
+    assert main(_eval_args(tiny_models, src, ref, "--model", str(model), "--json")) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    c = row["calibration"]
+    assert c["scored_lines"] == 12 and c["poor_chrf"] == 30.0
+    assert c["score_p10"] <= c["score_median"] < 0
+    assert -1 <= c["spearman"] <= 1 and -1 <= c["pearson"] <= 1
+    # Random weights: every line is poor, so the bar is the best score of all.
+    assert c["poor_below"] >= c["score_median"]
+    assert c["low_confidence_lines"] >= 0
+    assert main(_eval_args(tiny_models, src, ref, "--model", str(model))) == 0
+    out = capsys.readouterr().out.splitlines()
+    header = out.index(next(line for line in out if line.startswith("MODEL  ") and "SCORED"
+                            in line))
+    assert out[header].split()[:6] == ["MODEL", "SCORED", "MEDIAN", "P10", "SPEARMAN",
+                                       "PEARSON"]
+    assert out[header + 1].startswith(str(model)) and " 12 " in out[header + 1]

@@ -498,7 +498,8 @@ def _add_v1_routes(app: FastAPI, api: Api) -> None:
     @app.post("/v1/translate", tags=["vi2en"], summary="Translate an article (full result)")
     @_guarded
     async def v1_translate(request: Request, body: V1Translate):
-        """The same JSON as `vi2en translate --json`: paragraphs, sentences, quality flags,
+        """The same JSON as `vi2en translate --json`: paragraphs, sentences with the model's
+        score, quality flags (with the span of the Vietnamese they point at, where known),
         models, timings, and the summary when asked."""
         api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
         return await run_in_threadpool(api.v1_translate, body)

@@ -18,15 +18,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import text as vtext
-from .checks import check_numbers, check_sentence, has_number
+from .checks import check_numbers, has_number, sentence_flags
+from .checks.confidence import POOR_CHRF, Calibration, calibrate
 from .config import ModelConfig
 from .optional import import_failure
 from .results import Flag
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EvalResult", "MissingDependencyError", "evaluate", "qa_lines", "score",
-           "split_lines", "check_sacrebleu"]
+__all__ = ["EvalResult", "MissingDependencyError", "check_sacrebleu", "checked_source",
+           "evaluate", "qa_lines", "score", "split_lines"]
 
 
 class MissingDependencyError(ImportError):
@@ -47,9 +48,15 @@ def split_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in lines]
 
 
+def checked_source(source_vi: str) -> str:
+    """A source line as the checks read it (normalized): flag spans are offsets into it."""
+    return vtext.normalize(source_vi).replace("\n", " ")
+
+
 def check_line(source_vi: str, translation_en: str) -> list[Flag]:
-    """The sentence checks for one aligned line (the source is normalized first)."""
-    source = vtext.normalize(source_vi).replace("\n", " ")
+    """The pipeline's sentence checks for one aligned line (the source is normalized first);
+    a check that crashes gives a ``check_error`` flag, as in the pipeline."""
+    source = checked_source(source_vi)
     if not source.strip() and not translation_en.strip():
         return []
     if not translation_en.strip():
@@ -57,7 +64,7 @@ def check_line(source_vi: str, translation_en: str) -> list[Flag]:
     if not source.strip():
         return [Flag("alignment", "a translation for an empty source line: are the files "
                                   "aligned?")]
-    return check_sentence(source, translation_en)
+    return sentence_flags(source, translation_en)
 
 
 def qa_lines(sources: Sequence[str], translations: Sequence[str]) -> list[list[Flag]]:
@@ -94,6 +101,12 @@ def score(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, Any
             "chrf_signature": str(chrf.get_signature())}
 
 
+def sentence_chrf(hypotheses: Sequence[str], references: Sequence[str]) -> list[float]:
+    """chrF++ of each line against its reference (sacrebleu's sentence-level score)."""
+    chrf = check_sacrebleu().metrics.CHRF(word_order=2)
+    return [chrf.sentence_score(h, [r]).score for h, r in zip(hypotheses, references, strict=True)]
+
+
 @dataclass
 class EvalResult:
     """Scores and speed of one model on one test set."""
@@ -114,12 +127,15 @@ class EvalResult:
     lines_with_numbers: int
     number_flags: int
     number_flag_rate: float
+    # The model's sentence scores against each line's chrF++ (what low_confidence reads).
+    calibration: Calibration | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for key in ("bleu", "chrf", "load_s", "elapsed_s", "sentences_per_s",
                     "number_flag_rate"):
             data[key] = round(data[key], 4)
+        data["calibration"] = self.calibration.to_dict() if self.calibration else None
         return data
 
 
@@ -142,8 +158,9 @@ def evaluate(config: ModelConfig, sources: Sequence[str], references: Sequence[s
     started = time.perf_counter()
     translator.load()  # first, so that throughput is translation alone
     loaded = time.perf_counter()
-    hypotheses = translator.translate(segments)
+    outputs = translator.translate_scored(segments)
     elapsed = time.perf_counter() - loaded
+    hypotheses = [out.text for out in outputs]
     info = translator.info()
     with_numbers = [i for i, (s, r) in enumerate(zip(segments, references, strict=True))
                     if has_number(s, r)]
@@ -156,7 +173,9 @@ def evaluate(config: ModelConfig, sources: Sequence[str], references: Sequence[s
         load_s=loaded - started, elapsed_s=elapsed,
         sentences_per_s=len(segments) / elapsed if elapsed > 0 else 0.0,
         lines_with_numbers=len(with_numbers), number_flags=flagged,
-        number_flag_rate=flagged / len(with_numbers) if with_numbers else 0.0)
+        number_flag_rate=flagged / len(with_numbers) if with_numbers else 0.0,
+        calibration=calibrate([out.score for out in outputs],
+                              sentence_chrf(hypotheses, references)))
     logger.info("%s: BLEU %.2f chrF++ %.2f, %.1f sentences/s", result.model, result.bleu,
                 result.chrf, result.sentences_per_s)
     return result, hypotheses
@@ -178,4 +197,36 @@ def format_table(results: Sequence[EvalResult]) -> str:
     for bleu_sig, chrf_sig in signatures:
         lines += [f"BLEU signature: {bleu_sig}", f"chrF++ signature: {chrf_sig}"]
     lines.append("NUMBER FLAGS: lines with a number whose translation the number check flags")
+    calibrated = [r for r in results if r.calibration is not None]
+    if calibrated:
+        lines += ["", _calibration_table(calibrated)]
+    return "\n".join(lines)
+
+
+def _calibration_table(results: Sequence[EvalResult]) -> str:
+    """The model's sentence scores against sentence-level chrF++, one row a model."""
+    def number(value: float | None, digits: int = 2) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    rows = [("MODEL", "SCORED", "MEDIAN", "P10", "SPEARMAN", "PEARSON", "POOR BELOW",
+             "LOW_CONFIDENCE")]
+    for r in results:
+        c = r.calibration
+        assert c is not None
+        flagged = f"{c.low_confidence_lines} lines"
+        if c.low_confidence_lines:
+            flagged += (f" (chrF++ {number(c.low_confidence_chrf, 1)} against "
+                        f"{number(c.other_chrf, 1)})")
+        rows.append((r.model, str(c.scored_lines), number(c.score_median), number(c.score_p10),
+                     number(c.spearman), number(c.pearson), number(c.poor_below), flagged))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines += ["SCORED, MEDIAN, P10: lines with a model score (mean log-probability per token) "
+              "and their median and 10th percentile",
+              "SPEARMAN, PEARSON: correlation of a line's score with its chrF++",
+              f"POOR BELOW: at or below this score, at least half the lines have chrF++ under "
+              f"{POOR_CHRF:.0f}",
+              "LOW_CONFIDENCE: the lines that flag marks with the whole set taken as one text, "
+              "their mean chrF++ against the other lines'"]
     return "\n".join(lines)

@@ -13,22 +13,57 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 logger = logging.getLogger(__name__)
 
 # Characters XML 1.0 (so Word) cannot hold; a model can emit them.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-Row = tuple[int, str, str, list[str]]  # number, source, translation, flags ("kind: detail")
+Span = tuple[int, int, str]  # start, end (offsets into the source sentence), what was found
 
 
-def grouped_flags(flags: list[dict[str, Any]]) -> list[str]:
-    """A sentence's flags as "kind: detail", identical ones once with their count ("… ×4"),
+class Row(NamedTuple):
+    """One source sentence as a front end shows it."""
+
+    number: int  # from 1
+    source: str
+    translation: str
+    flags: list[str]  # "kind: detail", identical ones grouped
+    spans: list[Span]  # the parts of ``source`` that flags point at
+
+
+def span_of(flag: dict[str, Any], source: str) -> tuple[int, int] | None:
+    """A flag's ``span`` if it is a real part of ``source`` (two whole numbers, start before
+    end, inside the sentence), else None: a malformed span is ignored, never shown wrongly."""
+    span = flag.get("span")
+    if not isinstance(span, (list, tuple)) or len(span) != 2:
+        return None
+    start, end = span
+    if type(start) is not int or type(end) is not int or not 0 <= start < end <= len(source):
+        return None
+    return start, end
+
+
+def flag_line(flag: dict[str, Any], source: str = "") -> str:
+    """A flag as "kind: detail", followed by the part of the source it points at (in
+    quotation marks) when the detail does not already quote it: what a plain-text reader
+    has instead of the highlight."""
+    line = f"{flag['kind']}: {flag['detail']}"
+    span = span_of(flag, source)
+    if span is not None:
+        excerpt = source[span[0]:span[1]]
+        if excerpt not in str(flag["detail"]):
+            line += f" [“{excerpt}”]"
+    return line
+
+
+def grouped_flags(flags: list[dict[str, Any]], source: str = "") -> list[str]:
+    """A sentence's flags as :func:`flag_line`, identical ones once with their count ("… ×4"),
     in the order they first appear."""
     counts: dict[str, int] = {}
     for flag in flags:
-        line = f"{flag['kind']}: {flag['detail']}"
+        line = flag_line(flag, source)
         counts[line] = counts.get(line, 0) + 1
     return [line if n == 1 else f"{line} ×{n}" for line, n in counts.items()]
 
@@ -38,9 +73,34 @@ def sentence_rows(result: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for paragraph in result.get("paragraphs", []):
         for sentence in paragraph["sentences"]:
-            flags = grouped_flags(sentence.get("flags", []))
-            rows.append((len(rows) + 1, sentence["source"], sentence["translation"], flags))
+            source, flags = sentence["source"], sentence.get("flags", [])
+            spans = [(*span, f"{f['kind']}: {f['detail']}") for f in flags
+                     if (span := span_of(f, source)) is not None]
+            rows.append(Row(len(rows) + 1, source, sentence["translation"],
+                            grouped_flags(flags, source), spans))
     return rows
+
+
+def highlighted(source: str, spans: list[Span]) -> str:
+    """``source`` escaped for HTML, each flagged span in a ``<mark>`` whose title says why;
+    overlapping spans become one mark with both reasons."""
+    merged: list[tuple[int, int, list[str]]] = []
+    for start, end, note in sorted(spans):
+        if merged and start < merged[-1][1]:
+            last_start, last_end, notes = merged[-1]
+            merged[-1] = (last_start, max(last_end, end), notes + [note])
+        else:
+            merged.append((start, end, [note]))
+    parts: list[str] = []
+    position = 0
+    for start, end, notes in merged:
+        title = html.escape("; ".join(dict.fromkeys(notes)))
+        parts.append(html.escape(source[position:start]))
+        parts.append(f'<mark class="vi2en-span" title="{title}">'
+                     f"{html.escape(source[start:end])}</mark>")
+        position = end
+    parts.append(html.escape(source[position:]))
+    return "".join(parts)
 
 
 def flag_summary(result: dict[str, Any]) -> str:
@@ -48,7 +108,7 @@ def flag_summary(result: dict[str, Any]) -> str:
     rows = sentence_rows(result)
     if not rows:
         return ""
-    flagged = sum(1 for r in rows if r[3])
+    flagged = sum(1 for r in rows if r.flags)
     line = (f"**{flagged} of {len(rows)} sentences flagged for review**" if flagged
             else f"{len(rows)} sentences · none flagged")
     summary_flags = result.get("summary_flags") or []
@@ -61,21 +121,23 @@ def flag_summary(result: dict[str, Any]) -> str:
 
 def table_html(result: dict[str, Any]) -> str:
     """The side-by-side table (source | translation | flags); flagged rows carry a marker and
-    the class ``flagged``. Every cell is escaped: the text comes from users and models."""
+    the class ``flagged``, and the parts of the Vietnamese a flag points at are marked
+    (``mark.vi2en-span``). Every cell is escaped: the text comes from users and models."""
     rows = sentence_rows(result)
     if not rows:
         return '<p class="vi2en-empty">The side-by-side table appears here after translation.</p>'
     # Shown only when the page filters the table to flagged rows and there are none.
-    none_flagged = ("" if any(r[3] for r in rows) else
+    none_flagged = ("" if any(r.flags for r in rows) else
                     '<p class="vi2en-none-flagged">No sentence is flagged.</p>')
     body = []
-    for number, source, translation, flags in rows:
+    for number, source, translation, flags, spans in rows:
         flagged = bool(flags)
         notes = "".join(f'<div class="flag"><span class="vi2en-marker">⚠</span> '
                         f"{html.escape(f)}</div>" for f in flags)
         body.append(f'<tr class="{"flagged" if flagged else "ok"}">'
                     f'<td class="num" data-label="#">{number}</td>'
-                    f'<td class="src" lang="vi" data-label="Vietnamese">{html.escape(source)}</td>'
+                    f'<td class="src" lang="vi" data-label="Vietnamese">'
+                    f"{highlighted(source, spans)}</td>"
                     f'<td class="tr" lang="en" data-label="English">{html.escape(translation)}</td>'
                     f'<td class="flags" data-label="Flags">{notes}</td></tr>')
     return ('<div class="vi2en-table-wrap"><table class="vi2en-table">'
@@ -90,11 +152,11 @@ def to_markdown(result: dict[str, Any]) -> str:
     parts = ["# Translation", "", english.strip(), ""]
     if result.get("summary"):
         parts += ["## Summary", "", result["summary"].strip(), ""]
-    flagged = [r for r in sentence_rows(result) if r[3]]
+    flagged = [r for r in sentence_rows(result) if r.flags]
     if flagged:
         parts += ["## Sentences to check", ""]
-        parts += [f"{n}. {src}\n   → {tr}\n   ({'; '.join(flags)})"
-                  for n, src, tr, flags in flagged]
+        parts += [f"{row.number}. {row.source}\n   → {row.translation}\n   "
+                  f"({'; '.join(row.flags)})" for row in flagged]
         parts.append("")
     models = result.get("models") or {}
     if models:
@@ -141,12 +203,12 @@ def write_docx(result: dict[str, Any], path: Path) -> Path:
     if result.get("summary"):
         document.add_heading("Summary", level=2)
         document.add_paragraph(safe(result["summary"]))
-    flagged = [r for r in sentence_rows(result) if r[3]]
+    flagged = [r for r in sentence_rows(result) if r.flags]
     if flagged:
         document.add_heading("Sentences to check", level=2)
-        for number, source, translation, flags in flagged:
-            document.add_paragraph(safe(f"{number}. {source} → {translation} "
-                                        f"({'; '.join(flags)})"),
+        for row in flagged:
+            document.add_paragraph(safe(f"{row.number}. {row.source} → {row.translation} "
+                                        f"({'; '.join(row.flags)})"),
                                    style="List Bullet")
     if replaced:
         logger.warning("%d character(s) that Word cannot hold were shown as U+FFFD in %s",

@@ -70,7 +70,10 @@ def record_schema(options: BatchOptions) -> Any:
     """The Arrow schema of output records: fixed, so every block and file agree."""
     import pyarrow as pa
 
-    flag = pa.struct([("sentence", pa.int64()), ("kind", pa.string()), ("detail", pa.string())])
+    # A flag's span is null where it has none (a JSONL record leaves the key out).
+    span = ("span", pa.list_(pa.int64()))
+    flag = pa.struct([("sentence", pa.int64()), ("kind", pa.string()), ("detail", pa.string()),
+                      span])
     fields = [("id", pa.string()), ("translation", pa.string())]
     if options.summary:
         fields.append(("summary", pa.string()))
@@ -78,8 +81,9 @@ def record_schema(options: BatchOptions) -> Any:
                ("elapsed_s", pa.float64())]
     if options.detail:
         sentence = pa.struct([("source", pa.string()), ("translation", pa.string()),
+                              ("score", pa.float64()),
                               ("flags", pa.list_(pa.struct([("kind", pa.string()),
-                                                            ("detail", pa.string())])))])
+                                                            ("detail", pa.string()), span])))])
         fields.append(("paragraphs", pa.list_(pa.struct([("sentences", pa.list_(sentence))]))))
     return pa.schema(fields)
 
@@ -216,7 +220,7 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
             stats.skipped_failed = sum(out_file.done.values())
             written: set[str] = set()
             for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-                records = [_dedupe(r, written) for r in batch.to_pylist()]
+                records = [_dedupe(_without_null_spans(r), written) for r in batch.to_pylist()]
                 out_file.write(records)
                 stats.count(records)
     finally:
@@ -225,6 +229,22 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
     stats.total = stats.done + stats.failed + stats.skipped
     stats.elapsed_s = time.perf_counter() - started
     return stats
+
+
+def _without_null_spans(record: dict[str, Any]) -> dict[str, Any]:
+    """A record back from Arrow as the local job writes it: a flag without a span has no
+    ``span`` key (Arrow's fixed schema gave it a null)."""
+    def clean(flags: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        if flags is None:
+            return None
+        return [{k: v for k, v in f.items() if k != "span" or v is not None} for f in flags]
+
+    record = {**record, "flags": clean(record.get("flags"))}
+    if record.get("paragraphs"):
+        record["paragraphs"] = [
+            {"sentences": [{**s, "flags": clean(s.get("flags"))} for s in p["sentences"]]}
+            for p in record["paragraphs"]]
+    return record
 
 
 def _dedupe(record: dict[str, Any], written: set[str]) -> dict[str, Any]:

@@ -49,12 +49,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def result_flags(result: PipelineResult) -> list[dict[str, Any]]:
-    """Flags of a :class:`PipelineResult`, each with its sentence index (``None``: summary)."""
-    flags: list[dict[str, Any]] = [{"sentence": i, "kind": f.kind, "detail": f.detail}
+    """Flags of a :class:`PipelineResult`, each with its sentence index (``None``: summary)
+    and, where a flag has one, its ``span`` in that sentence's source."""
+    flags: list[dict[str, Any]] = [{"sentence": i, **f.to_dict()}
                                    for i, sentence in enumerate(result.sentences)
                                    for f in sentence.flags]
-    flags += [{"sentence": None, "kind": f.kind, "detail": f.detail}
-              for f in result.summary_flags]
+    flags += [{"sentence": None, **f.to_dict()} for f in result.summary_flags]
     return flags
 
 

@@ -55,18 +55,23 @@ def _read_aligned(args: argparse.Namespace, first: str, second: str) -> tuple[li
 
 
 def cmd_qa(args: argparse.Namespace) -> int:
-    from ..evaluate import qa_lines
+    from ..evaluate import checked_source, qa_lines
+    from ..exports import flag_line
 
     sources, translations = _read_aligned(args, "source", "translation")
     flags = qa_lines(sources, translations)
-    flagged = [(n, f) for n, f in enumerate(flags, start=1) if f]
+    # Each flagged line with its source as checked: a flag's span is an offset into it.
+    flagged = [(n, checked_source(sources[n - 1]), f)
+               for n, f in enumerate(flags, start=1) if f]
     if args.json:
-        write_output(json.dumps([{"line": n, "flags": [x.to_dict() for x in f]}
-                                 for n, f in flagged], ensure_ascii=False, indent=2), None)
+        write_output(json.dumps([{"line": n, "source": source,
+                                  "flags": [x.to_dict() for x in f]}
+                                 for n, source, f in flagged], ensure_ascii=False, indent=2),
+                     None)
     else:
         if flagged:
-            write_output("\n".join(f"line {n}: {x.kind}: {x.detail}"
-                                   for n, f in flagged for x in f), None)
+            write_output("\n".join(f"line {n}: {flag_line(x.to_dict(), source)}"
+                                   for n, source, f in flagged for x in f), None)
         print(f"vi2en: {len(flagged)} of {len(sources)} lines flagged", file=sys.stderr)
     return EXIT_FAILURE if flagged else EXIT_OK
 

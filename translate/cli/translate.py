@@ -59,6 +59,7 @@ def _article(args: argparse.Namespace) -> str:
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
+    from ..exports import grouped_flags
     from ..pipeline import Pipeline
 
     source = _article(args)
@@ -72,10 +73,16 @@ def cmd_translate(args: argparse.Namespace) -> int:
         if result.summary is not None:
             text += "\n\nSummary:\n" + result.summary
         write_output(text, args.output)
-    flagged = sum(1 for s in result.sentences if s.flags)
+    flagged = [(n, s) for n, s in enumerate(result.sentences, start=1) if s.flags]
     if flagged:
-        print(f"vi2en: {flagged} of {len(result.sentences)} sentences flagged for review "
-              "(see --json for details)", file=sys.stderr)
+        print(f"vi2en: {len(flagged)} of {len(result.sentences)} sentences flagged for review"
+              + (" (details in the JSON)" if args.json else ":"), file=sys.stderr)
+        if not args.json:
+            # Each flag under its sentence's number, with the part of the source it points at.
+            for n, sentence in flagged:
+                for line in grouped_flags([f.to_dict() for f in sentence.flags],
+                                          sentence.source):
+                    print(f"  sentence {n}: {line}", file=sys.stderr)
     if result.summary_flags:
         print(f"vi2en: the summary has {len(result.summary_flags)} claim(s) the translation "
               "does not support", file=sys.stderr)

@@ -14,12 +14,17 @@ runs in its own process (its configuration, sentences included, passed in a file
 peak RSS is its own; it first translates ``--warmup`` other sentences, then times the fresh
 ones. For our engines the same process then times the engine alone on the same sentences
 (tokenized beforehand, length-sorted, warm): the "ceiling" row, and our rate as a fraction of
-it. One more row, ``article``, times the example article through ``Pipeline.translate``
-(segmentation, batching, quality checks) with the Marian shape and CTranslate2. ``--batch``
-times the batch job instead (``vi2en batch``'s ``run_batch``, JSONL to JSONL, checks on).
+it. ``--scoring-cost`` adds the "scores" row: the same batches through the engine with and
+without the sentence scores the translator keeps, interleaved, the best of three each, and the
+extra time the scores cost (wall clock, and CPU time of the process). One more row,
+``article``, times the example article through ``Pipeline.translate`` (segmentation,
+batching, quality checks) with the Marian shape and CTranslate2. ``--batch`` times the batch
+job instead (``vi2en batch``'s ``run_batch``, JSONL to JSONL, checks on).
 
     python benchmarks/throughput.py --models marian --beams 1,4 --json bench.json
     python benchmarks/throughput.py --batch --models marian --engines ctranslate2
+    python benchmarks/throughput.py --models marian --engines transformers,ctranslate2 \
+        --scoring-cost --no-ceiling --no-article
     bash benchmarks/gpu.sh        # on a GPU machine, under 5 minutes
 
 Prints a table and JSON ``{"machine": ..., "settings": ..., "results": [...]}``; the machine
@@ -207,6 +212,11 @@ def print_table(rows: list[dict[str, Any]]) -> None:
                       f"{r['speedup_vs_naive']:.1f}" if r.get("speedup_vs_naive") else "",
                       f"{r['fraction_of_ceiling']:.0%}" if r.get("fraction_of_ceiling") else "",
                       f"{r['peak_rss_mb']:.0f}", f"{r['seconds']:.2f}"))
+        if r.get("scoring_cost") is not None:
+            lines.append((r["model"], str(r["beam"]), f"scores ({r['engine']})",
+                          r.get("compute_type") or "",
+                          f"{r['scoring_cost']:+.1%} (cpu {r['scoring_cpu_cost']:+.1%})", "", "",
+                          "", "", f"{r['scored_s']:.2f}"))
         if r.get("ceiling_sentences_per_s"):
             rate = r["ceiling_sentences_per_s"]
             lines.append((r["model"], str(r["beam"]), f"ceiling ({r['engine']})",
@@ -236,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="other sentences translated first, untimed, in each process")
     parser.add_argument("--no-ceiling", action="store_true",
                         help="skip the engine's own rate on the same sentences")
+    parser.add_argument("--scoring-cost", action="store_true",
+                        help="also time our engines on the same batches with and without the "
+                             "sentence scores (interleaved rounds, best of each): their cost")
     parser.add_argument("--batch", action="store_true",
                         help="time the batch job (vi2en batch) instead: documents/s, "
                              "sentences/s, checks on")
@@ -304,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                                   "model_dir": str(paths[name]), "beam": beam,
                                   "device": args.device, "compute_type": compute,
                                   "new_tokens": args.new_tokens, "warmup": warmup,
-                                  "ceiling": not args.no_ceiling}
+                                  "ceiling": not args.no_ceiling,
+                                  "scoring_cost": args.scoring_cost}
                         if args.batch:
                             config.update(mode="batch", check_workers=args.check_workers,
                                           documents=documents(sentences, args.doc_sentences))
@@ -442,6 +456,38 @@ def _ceiling(translator: Any, sentences: list[str], beam: int, new_tokens: int,
     return best
 
 
+def _scoring_cost(translator: Any, sentences: list[str], beam: int, new_tokens: int,
+                  device: str, rounds: int = 3) -> dict[str, Any]:
+    """Seconds for the translator's own batches of ``sentences`` through the engine without
+    scores (``generate``, as before scores were kept) and with them (``generate_scored``, what
+    the translator calls), in interleaved rounds, the best of each: the cost of the scores as
+    a ratio measured in one process, under the same load."""
+    from translate.engines import GenerationOptions
+
+    engine = translator.engine
+    options = GenerationOptions(num_beams=beam, max_new_tokens=new_tokens,
+                                min_new_tokens=new_tokens)
+    pieces_of, token_ids = translator._prepare(list(dict.fromkeys(sentences)))
+    pieces = list(token_ids)
+    batches = translator.batches(pieces, {p: len(token_ids[p]) for p in pieces})
+    best = {"plain": float("inf"), "scored": float("inf")}
+    cpu = {"plain": float("inf"), "scored": float("inf")}
+    for _ in range(rounds):
+        for kind, run in (("plain", engine.generate), ("scored", engine.generate_scored)):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            for batch in batches:
+                run(batch, options, token_ids=[token_ids[p] for p in batch])
+            _sync(device)
+            best[kind] = min(best[kind], time.perf_counter() - start)
+            # CPU time of every thread of this process: less swayed by other work on a
+            # shared machine than the wall clock.
+            cpu[kind] = min(cpu[kind], time.process_time() - start_cpu)
+    return {"unscored_s": round(best["plain"], 3), "scored_s": round(best["scored"], 3),
+            "scoring_cost": round(best["scored"] / best["plain"] - 1, 4),
+            "unscored_cpu_s": round(cpu["plain"], 3), "scored_cpu_s": round(cpu["scored"], 3),
+            "scoring_cpu_cost": round(cpu["scored"] / cpu["plain"] - 1, 4)}
+
+
 def child(config: dict[str, Any]) -> dict[str, Any]:
     """One measurement, in this process."""
     import logging
@@ -488,6 +534,9 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
                 "sentences_per_s": round(len(sentences) / elapsed, 3),
                 "tokens_per_s": round(len(sentences) * config["new_tokens"] / elapsed, 1),
                 "peak_rss_mb": round(_peak_rss_mb(), 1)})
+    if translator is not None and config.get("scoring_cost"):
+        row.update(_scoring_cost(translator, sentences, config["beam"], config["new_tokens"],
+                                 config["device"]))
     if translator is not None and config.get("ceiling"):
         seconds = _ceiling(translator, sentences, config["beam"], config["new_tokens"],
                            config["device"])

@@ -77,7 +77,8 @@ def user_errors(fn: F) -> F:
             raise
         except (ModelError, ExtractionError, FetchError, ValueError, Cancelled) as exc:
             logger.info("%s refused: %s", fn.__name__, exc or type(exc).__name__)
-            message = str(exc) or "Stopped at your request."
+            message = (exc.on_server() if isinstance(exc, ModelUnavailableError)
+                       else str(exc) or "Stopped at your request.")
             raise gr.Error(_one_line(message), title=failure_title(exc),
                            print_exception=False) from None
         except Exception as exc:

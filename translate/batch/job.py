@@ -23,7 +23,7 @@ from .records import BatchOptions, PendingWindow, Record, WindowResult, start_wi
 
 if TYPE_CHECKING:  # the pipeline and translator load models; a job receives them ready-made
     from ..pipeline import Pipeline
-    from ..translator import SentenceCache
+    from ..translator import ProgressCallback, SentenceCache
 
     class CountingCache(SentenceCache, Protocol):
         """A :class:`SentenceCache` that counts, as :class:`SQLiteSentenceCache` does; the
@@ -131,8 +131,10 @@ class _Progress:
                       if cache is not None else {})
         self.docs = tqdm(total=total, unit="doc", desc="documents", disable=not show,
                          file=sys.stderr, dynamic_ncols=True)
-        self.sentences = tqdm(unit="sent", desc="sentences", disable=not show,
+        # Moves as each batch of sentences is translated, not only as a window is written.
+        self.sentences = tqdm(unit="sent", desc="sentences translated", disable=not show,
                               file=sys.stderr, position=1, dynamic_ncols=True)
+        self._window_done = 0
 
     def __enter__(self) -> _Progress:
         return self
@@ -144,9 +146,18 @@ class _Progress:
     def skipped(self) -> None:
         self.docs.update(1)
 
+    def translating(self) -> ProgressCallback:
+        """The callback of a window's translation: its sentences, batch by batch."""
+        self._window_done = 0
+
+        def report(done: int, total: int) -> None:
+            self.sentences.update(done - self._window_done)
+            self._window_done = done
+
+        return report
+
     def window_done(self, docs: int, sentences: int) -> None:
         self.docs.update(docs)
-        self.sentences.update(sentences)
         hits, lookups = self.cache_counts()
         if lookups:
             self.sentences.set_postfix_str(f"cache {100 * hits / lookups:.0f}%")
@@ -231,7 +242,7 @@ class BatchJob:
         """Translate a window, then write the one before it; the new one is now in flight."""
         if not records:
             return in_flight
-        started = start_window(self.pipeline, records, self.options)
+        started = start_window(self.pipeline, records, self.options, progress.translating())
         if in_flight is not None:
             self._write(in_flight.finish(), out, stats, progress)
         return started

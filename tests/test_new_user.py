@@ -317,3 +317,77 @@ def test_serving_lines_are_information_and_a_failed_share_one_warning(served):
     assert len(share) == 1, lines
     assert share[0].startswith("WARNING") and "the page is local only" in share[0]
     assert not any(line.startswith("ERROR") for line in lines), lines
+
+
+# -- item 1: an install that is true off this machine ------------------------------------------
+def test_readme_install_says_cpu_and_gpu_and_what_each_downloads():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in quick
+    assert 'pip install torch==2.13.0 -e ".[ui,fast]"' in quick  # the GPU line, from PyPI
+    for size in ("192 MB", "527 MB", "cuDNN 366 MB"):
+        assert size in quick, size
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    line = next(x.strip() for x in ci.splitlines() if "pip install" in x and "torch" in x)
+    assert f"`{line.replace(' -q', '')}`" in readme, line  # the README names CI's own line
+
+
+# -- item 3: progress that moves -----------------------------------------------------------------
+def test_translator_counts_sentences_from_the_start_and_per_batch(tiny_translator_dir):
+    from translate.translator import Translator
+
+    translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
+                            num_beams=1, max_batch_size=3)
+    sentences = [f"Câu số {i} nói về giá xăng tăng mạnh ở Hà Nội." for i in range(7)]
+    seen: list[tuple[int, int]] = []
+    translator.translate(sentences + sentences[:2], progress=lambda d, t: seen.append((d, t)))
+    # 7 distinct sentences, batches of 3: said before the first batch, then after each.
+    assert seen == [(0, 7), (3, 7), (6, 7), (7, 7)], seen
+
+
+def test_summarizer_counts_its_parts_round_by_round(tiny_summarizer_dir):
+    from translate.summarizer import Summarizer
+
+    summarizer = Summarizer(str(tiny_summarizer_dir), device="cpu", engine="transformers",
+                            length="short")
+    text = " ".join(f"The new metro line {i} carried {i * 1000} passengers on its first day, "
+                    "officials said on Sunday in the city centre." for i in range(120))
+    seen: list[tuple[int, int]] = []
+    summary = summarizer.summarize(text, progress=lambda d, t: seen.append((d, t)))
+    assert summary.rounds >= 1 and seen[0] == (0, 1)
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and seen[-1][0] == seen[-1][1] > summary.chunks
+    assert len(set(done)) > 2  # it moved in between
+
+
+def test_the_cli_bar_reads_as_a_count_on_a_terminal(tmp_path, tiny_translator_dir):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    main, child = pty.openpty()  # stderr is a terminal, as for a person
+    # ...of a real size: tqdm draws nothing on a terminal 0 columns wide.
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    script = Path(sys.executable).with_name("vi2en")
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "translate"]
+    with subprocess.Popen([*command, "translate", "examples/article.vi.txt", "--model",
+                           str(tiny_translator_dir), "--beams", "1", "-o",
+                           str(tmp_path / "out.txt")], cwd=REPO, stderr=child,
+                          stdout=subprocess.DEVNULL,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"}) as process:
+        os.close(child)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        process.wait(timeout=300)
+    os.close(main)
+    text = screen.decode("utf-8", "replace")
+    assert process.returncode == 0, text
+    assert re.search(r"translating: 0 of \d+ sentences", text), text

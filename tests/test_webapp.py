@@ -212,7 +212,9 @@ def test_unknown_or_unavailable_model_is_one_line(offering, models_dir):
         offering.translate(SHORT, "/etc")
     with pytest.raises(gr.Error) as info:  # offline, and not in the (empty) local store
         offering.translate(SHORT, "opus-mt")
-    assert "not available locally" in info.value.message and "\n" not in info.value.message
+    # Said to a visitor, who cannot run commands on the server (issue 20).
+    assert "This server has not got the model 'opus-mt'" in info.value.message
+    assert "vi2en models download" not in info.value.message and "\n" not in info.value.message
 
 
 def test_unexpected_failure_is_one_line_and_logged(handlers, caplog):

@@ -23,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
@@ -79,6 +80,20 @@ async def _read_body(request: Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ApiError(400, "Invalid JSON format")
         return data
+    if "application/x-www-form-urlencoded" in content_type:
+        # Starlette reads unescaped bytes as Latin-1 (`-d 'q=Giá xăng'` came out as "GiÃ¡ …");
+        # LibreTranslate (werkzeug) reads them, and %-escapes, as UTF-8.
+        raw = await request.body()
+        try:
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict",
+                              max_num_fields=MAX_TEXTS + 16)
+        except UnicodeDecodeError:
+            raise ApiError(400, "Invalid request: the form is not UTF-8 text") from None
+        fields: dict[str, list[str]] = {}
+        for key, value in pairs:
+            fields.setdefault(key, []).append(value)
+        return {key: values if key == "q" and len(values) > 1 else values[0]
+                for key, values in fields.items()}
     form = await request.form()
     data: dict[str, Any] = {}
     for key in form:
@@ -304,7 +319,7 @@ def _guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
             return _error(413, str(exc))
         except ModelUnavailableError as exc:
             logger.warning("model unavailable: %s", exc)
-            return _error(503, str(exc))
+            return _error(503, exc.on_server())
         except (ModelError, ExtractionError, ValueError) as exc:
             logger.info("refused: %s", exc)
             return _error(400, str(exc))
@@ -544,13 +559,18 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(app: FastAPI, *, host: str, port: int, share: bool = False) -> None:
-    """Serve ``app`` with uvicorn until interrupted; ``share`` adds a gradio.live tunnel."""
+def run_server(app: FastAPI, *, host: str, port: int, share: bool = False,
+               sock: socket.socket | None = None) -> None:
+    """Serve ``app`` with uvicorn until interrupted; ``share`` adds a gradio.live tunnel.
+    ``sock``: the socket :func:`bind` gave (bound before the app was built), else bound here."""
     import threading
 
     import uvicorn
 
-    sock = bind(host, port)
+    from .convert import USER_NOTICE
+
+    sock = sock or bind(host, port)
+    notice = {USER_NOTICE: True}  # information the CLI shows without --verbose
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                            timeout_graceful_shutdown=5))
     if share:
@@ -564,11 +584,13 @@ def run_server(app: FastAPI, *, host: str, port: int, share: bool = False) -> No
             try:
                 url = networking.setup_tunnel(host if host != "0.0.0.0" else "127.0.0.1",
                                               port, secrets.token_urlsafe(32), None, None)
-                logger.warning("public link (page and API): %s", url)
+                logger.info("public link (page and API): %s", url, extra=notice)
             except Exception as exc:  # the server stays up on its own address
-                logger.error("could not create the share link: %s", exc)
+                logger.warning("could not create the --share link (%s); the page is local "
+                               "only, on http://%s:%d/", str(exc).rstrip("."), host, port)
 
         threading.Thread(target=tunnel, name="vi2en-share", daemon=True).start()
-    logger.warning("serving the page and the API on http://%s:%d/ (API docs at /docs)%s",
-                   host, port, "" if share else "; for a temporary public link, use --share")
+    logger.info("serving the page and the API on http://%s:%d/ (API docs at /docs)%s",
+                host, port, "" if share else "; for a temporary public link, use --share",
+                extra=notice)
     server.run(sockets=[sock])

@@ -162,20 +162,48 @@ def evaluate(config: ModelConfig, sources: Sequence[str], references: Sequence[s
     return result, hypotheses
 
 
-def format_table(results: Sequence[EvalResult]) -> str:
-    """One comparison table, then the sacrebleu signatures."""
-    rows = [("MODEL", "ENGINE", "DEVICE", "LINES", "BLEU", "CHRF++", "SENT/S", "ELAPSED_S",
-             "LOAD_S", "NUMBER FLAGS")]
-    for r in results:
-        rows.append((r.model, r.engine, r.device, str(r.sentences), f"{r.bleu:.2f}",
-                     f"{r.chrf:.2f}", f"{r.sentences_per_s:.2f}", f"{r.elapsed_s:.1f}",
-                     f"{r.load_s:.1f}",
-                     f"{r.number_flags}/{r.lines_with_numbers} ({r.number_flag_rate:.1%})"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+# The comparison table's columns and their widths; the model column is as wide as the longest
+# name, known before the first row is printed (rows are printed as each model finishes).
+_COLUMNS = (("ENGINE", 12), ("DEVICE", 6), ("LINES", 6), ("BLEU", 6), ("CHRF++", 6),
+            ("SENT/S", 7), ("ELAPSED_S", 9), ("LOAD_S", 6), ("NUMBER FLAGS", 0))
+
+
+def _line(cells: Sequence[str], name_width: int) -> str:
+    widths = (name_width, *(w for _, w in _COLUMNS))
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def table_header(names: Sequence[str]) -> str:
+    """The table's first line, for models of these names (:attr:`EvalResult.name`)."""
+    return _line(("MODEL", *(title for title, _ in _COLUMNS)), _name_width(names))
+
+
+def table_row(result: EvalResult, names: Sequence[str]) -> str:
+    """One model's line of the table: its name (never a path), engine, scores, speed."""
+    r = result
+    return _line((r.name, r.engine, r.device, str(r.sentences), f"{r.bleu:.2f}",
+                  f"{r.chrf:.2f}", f"{r.sentences_per_s:.2f}", f"{r.elapsed_s:.1f}",
+                  f"{r.load_s:.1f}",
+                  f"{r.number_flags}/{r.lines_with_numbers} ({r.number_flag_rate:.1%})"),
+                 _name_width(names))
+
+
+def table_notes(results: Sequence[EvalResult]) -> str:
+    """What follows the rows: the sacrebleu signatures and what NUMBER FLAGS counts."""
+    lines: list[str] = []
     signatures = dict.fromkeys((r.bleu_signature, r.chrf_signature) for r in results)
     for bleu_sig, chrf_sig in signatures:
         lines += [f"BLEU signature: {bleu_sig}", f"chrF++ signature: {chrf_sig}"]
     lines.append("NUMBER FLAGS: lines with a number whose translation the number check flags")
     return "\n".join(lines)
+
+
+def _name_width(names: Sequence[str]) -> int:
+    return max([len("MODEL"), *map(len, names)])
+
+
+def format_table(results: Sequence[EvalResult]) -> str:
+    """One comparison table, then the sacrebleu signatures."""
+    names = [r.name for r in results]
+    return "\n".join([table_header(names), *(table_row(r, names) for r in results),
+                      table_notes(results)])

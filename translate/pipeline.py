@@ -74,11 +74,13 @@ class Pipeline:
         return view
 
     def run(self, text: str, *, summarize: bool = True, glossary: Glossary | None = None,
-            progress: ProgressCallback | None = None) -> PipelineResult:
-        """Translate an article and, unless told not to, summarize the English."""
+            progress: ProgressCallback | None = None,
+            summary_progress: ProgressCallback | None = None) -> PipelineResult:
+        """Translate an article and, unless told not to, summarize the English.
+        ``progress`` counts sentences translated, ``summary_progress`` parts summarized."""
         result = self.translate_many([text], glossary=glossary, progress=progress)[0]
         if summarize:
-            self.add_summary(result)
+            self.add_summary(result, progress=summary_progress)
         return result
 
     def translate(self, text: str, *, glossary: Glossary | None = None,
@@ -180,20 +182,22 @@ class Pipeline:
                                                        "better; first output kept")]
         return flags
 
-    def summarize(self, english: str) -> Summary:
+    def summarize(self, english: str, *, progress: ProgressCallback | None = None) -> Summary:
         """Summarize English text (a translation, maybe edited by its reader), with the
-        summary's claims checked against that text: the one entry point for every front end."""
-        summary = self.summarizer.summarize(english)
+        summary's claims checked against that text: the one entry point for every front end.
+        ``progress`` counts the parts summarized (see :meth:`Summarizer.summarize`)."""
+        summary = self.summarizer.summarize(english, progress=progress)
         if self.check_quality and summary.text:
             summary = replace(summary, flags=tuple(summary_flags(summary.text, english)))
         return summary
 
-    def add_summary(self, result: PipelineResult) -> PipelineResult:
+    def add_summary(self, result: PipelineResult, *,
+                    progress: ProgressCallback | None = None) -> PipelineResult:
         """Summarize a result's translation into it."""
         started = time.perf_counter()
         self.summarizer.load()  # before timing
         loaded = time.perf_counter()
-        summary = self.summarize(result.translation)
+        summary = self.summarize(result.translation, progress=progress)
         result.summary = summary.text
         result.summary_note = summary.note
         result.summary_flags = list(summary.flags)

@@ -13,11 +13,10 @@ from . import text as vtext
 from .catalog import ModelSpec, folder_identity
 from .config import ModelConfig
 from .engines import GenerationOptions
-from .loading import LazyModel
+from .loading import BAR_FORMAT, LazyModel, ProgressCallback
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[int, int], None]
 
 # Output length bound, relative to the input: English from Vietnamese rarely needs more than
 # twice the source's tokens; the margin covers very short inputs.
@@ -111,8 +110,12 @@ class Translator(LazyModel):
         if self.cache is not None and unique:
             done.update(self.cache.get_many(unique, self.signature(options)))
         todo = [s for s in unique if s not in done]
+        if progress is not None and unique:
+            progress(len(done), len(unique))  # at once: a first batch may take minutes
         if todo:
-            fresh = self._translate_unique(todo, options, progress)
+            counted = None if progress is None else (
+                lambda finished, _: progress(len(done) + finished, len(unique)))
+            fresh = self._translate_unique(todo, options, counted)
             done.update(fresh)
             if self.cache is not None:
                 self.cache.put_many(fresh, self.signature(options))
@@ -122,7 +125,13 @@ class Translator(LazyModel):
                           progress: ProgressCallback | None) -> dict[str, str]:
         pieces_of, token_ids = self._prepare(sentences)
         pieces = list(dict.fromkeys(p for ps in pieces_of.values() for p in ps))
-        outputs = self._run_batches(pieces, token_ids, options, progress)
+        by_sentence = None
+        if progress is not None:
+            # Counted in sentences (a long one is translated in pieces): those all done.
+            def by_sentence(outputs: dict[str, str]) -> None:
+                progress(sum(1 for ps in pieces_of.values() if all(p in outputs for p in ps)),
+                         len(pieces_of))
+        outputs = self._run_batches(pieces, token_ids, options, by_sentence)
         empty = [p for p in pieces if not outputs[p].strip()]
         if empty:
             # An empty output would drop the sentence without a trace: ask again, this time
@@ -176,15 +185,15 @@ class Translator(LazyModel):
 
     def _run_batches(self, pieces: Sequence[str], token_ids: dict[str, Sequence[int]],
                      options: GenerationOptions,
-                     progress: ProgressCallback | None) -> dict[str, str]:
+                     progress: Callable[[dict[str, str]], None] | None) -> dict[str, str]:
         outputs: dict[str, str] = {}
         lengths = {p: len(token_ids[p]) for p in pieces}
         batches = self.batches(pieces, lengths)
         total = len(pieces)
         # A fixed output length (min = max, as benchmarks ask) is kept as given.
         fixed = options.min_new_tokens >= options.max_new_tokens
-        with tqdm(total=total, unit="sent", desc="translating", leave=False,
-                  disable=not self.show_progress) as bar:
+        with tqdm(total=total, unit="sentences", desc="translating", leave=False,
+                  bar_format=BAR_FORMAT, disable=not self.show_progress) as bar:
             for batch in batches:
                 longest = lengths[batch[0]]  # batches are sorted longest first
                 bound = (options.max_new_tokens if fixed
@@ -196,5 +205,5 @@ class Translator(LazyModel):
                 outputs.update(zip(batch, translated, strict=True))
                 bar.update(len(batch))
                 if progress is not None:
-                    progress(len(outputs), total)
+                    progress(outputs)
         return outputs

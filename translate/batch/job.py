@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,7 +23,7 @@ from .records import BatchOptions, PendingWindow, Record, WindowResult, start_wi
 
 if TYPE_CHECKING:  # the pipeline and translator load models; a job receives them ready-made
     from ..pipeline import Pipeline
-    from ..translator import SentenceCache
+    from ..translator import ProgressCallback, SentenceCache
 
     class CountingCache(SentenceCache, Protocol):
         """A :class:`SentenceCache` that counts, as :class:`SQLiteSentenceCache` does; the
@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the pipeline and translator load models; a job receives the
         hits: int
         misses: int
         write_errors: int
+        by_signature: dict[str, list[int]]  # [hits, lookups] per translator signature
 
 
 @dataclass
@@ -122,14 +123,18 @@ class _Window:
 class _Progress:
     """Two progress bars on stderr (documents, sentences), and the cache's hit rate."""
 
-    def __init__(self, total: int | None, cache: CountingCache | None, show: bool) -> None:
+    def __init__(self, total: int | None, cache: CountingCache | None, show: bool,
+                 signature: Callable[[], str | None] = lambda: None) -> None:
         self.cache = cache
-        self.hits0 = cache.hits if cache is not None else 0
-        self.lookups0 = cache.hits + cache.misses if cache is not None else 0
+        self.signature = signature
+        self.start = ({k: list(v) for k, v in cache.by_signature.items()}
+                      if cache is not None else {})
         self.docs = tqdm(total=total, unit="doc", desc="documents", disable=not show,
                          file=sys.stderr, dynamic_ncols=True)
-        self.sentences = tqdm(unit="sent", desc="sentences", disable=not show,
+        # Moves as each batch of sentences is translated, not only as a window is written.
+        self.sentences = tqdm(unit="sent", desc="sentences translated", disable=not show,
                               file=sys.stderr, position=1, dynamic_ncols=True)
+        self._window_done = 0
 
     def __enter__(self) -> _Progress:
         return self
@@ -141,19 +146,32 @@ class _Progress:
     def skipped(self) -> None:
         self.docs.update(1)
 
+    def translating(self) -> ProgressCallback:
+        """The callback of a window's translation: its sentences, batch by batch."""
+        self._window_done = 0
+
+        def report(done: int, total: int) -> None:
+            self.sentences.update(done - self._window_done)
+            self._window_done = done
+
+        return report
+
     def window_done(self, docs: int, sentences: int) -> None:
         self.docs.update(docs)
-        self.sentences.update(sentences)
         hits, lookups = self.cache_counts()
         if lookups:
             self.sentences.set_postfix_str(f"cache {100 * hits / lookups:.0f}%")
 
     def cache_counts(self) -> tuple[int, int]:
-        """Cache hits and lookups since this run began."""
-        if self.cache is None:
+        """Cache hits and lookups since this run began, of the translator's own settings:
+        a sentence retried with safer decoding is looked up again, and counting that would
+        show more lookups than sentences."""
+        signature = self.signature()
+        if self.cache is None or signature is None:
             return 0, 0
-        return (self.cache.hits - self.hits0,
-                self.cache.hits + self.cache.misses - self.lookups0)
+        hits, lookups = self.cache.by_signature.get(signature, (0, 0))
+        hits0, lookups0 = self.start.get(signature, (0, 0))
+        return hits - hits0, lookups - lookups0
 
 
 class BatchJob:
@@ -182,7 +200,7 @@ class BatchJob:
         started = time.perf_counter()
         total = reader.count() if self.show_progress else None
         with OutputFile(self.output, overwrite=self.overwrite) as out, \
-                _Progress(total, self.cache, self.show_progress) as progress:
+                _Progress(total, self.cache, self.show_progress, self._signature) as progress:
             stats.repaired_bytes = out.repaired_bytes
             self._translate_all(reader, out, stats, progress)
         stats.elapsed_s = time.perf_counter() - started
@@ -190,6 +208,11 @@ class BatchJob:
         if self.cache is not None:
             stats.cache_write_errors = self.cache.write_errors
         return stats
+
+    def _signature(self) -> str | None:
+        """The translator's signature once its model is loaded (the cache's key)."""
+        translator = self.pipeline.translator
+        return translator.signature() if translator.loaded else None
 
     def _translate_all(self, reader: InputReader, out: OutputFile, stats: BatchStats,
                        progress: _Progress) -> None:
@@ -219,7 +242,7 @@ class BatchJob:
         """Translate a window, then write the one before it; the new one is now in flight."""
         if not records:
             return in_flight
-        started = start_window(self.pipeline, records, self.options)
+        started = start_window(self.pipeline, records, self.options, progress.translating())
         if in_flight is not None:
             self._write(in_flight.finish(), out, stats, progress)
         return started

@@ -181,7 +181,9 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
         out_file.open()
     try:
         if not ray.is_initialized():
-            ray.init(address=config.address, ignore_reinit_error=True, log_to_driver=False)
+            # At the level the caller gave Ray's logger (ray.init would reset it to INFO).
+            ray.init(address=config.address, ignore_reinit_error=True, log_to_driver=False,
+                     logging_level=logging.getLogger("ray").getEffectiveLevel())
         skip = frozenset(out_file.done) if out_file is not None else frozenset()
         if kind == "jsonl":
             labels = {_path_key(str(Path(p).resolve())): label for p, label in paths}

@@ -103,11 +103,12 @@ def cmd_batch(args: Any) -> int:
     options = BatchOptions(summary=args.summary, detail=args.detail, max_chars=args.max_chars,
                            window_docs=args.window)
     # With Ray the models run inside actors, with the engine of --actor-engine.
-    config = config_from_args(args, engine=args.actor_engine if on_ray else None)
+    config = config_from_args(args, here=not on_ray,
+                              engine=args.actor_engine if on_ray else None)
     try:
         if on_ray:
             if not args.verbose:
-                _quiet_ray()
+                _quiet_ray(args.ray_address)
             from ..batch.ray import RayConfig, run_ray
 
             ray_config = RayConfig(models=config,
@@ -131,16 +132,42 @@ def cmd_batch(args: Any) -> int:
     return stats.exit_code
 
 
-def _quiet_ray() -> None:
-    """Ray Data logs every scheduling step at INFO; the summary line is enough."""
+def _quiet_ray(address: str | None) -> None:
+    """Start Ray without its chatter: Ray Data logs every scheduling step at INFO, Ray its
+    start-up at INFO and WARNING, and its C++ core worker an "E ... core_worker.cc" line on
+    runs that succeed. The summary line is enough (--verbose shows them all); failures still
+    reach the user as exceptions."""
     import importlib.util
+    import os
+    import tempfile
 
     if importlib.util.find_spec("ray") is None:
         return  # run_ray says which extra to install
+    # Ray's C++ side reads this as ray.init starts it: only fatal errors reach stderr...
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    import ray
     import ray.data  # noqa: F401  configures its loggers on import; adjust them afterwards
 
     for name in ("ray", "ray.data"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if ray.is_initialized():
+        return
+    # ...after one INFO line saying so, written straight to file descriptor 2: caught here,
+    # and anything else Ray writes while starting is passed on.
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False,
+                     logging_level=logging.ERROR)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().decode("utf-8", "replace").splitlines(keepends=True):
+                if "Set ray log level from environment variable" not in line:
+                    sys.stderr.write(line)
 
 
 def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOptions,

@@ -158,6 +158,11 @@ def serve(args: argparse.Namespace) -> int:
     # Refuse a bad model argument now rather than on the first visitor's request.
     resolve_spec(config.model_config.model, "translation")
     resolve_spec(config.model_config.summarizer, "summarization")
+    # The port before the page: a busy one is said at once, not after Gradio has loaded.
+    try:
+        sock = api.bind(args.host, args.port)
+    except api.PortBusyError:
+        raise UsageError(f"port {args.port} is busy; use --port") from None
     app = build_app(config)
     if hasattr(signal, "SIGPIPE"):
         # main() lets SIGPIPE kill the process, right for a filter; a server must instead
@@ -170,8 +175,5 @@ def serve(args: argparse.Namespace) -> int:
                        "--require-api-key to close it)")
     server = api.create_server(app, app.vi2en_handlers.pool, settings, config.max_chars,
                                auth=auth, **page_options())
-    try:
-        api.run_server(server, host=args.host, port=args.port, share=args.share)
-    except api.PortBusyError:
-        raise UsageError(f"port {args.port} is busy; use --port") from None
+    api.run_server(server, host=args.host, port=args.port, share=args.share, sock=sock)
     return 0

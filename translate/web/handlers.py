@@ -17,7 +17,7 @@ from ..fetch import fetch_article
 from ..glossary import Glossary
 from ..model_pool import ModelPool
 from .downloads import write_exports
-from .errors import Cancelled, refuse, user_errors
+from .errors import TEXT_TITLES, Cancelled, refuse, user_errors
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Handlers:
         if len(text) > self.config.max_chars:
             raise refuse(f"The text has {len(text):,} characters; this server accepts up to "
                           f"{self.config.max_chars:,}. Send a shorter article or split it.",
-                          "Text too long")
+                          TEXT_TITLES[1])
         return text
 
     @user_errors
@@ -110,7 +110,28 @@ class Handlers:
             if stop is not None and stop.is_set():
                 raise Cancelled(f"Stopped after {done} of {total} sentences; nothing was kept.")
             if progress is not None:
-                progress((done, total), desc="Translating", unit="sentences")
+                # The words carry the count: page.css hides Gradio's timer, whose estimate is
+                # the average of every earlier run, whatever their length.
+                progress((done, total), desc=f"Translating: {done:,} of {total:,} sentences",
+                         unit="sentences")
+
+        return report
+
+    def _summary_reporter(self, progress: Progress | None,
+                          stop: threading.Event | None = None
+                          ) -> Callable[[int, int], None] | None:
+        """Progress of a summary, part by part (map-reduce rounds, then the final pass); a
+        cancelled summary stops at the next part."""
+        if progress is None and stop is None:
+            return None
+        if progress is not None and not self.pool.default.summarizer.loaded:
+            progress(0, desc="Loading the summarization model (first use)…")
+
+        def report(done: int, total: int) -> None:
+            self._stop_if_cancelled(stop)
+            if progress is not None:
+                progress((done, total), desc=f"Summarizing: {done:,} of {total:,} parts",
+                         unit="parts")
 
         return report
 
@@ -142,11 +163,10 @@ class Handlers:
         """English text (as the user left it) -> (summary, the session's result with it).
         A cancelled summary is dropped when the model call returns."""
         english = self._checked(english, "summarize")
-        if progress is not None:
-            progress(None, desc="Summarizing…")
+        report = self._summary_reporter(progress, stop)
         pipeline = self.pool.summarizing(length)
         self._stop_if_cancelled(stop)
-        summary = pipeline.summarize(english)
+        summary = pipeline.summarize(english, progress=report)
         self._stop_if_cancelled(stop)
         result = dict(state) if state else {"source": None, "translation": english,
                                             "paragraphs": [], "models": {}, "timings": {}}
@@ -173,7 +193,8 @@ class Handlers:
         pipeline = self.pool.for_request(model, beams, length)
         self.pool.summarizer()  # loaded (or one line on failure) before the article is translated
         self._stop_if_cancelled(stop)
-        result = pipeline.run(text, summarize=True, glossary=terms, progress=report)
+        result = pipeline.run(text, summarize=True, glossary=terms, progress=report,
+                              summary_progress=self._summary_reporter(progress, stop))
         self._stop_if_cancelled(stop)
         return result.to_dict()
 

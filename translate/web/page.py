@@ -96,7 +96,7 @@ def _session_of(request: gr.Request | None) -> str:
 
 
 @contextlib.contextmanager
-def _attempt(sessions: PageSessions, request: gr.Request | None, *, remember: bool = True
+def _attempt(sessions: PageSessions, request: gr.Request | None
              ) -> Iterator[threading.Event]:
     """One job of a visitor: Cancel can stop it; a failure becomes a toast titled with what
     failed (Gradio 6.31 shows neither gr.Error's nor gr.Warning's title, see toast_html), is
@@ -110,8 +110,7 @@ def _attempt(sessions: PageSessions, request: gr.Request | None, *, remember: bo
             yield stop
         except gr.Error as error:
             if not stop.is_set():  # a cancelled job's page has already moved on
-                if remember:  # for the notice; loading a source only needs the toast
-                    sessions.fail(session, error.title, error.message)
+                sessions.fail(session, error.title, error.message)  # for the notice
                 gr.Warning(toast_html(error.title, error.message), title=error.title)
             raise gr.Error(error.message, title=error.title, visible=False,
                            print_exception=False) from None
@@ -160,12 +159,12 @@ def _api_functions(handlers: Handlers, sessions: PageSessions) -> SimpleNamespac
 
     @_with_request
     def load_file(path: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
-        with _attempt(sessions, request, remember=False):
+        with _attempt(sessions, request):
             return handlers.load_file(path)
 
     @_with_request
     def load_url(url: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
-        with _attempt(sessions, request, remember=False):
+        with _attempt(sessions, request):
             return handlers.load_url(url)
 
     return SimpleNamespace(translate=translate, summarize=summarize, process=process,
@@ -213,6 +212,12 @@ def _page_steps(handlers: Handlers, sessions: PageSessions) -> SimpleNamespace:
         sessions.cancel(_session_of(request))
         return ("", *handlers.cleared(), "", gr.update(visible=False))
 
+    @_with_request
+    def load_failed(request: gr.Request = None) -> Any:  # type: ignore[assignment]
+        """A file or page that could not be read: said above the English."""
+        failure = sessions.last_failure(_session_of(request))
+        return notice_html(*failure) if failure else gr.update()
+
     def replaced() -> tuple[Any, ...]:
         """New source text (upload, fetch, example): the old results no longer belong to it."""
         return (*handlers.cleared(), "")
@@ -220,7 +225,7 @@ def _page_steps(handlers: Handlers, sessions: PageSessions) -> SimpleNamespace:
     return SimpleNamespace(job_started=job_started, summary_started=summary_started,
                            job_ended=job_ended, job_failed=job_failed,
                            summary_failed=summary_failed, cancel=cancel, clear=clear,
-                           replaced=replaced)
+                           load_failed=load_failed, replaced=replaced)
 
 
 # -- layout ---------------------------------------------------------------------------------------
@@ -342,17 +347,22 @@ def _wire_sources(app: gr.Blocks, page: SimpleNamespace, config: WebConfig,
     count_js = f"(text) => window.vi2en ? window.vi2en.count(text, {config.max_chars}) : ''"
     page.source.change(None, page.source, page.counter, js=count_js, **PRIVATE)
     app.load(None, page.source, page.counter, js=count_js, **PRIVATE)
+    # A notice refusing the text ("Text too long") goes once the text is edited to fit.
+    fits_js = (f"(text, notice) => (notice || '').includes('about-text') && (text || '').trim()"
+               f" && [...text].length <= {config.max_chars} ? '' : notice")
+    page.source.change(None, [page.source, page.notice], page.notice, js=fits_js, **PRIVATE)
 
     cleared = [*page.results, page.notice]
     if example is not None:
         page.example_btn.click(lambda: (example, *steps.replaced()), None,
                                [page.source, *cleared], **PRIVATE)
-    page.upload.upload(calls.load_file, page.upload, page.source, **LIGHT
-                       ).success(steps.replaced, None, cleared, **QUIET)
-    page.fetch_btn.click(calls.load_url, page.url, page.source, **LIGHT
-                         ).success(steps.replaced, None, cleared, **QUIET)
-    page.url.submit(calls.load_url, page.url, page.source, **LIGHT
-                    ).success(steps.replaced, None, cleared, **QUIET)
+    # A file or page that cannot be read leaves the source as it was (and its results: they
+    # still belong to it), and says why above the English.
+    for loaded in (page.upload.upload(calls.load_file, page.upload, page.source, **LIGHT),
+                   page.fetch_btn.click(calls.load_url, page.url, page.source, **LIGHT),
+                   page.url.submit(calls.load_url, page.url, page.source, **LIGHT)):
+        loaded.success(steps.replaced, None, cleared, **QUIET)
+        loaded.failure(steps.load_failed, None, page.notice, **QUIET)
 
 
 def _wire_jobs(page: SimpleNamespace, handlers: Handlers, calls: SimpleNamespace,

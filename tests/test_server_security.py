@@ -488,6 +488,10 @@ def test_uploads_are_bounded(tight_server):
         refused = upload(http, name, b"MZ\x90\x00" * 100)
         assert refused.status_code == 400 and ".txt" in refused.text, refused.text
         assert not list(_gradio_uploads().glob(f"*/{name}"))
+        many = http.post("gradio_api/upload", files=[("files", (f"{i}-{name}.txt", b"x"))
+                                                     for i in range(20)])
+        assert many.status_code == 400, many.text
+        assert not list(_gradio_uploads().glob(f"*/*-{name}.txt"))
         text = ((VIETNAMESE + "\n").encode() * 13000)[:600_000]
         first = upload(http, "a.txt", text)
         assert first.status_code == 200, first.text

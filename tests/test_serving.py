@@ -17,8 +17,7 @@ from translate.serving.uploads import UploadLedger
 
 
 def test_clients_are_named_by_what_they_prove():
-    assert client_of("10.0.0.1", key="k", user="ann") == "key:k"
-    assert client_of("10.0.0.1", user="ann") == "user:ann"
+    assert client_of("10.0.0.1", key="k") == "key:k"
     assert client_of("10.0.0.1") == "ip:10.0.0.1"
 
 

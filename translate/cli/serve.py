@@ -81,7 +81,7 @@ def add_api_options(parser: argparse.ArgumentParser) -> None:
                        help="most characters per request, of the API and the page alike "
                             "(LibreTranslate's name; default: --max-chars)")
     group.add_argument("--req-limit", type=int, default=0, metavar="N",
-                       help="requests per client (key, logged-in user, else address) per "
+                       help="requests per client (its key, else its address) per "
                             "minute, the API's and the page's counted together; 0: no limit "
                             "(default)")
     group.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",

@@ -232,6 +232,8 @@ class ServerGate:
             await answer.replay(send)
 
     def _not_documents(self, paths: list[str]) -> str | None:
+        if len(paths) > 1:  # the page sends one; a thousand tiny files would be inodes, not text
+            return "One file per upload"
         suffixes = self.rules.upload_suffixes
         for path in paths:
             suffix = Path(path).suffix.lower()

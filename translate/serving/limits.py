@@ -1,8 +1,9 @@
 """Per-client request rates, one moving window shared by every door of the server.
 
-A client is named by what it proves: ``key:KEY`` for an API key, ``user:NAME`` for a logged-in
-page visitor, else ``ip:ADDRESS``. The REST API and the page's events count in the same
-buckets, so a keyless client cannot double its rate by switching doors. Wrong API keys and
+A client is named by what it proves: ``key:KEY`` for an API key, else ``ip:ADDRESS`` (a page
+visitor too, logged in or not: one ``--auth`` login is often shared by a whole team). The REST
+API and the page's events count in the same buckets, so a keyless client cannot double its rate
+by switching doors. Wrong API keys and
 wrong logins are counted per address apart, so guessing is slow.
 """
 
@@ -30,13 +31,9 @@ class Refusal:
         return {"Retry-After": str(self.retry_after_s)}
 
 
-def client_of(address: str | None, *, key: str | None = None, user: str | None = None) -> str:
-    """The bucket a request counts in: its key, its logged-in user, else its address."""
-    if key:
-        return f"key:{key}"
-    if user:
-        return f"user:{user}"
-    return f"ip:{address or '-'}"
+def client_of(address: str | None, *, key: str | None = None) -> str:
+    """The bucket a request counts in: its key, else its address."""
+    return f"key:{key}" if key else f"ip:{address or '-'}"
 
 
 class ClientLimits:

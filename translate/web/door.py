@@ -92,9 +92,9 @@ def _invalid(fn: Any, index: int, message: str) -> Pushed:
     return False, verdicts, "validator_error"
 
 
-def _client(request: Any, username: str | None) -> str:
-    address = getattr(getattr(request, "client", None), "host", None)
-    return client_of(address, user=username)
+def _client(request: Any) -> str:
+    """A page visitor is its address (behind a trusted proxy, the one it forwarded)."""
+    return client_of(getattr(getattr(request, "client", None), "host", None))
 
 
 class PageDoor:
@@ -125,7 +125,7 @@ class PageDoor:
             if problem is not None:
                 logger.info("page job refused: %s", problem[1])
                 return _invalid(fn, *problem)
-            client = _client(request, username)
+            client = _client(request)
             refusal = self.refusal(client, queue, counted)
             if refusal is not None:
                 logger.info("page job refused (%s): %s", client, refusal[1])
@@ -145,7 +145,7 @@ class PageDoor:
                 ) -> tuple[bool, str] | None:
         """Why ``client`` may not queue a job now, and whether it is because the whole queue
         is full; None: it may (and the request is counted against its rate)."""
-        waiting = Counter(_client(event.request, event.username)
+        waiting = Counter(_client(event.request)
                           for event in list(queue.event_ids_to_events.values())
                           if event.fn.fn in counted)
         waiting.update(self._joining)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -273,7 +274,9 @@ def test_translate_file(server, tmp_path, kind):
     body, content_type = _multipart(f"bai-bao.{kind}", data, {"source": "vi", "target": "en"})
     status, answer = post(server + "translate_file", raw=body, content_type=content_type)
     assert status == 200, answer
-    english = get(answer["translatedFileUrl"]).decode("utf-8")
+    # Relative (this server has no --public-url): resolved as a browser does.
+    assert answer["translatedFileUrl"].startswith("/download_file/")
+    english = get(urllib.parse.urljoin(server, answer["translatedFileUrl"])).decode("utf-8")
     assert english.strip() and english.count("\n\n") == 1  # two paragraphs, as sent
 
 

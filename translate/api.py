@@ -36,9 +36,12 @@ from .glossary import Glossary
 from .html_text import prose
 from .scratch import ScratchFolders
 from .service import TranslationService
+from .serving.gate import BodyTooLarge
+from .serving.limits import ClientLimits, Refusal, client_of
 
 if TYPE_CHECKING:
     from .model_pool import ModelPool
+    from .serving.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +58,18 @@ _FILES = ScratchFolders("vi2en-api-files")
 
 
 class ApiError(Exception):
-    """A refusal: HTTP status and the one line a client sees."""
+    """A refusal: HTTP status and the one line a client sees (and headers: Retry-After)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None
+                 ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
-
-class _BodyTooLarge(Exception):
-    pass
+    @classmethod
+    def slow_down(cls, refusal: Refusal) -> ApiError:
+        return cls(429, refusal.message, refusal.headers)
 
 
 # -- request parsing ----------------------------------------------------------------------------
@@ -126,40 +131,61 @@ class Api:
     """The API's handlers over one service; settings checked on every request."""
 
     def __init__(self, service: TranslationService, settings: ApiSettings, max_chars: int,
-                 pool: ModelPool | None = None) -> None:
+                 pool: ModelPool | None = None, *, limits: ClientLimits | None = None,
+                 public_url: str | None = None) -> None:
         self.service = service
         self.settings = settings
         self.char_limit = settings.char_limit if settings.char_limit > 0 else max_chars
         self.pool = pool
-        self._limiter = None
-        if settings.req_limit > 0 or settings.api_keys:
-            from limits import parse
-            from limits.storage import MemoryStorage
-            from limits.strategies import MovingWindowRateLimiter
-
-            self._limiter = MovingWindowRateLimiter(MemoryStorage())
-            self._parse = parse
+        # Shared with the page, so a client has one rate whichever door it uses.
+        self.limits = limits or ClientLimits()
+        self.public_url = public_url
 
     # -- keys and limits ------------------------------------------------------------------------
+    def _per_minute(self, key: str | None) -> int:
+        keys = self.settings.api_keys
+        if keys is not None and key is not None and keys.get(key) is not None:
+            return keys[key]  # type: ignore[return-value]
+        return self.settings.req_limit
+
+    @staticmethod
+    def _key_outside_body(headers: Any, query: Any) -> str | None:
+        return headers.get("x-api-key") or query.get("api_key") or None
+
+    def before_body(self, address: str | None, headers: Any, query: Any) -> ApiError | None:
+        """What can be refused before the body is read: an address that sent too many wrong
+        keys, a client (its key when sent as an X-API-Key header or ?api_key=, else its
+        address) with no request left this minute."""
+        refusal = self.limits.failing(address)
+        if refusal is not None:
+            return ApiError.slow_down(refusal)
+        keys = self.settings.api_keys
+        key = self._key_outside_body(headers, query) if keys is not None else None
+        if key is not None and key not in keys:  # type: ignore[operator]
+            return None  # refused as a wrong key once read
+        refusal = self.limits.over(client_of(address, key=key), self._per_minute(key))
+        return ApiError.slow_down(refusal) if refusal is not None else None
+
     def access(self, request: Request, data: dict[str, Any]) -> None:
         """Refuse a bad key (403), a missing one when required (400), a client over its limit
-        (429)."""
-        key = data.get("api_key") or None
+        (429, with Retry-After). Wrong keys count against the address."""
+        key = data.get("api_key") or self._key_outside_body(request.headers,
+                                                            request.query_params)
+        if key is not None and not isinstance(key, str):
+            raise ApiError(400, "Invalid request: api_key must be a string")
+        address = request.client.host if request.client else None
         keys = self.settings.api_keys
-        per_minute = self.settings.req_limit
-        if keys is not None:
+        if keys is None:
+            key = None  # a server without keys counts by address, whatever a client sends
+        else:
             if key is not None and key not in keys:
+                self.limits.failed(address)
                 raise ApiError(403, "Invalid API key")
             if key is None and self.settings.require_api_key:
                 raise ApiError(400, "Please contact the server operator to get an API key")
-            if key is not None and keys[key] is not None:
-                per_minute = keys[key]
-        if self._limiter is None or per_minute <= 0:
-            return
-        client = f"key:{key}" if key else f"ip:{request.client.host if request.client else '-'}"
-        item = self._parse(f"{per_minute}/minute")
-        if not self._limiter.hit(item, client):
-            raise ApiError(429, f"Slowdown: {per_minute} per 1 minute")
+        refusal = self.limits.hit(client_of(address, key=key), self._per_minute(key))
+        if refusal is not None:
+            raise ApiError.slow_down(refusal)
 
     def _within_limit(self, texts: list[str]) -> None:
         size = sum(len(t) for t in texts)
@@ -185,7 +211,7 @@ class Api:
             raise ApiError(400, f"{text_format} format is not supported")
         try:
             alternatives = max(0, int(data.get("alternatives") or 0))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # a list, "x", NaN, Infinity
             raise ApiError(400, "Invalid request: alternatives parameter is not a number") from None
         texts = q if isinstance(q, list) else [q]
         if len(texts) > MAX_TEXTS:
@@ -193,18 +219,25 @@ class Api:
                                 f"batch limit ({MAX_TEXTS})")
         self._within_limit(texts)
         answer: dict[str, Any] = {}
-        if source == "auto":
-            html = text_format == "html"
-            found = detect("\n".join(prose(t) if html else t for t in texts))
-            if found.language != VIETNAMESE:
-                raise ApiError(400, f"{found.language} is not supported: the text does not "
-                                    "look Vietnamese (few Vietnamese diacritics); send "
-                                    "source=vi to translate it anyway")
-            detected = found.to_dict()
-            answer["detectedLanguage"] = [detected] * len(texts) if isinstance(q, list) \
-                else detected
-        self._loaded()
-        translated = self.service.translate_texts(texts, html=text_format == "html")
+        html = text_format == "html"
+        try:
+            if source == "auto":  # each text on its own, as LibreTranslate detects a list
+                found = [detect(prose(t) if html else t) for t in texts]
+                for index, item in enumerate(found):
+                    if item.language != VIETNAMESE:
+                        which = f"q[{index}]" if isinstance(q, list) else "the text"
+                        raise ApiError(400, f"{item.language} is not supported: {which} does "
+                                            "not look Vietnamese (few Vietnamese diacritics); "
+                                            "send source=vi to translate it anyway")
+                answer["detectedLanguage"] = ([f.to_dict() for f in found]
+                                              if isinstance(q, list) else found[0].to_dict())
+            self._loaded()
+            translated = self.service.translate_texts(texts, html=html)
+        except AssertionError:
+            if not html:
+                raise
+            # html.parser (via _markupbase) asserts on some malformed declarations ("<![<![").
+            raise ApiError(400, "Invalid request: q is not HTML this server can read") from None
         answer["translatedText"] = translated if isinstance(q, list) else translated[0]
         if alternatives:
             # One translation per text: the alternatives list is honest and empty.
@@ -225,6 +258,11 @@ class Api:
                 "supportedFilesFormat": list(DOCUMENT_SUFFIXES),
                 "language": {"source": {"code": "vi", "name": "Vietnamese"},
                              "target": {"code": "en", "name": "English"}}}
+
+    def base_url(self) -> str:
+        """Where links point: ``--public-url``, else this server's root as a relative path
+        (never the request's Host header, which the client writes)."""
+        return self.public_url.rstrip("/") + "/" if self.public_url else "/"
 
     def translate_file(self, data: dict[str, Any], base_url: str) -> dict[str, str]:
         upload = data.get("file")
@@ -296,12 +334,27 @@ class V1Summarize(BaseModel):
     api_key: str | None = Field(None, description="as on /translate (or an X-API-Key header)")
 
 
-def _error(status: int, message: str):
+def _safe_json_response() -> type:
     from fastapi.responses import JSONResponse
 
+    class SafeJSONResponse(JSONResponse):
+        """JSON that always renders: text holding a lone surrogate (which UTF-8 cannot
+        encode) is sent with \\u escapes instead of failing as a plain-text 500."""
+
+        def render(self, content: Any) -> bytes:
+            try:
+                return super().render(content)
+            except UnicodeEncodeError:
+                return json.dumps(content, ensure_ascii=True, allow_nan=False,
+                                  separators=(",", ":")).encode("ascii")
+
+    return SafeJSONResponse
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None):
     line = message.strip().splitlines()[0] if message.strip() else "error"
-    return JSONResponse({"error": line}, status_code=status,
-                        headers={"Access-Control-Allow-Origin": "*"})
+    return _safe_json_response()({"error": line}, status_code=status,
+                                 headers={"Access-Control-Allow-Origin": "*", **(headers or {})})
 
 
 def _guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -314,28 +367,30 @@ def _guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
             return await handler(*args, **kwargs)
         except ApiError as exc:
             logger.info("refused (%d): %s", exc.status, exc.message)
-            return _error(exc.status, exc.message)
-        except _BodyTooLarge as exc:
-            return _error(413, str(exc))
+            return _error(exc.status, exc.message, exc.headers)
         except ModelUnavailableError as exc:
             logger.warning("model unavailable: %s", exc)
             return _error(503, exc.on_server())
         except (ModelError, ExtractionError, ValueError) as exc:
             logger.info("refused: %s", exc)
             return _error(400, str(exc))
-        except Exception as exc:
+        except Exception:
+            # A bug or the machine (out of memory, disk): the detail is for the log only.
             logger.exception("API request failed")
-            return _error(500, f"Cannot translate text: {type(exc).__name__}: {exc}")
+            return _error(500, "Cannot translate text: an internal error; the details are "
+                               "in the server log")
 
     return wrapper
 
 
 class _ApiGuard:
-    """ASGI middleware for the API's paths: body size bound, CORS as LibreTranslate sends it."""
+    """ASGI middleware for the API's paths: CORS as LibreTranslate sends it, and the refusals
+    that need no body (a client over its rate, an address guessing keys) made before a byte
+    of it is read. The body's size is bounded for the whole app by the server's gate."""
 
-    def __init__(self, app: Any, max_body_bytes: int) -> None:
+    def __init__(self, app: Any, api: Api) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
+        self.api = api
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIXES):
@@ -350,22 +405,16 @@ class _ApiGuard:
                                     (b"access-control-max-age", b"86400")]})
             await send({"type": "http.response.body", "body": b""})
             return
-        limit = self.max_body_bytes
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _error(413, f"Request body too large ({int(declared):,} bytes; the limit is "
-                              f"{limit:,})")(scope, receive, send)
-            return
-        seen = 0
-
-        async def bounded_receive() -> dict[str, Any]:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _BodyTooLarge(f"Request body too large (over {limit:,} bytes)")
-            return message
+        if scope["method"] == "POST":
+            request = Request(scope)
+            refusal = self.api.before_body(request.client.host if request.client else None,
+                                           request.headers, request.query_params)
+            if refusal is not None:
+                logger.info("refused before the body (%d): %s", refusal.status, refusal.message)
+                # uvicorn reads past the unread body without keeping or parsing it.
+                await _error(refusal.status, refusal.message, refusal.headers)(scope, receive,
+                                                                                send)
+                return
 
         async def with_cors(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -375,18 +424,18 @@ class _ApiGuard:
                                                       (b"access-control-allow-origin", b"*")]}
             await send(message)
 
-        await self.app(scope, bounded_receive, with_cors)
+        await self.app(scope, receive, with_cors)
 
 
 def create_api(api: Api) -> FastAPI:
     """The FastAPI app with the API's routes (the page is mounted on it by create_server)."""
-    app = FastAPI(title="vi2en API", version="1",
+    app = FastAPI(title="vi2en API", version="1", default_response_class=_safe_json_response(),
                   description="Vietnamese news in, English out. LibreTranslate-compatible "
                               "endpoints (/translate, /detect, /languages, /frontend/settings, "
                               "/translate_file) and vi2en's own (/v1/translate, /v1/summarize)."
                               " Errors: {\"error\": \"…\"} with 400, 403 (bad API key), 413 "
                               "(body too large), 429 (over a rate limit).")
-    app.add_middleware(_ApiGuard, max_body_bytes=api.settings.max_body_bytes)
+    app.add_middleware(_ApiGuard, api=api)
     _add_error_handlers(app)
     _add_libretranslate_routes(app, api)
     _add_v1_routes(app, api)
@@ -400,13 +449,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        if isinstance(exc.__cause__, _BodyTooLarge):
-            return _error(413, str(exc.__cause__))
         return _error(exc.status_code, str(exc.detail))
-
-    @app.exception_handler(_BodyTooLarge)
-    async def too_large(request: Request, exc: _BodyTooLarge):
-        return _error(413, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -442,9 +485,7 @@ def _body_doc(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
 async def _data_of(request: Request) -> dict[str, Any]:
     try:
         return await _read_body(request)
-    except _BodyTooLarge:
-        raise
-    except ApiError:
+    except (BodyTooLarge, ApiError):  # the gate answers the first with a 413
         raise
     except Exception as exc:  # a malformed form or multipart body
         logger.info("unreadable request body: %s", exc)
@@ -493,7 +534,7 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
         UTF-8 .txt at `translatedFileUrl` (kept for an hour)."""
         data = await _data_of(request)
         api.access(request, data)
-        return await run_in_threadpool(api.translate_file, data, str(request.base_url))
+        return await run_in_threadpool(api.translate_file, data, api.base_url())
 
     @app.get("/download_file/{folder}/{name}", tags=["LibreTranslate"],
              summary="A translated file")
@@ -525,17 +566,44 @@ def _add_v1_routes(app: FastAPI, api: Api) -> None:
         return await run_in_threadpool(api.v1_summarize, body)
 
 
-def create_server(blocks: Any, pool: ModelPool, settings: ApiSettings, max_chars: int, *,
-                  auth: tuple[str, str] | None = None, **gradio_options: Any) -> FastAPI:
-    """One app: the API's routes, and the Gradio page mounted at ``/``, sharing ``pool``."""
-    import gradio as gr
+def create_server(blocks: Any | None, pool: ModelPool, settings: ApiSettings, max_chars: int,
+                  *, auth: tuple[str, str] | None = None, server: ServerSettings | None = None,
+                  limits: ClientLimits | None = None, **gradio_options: Any) -> Any:
+    """One app: the API's routes, and the Gradio page (``blocks``; None: the API alone)
+    mounted at ``/``, sharing ``pool`` and the client ``limits``, behind the gate that every
+    request passes first (an ASGI app)."""
+    from .serving.gate import GateRules, ServerGate
+    from .serving.settings import ServerSettings
+    from .serving.uploads import UploadLedger
 
+    server = server or ServerSettings()
+    limits = limits or ClientLimits()
     service = TranslationService(pool.default, batch_window_s=settings.batch_window_s,
                                  max_batch=settings.max_batch)
-    api = Api(service, settings, max_chars, pool)
+    api = Api(service, settings, max_chars, pool, limits=limits, public_url=server.public_url)
     app = create_api(api)
     app.state.vi2en_api = api
-    return gr.mount_gradio_app(app, blocks, path="/", auth=auth, **gradio_options)
+    named: frozenset[str] | None = None
+    uploads = None
+    if blocks is not None:
+        import gradio as gr
+
+        if server.public_url:  # Gradio's links and redirects, not from the Host header
+            gradio_options.setdefault("root_path", server.public_url)
+        gr.mount_gradio_app(app, blocks, path="/", auth=auth, **gradio_options)
+        # Gradio checks the file paths a request names (inputs: only its own uploads) once
+        # the app has launched; Blocks.launch() says so, mount_gradio_app does not, which
+        # left any file the server could read open to a forged request.
+        blocks.has_launched = True
+        named = frozenset(fn.api_name for fn in blocks.fns.values()
+                          if fn.api_name and fn.api_visibility == "public") or None
+        uploads = UploadLedger(server.upload_quota_bytes, server.upload_total_bytes)
+    rules = GateRules(max_body_bytes=settings.max_body_bytes, page=blocks is not None,
+                      named_api=named, trust_forwarded=server.forwarded_allow_ips is not None,
+                      public_url=server.public_url, upload_suffixes=DOCUMENT_SUFFIXES)
+    gate = ServerGate(app, rules, limits, uploads)
+    gate.state = app.state  # type: ignore[attr-defined]
+    return gate
 
 
 class PortBusyError(OSError):
@@ -559,20 +627,22 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(app: FastAPI, *, host: str, port: int, share: bool = False,
-               sock: socket.socket | None = None) -> None:
-    """Serve ``app`` with uvicorn until interrupted; ``share`` adds a gradio.live tunnel.
-    ``sock``: the socket :func:`bind` gave (bound before the app was built), else bound here."""
+def run_server(app: Any, *, host: str, port: int, share: bool = False,
+               settings: ServerSettings | None = None, sock: socket.socket | None = None) -> None:
+    """Serve ``app`` with uvicorn until interrupted, with the timeouts and connection caps of
+    ``settings``; ``share`` adds a gradio.live tunnel. ``sock``: the socket :func:`bind` gave
+    (bound before the app was built, so a busy port is said at once), else bound here."""
     import threading
 
-    import uvicorn
-
     from .convert import USER_NOTICE
+    from .serving.protocol import guarded_server, server_config
+    from .serving.settings import ServerSettings
 
+    settings = settings or ServerSettings()
     sock = sock or bind(host, port)
     notice = {USER_NOTICE: True}  # information the CLI shows without --verbose
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           timeout_graceful_shutdown=5))
+    server = guarded_server(server_config(app, host=host, port=port, settings=settings),
+                            settings)
     if share:
         def tunnel() -> None:
             import secrets

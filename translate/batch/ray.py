@@ -18,6 +18,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -223,7 +224,7 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
                 stats.count(records)
     finally:
         if out_file is not None:
-            out_file.close()
+            out_file.close(failing=sys.exc_info()[0] is not None)
     stats.total = stats.done + stats.failed + stats.skipped
     stats.elapsed_s = time.perf_counter() - started
     return stats

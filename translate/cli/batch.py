@@ -16,6 +16,8 @@ from .common import (
     show_progress,
 )
 
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..batch import BatchOptions, BatchStats
     from ..config import ModelConfig
@@ -83,7 +85,7 @@ def _add_options(p: Any) -> None:
 
 
 def cmd_batch(args: Any) -> int:
-    from ..batch import BatchOptions, BatchUsageError
+    from ..batch import BatchOptions, BatchUsageError, OutputWriteError
 
     if not args.output and not args.out_dir:
         raise UsageError("give the output file with -o OUT.jsonl (or --out-dir DIR)")
@@ -123,6 +125,10 @@ def cmd_batch(args: Any) -> int:
             stats = _run_local(args, config, output, options, show_progress(args))
     except BatchUsageError as exc:
         raise UsageError(str(exc)) from None
+    except OutputWriteError as exc:  # a full disk mid-run: one line naming the file
+        logger.debug("cannot write the output", exc_info=True)
+        print(f"vi2en: error: {exc}", file=sys.stderr)
+        return 1
     for line in stats.errors:
         print(f"vi2en: failed: {line}", file=sys.stderr)
     if stats.failed > len(stats.errors):

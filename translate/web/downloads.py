@@ -3,6 +3,7 @@ result, pruned after an hour. The file formats are :mod:`translate.exports`'s.""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,17 @@ _EXPORTS = ScratchFolders("vi2en-exports")
 
 
 def write_exports(state: dict[str, Any]) -> list[Path]:
-    """Markdown, JSON and bilingual .docx of a result, in a fresh folder (old ones pruned)."""
-    folder = _EXPORTS.new()
+    """Markdown, JSON and bilingual .docx of a result, in a folder of their own (old ones
+    pruned). A result shown again (the page's display step can be called at will) reuses its
+    folder, so repeating it cannot fill the disk."""
+    result = exports.to_json(state)
+    folder = _EXPORTS.for_content(hashlib.sha256(result.encode("utf-8", "surrogatepass"))
+                                  .hexdigest()[:32])
     markdown = folder / "vi2en-translation.md"
-    markdown.write_text(exports.to_markdown(state), encoding="utf-8")
     result_json = folder / "vi2en-result.json"
-    result_json.write_text(exports.to_json(state), encoding="utf-8")
-    docx_path = exports.write_docx(state, folder / "vi2en-bilingual.docx")
+    docx_path = folder / "vi2en-bilingual.docx"
+    if not all(p.is_file() for p in (markdown, result_json, docx_path)):
+        markdown.write_text(exports.to_markdown(state), encoding="utf-8")
+        result_json.write_text(result, encoding="utf-8")
+        docx_path = exports.write_docx(state, docx_path)
     return [markdown, result_json, docx_path]

@@ -82,9 +82,10 @@ def user_errors(fn: F) -> F:
             raise gr.Error(_one_line(message), title=failure_title(exc),
                            print_exception=False) from None
         except Exception as exc:
+            # A bug or the machine: what failed is for the log, not for a visitor (a path, a
+            # file's existence, the server's insides).
             logger.exception("%s failed", fn.__name__)
-            raise gr.Error(_one_line(f"Something went wrong ({type(exc).__name__}: {exc}). "
-                                     "The details are in the server log."),
+            raise gr.Error("Something went wrong; the details are in the server log.",
                            title=failure_title(exc), print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]

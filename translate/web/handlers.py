@@ -16,6 +16,7 @@ from ..extract import read_document
 from ..fetch import fetch_article
 from ..glossary import Glossary
 from ..model_pool import ModelPool
+from .door import DoorRules
 from .downloads import write_exports
 from .errors import TEXT_TITLES, Cancelled, refuse, user_errors
 
@@ -38,6 +39,11 @@ class WebConfig:
     # default).
     # Nothing else is ever loaded: on a public server each one costs disk, memory and time.
     models: tuple[str, ...] = ()
+    # What a client may queue and how often (shared with the REST API by vi2en serve).
+    door: DoorRules = field(default_factory=DoorRules)
+    # Gradio's named endpoints (/translate, /summarize, /process for gradio_client); off on a
+    # server that requires API keys, whose page is then for logged-in visitors only.
+    named_api: bool = True
 
 
 class Handlers:

@@ -19,12 +19,16 @@ from .. import exports
 from ..config import SUMMARY_LENGTHS
 from ..extract import DOCUMENT_SUFFIXES
 from ..model_pool import ModelPool
+from .door import PageDoor
 from .errors import notice_html, toast_html
 from .handlers import Handlers, WebConfig
 from .sessions import PageSessions
+from .uploads import PageUploads
 
 if TYPE_CHECKING:  # gradio is imported when the app is built, not when the CLI starts
     import gradio as gr
+
+    from ..serving.limits import ClientLimits
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +129,8 @@ def _with_request(fn: F) -> F:
     return fn
 
 
-def _api_functions(handlers: Handlers, sessions: PageSessions) -> SimpleNamespace:
+def _api_functions(handlers: Handlers, sessions: PageSessions,
+                   uploads: PageUploads) -> SimpleNamespace:
     """The API's functions: gradio reads their signatures (names, defaults, the Progress)."""
     import gradio as gr
 
@@ -160,7 +165,13 @@ def _api_functions(handlers: Handlers, sessions: PageSessions) -> SimpleNamespac
     @_with_request
     def load_file(path: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
         with _attempt(sessions, request):
-            return handlers.load_file(path)
+            if not path:
+                return handlers.load_file(path)
+            upload = uploads.take(path)  # only files uploaded to this page
+            try:
+                return handlers.load_file(str(upload))
+            finally:
+                uploads.discard(upload)  # read once: nothing stays on the server's disk
 
     @_with_request
     def load_url(url: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
@@ -408,17 +419,22 @@ def _wire_jobs(page: SimpleNamespace, handlers: Handlers, calls: SimpleNamespace
     p.clear_btn.click(steps.clear, None, [p.source, *job_outputs], cancels=running, **QUIET)
 
 
-def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
-    """The page and its API. Models are created here (not loaded: first use loads them)."""
+def build_app(config: WebConfig, handlers: Handlers | None = None, *,
+              limits: ClientLimits | None = None) -> gr.Blocks:
+    """The page and its API. Models are created here (not loaded: first use loads them).
+    ``limits``: the request rates the REST API counts in too (a server's; None: no rate)."""
     import gradio as gr
 
     handlers = handlers or Handlers(config)
     sessions = PageSessions()
+    uploads = PageUploads()
     concurrency = config.concurrency or default_concurrency(config.model_config.device)
     # Every model call shares one limit: the models are shared, and so is the machine.
-    model_calls = {"concurrency_limit": concurrency, "concurrency_id": "models"}
+    # Without the named API (a server that requires API keys) they are the page's alone.
+    model_calls = {"concurrency_limit": concurrency, "concurrency_id": "models",
+                   "api_visibility": "public" if config.named_api else "private"}
     example = example_article()
-    calls = _api_functions(handlers, sessions)
+    calls = _api_functions(handlers, sessions, uploads)
     steps = _page_steps(handlers, sessions)
     with gr.Blocks(title="vi2en — Vietnamese news to English", analytics_enabled=False,
                    delete_cache=(3600, 3600)) as app:
@@ -426,14 +442,21 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
         _wire_sources(app, page, config, example, calls, steps)
         _wire_jobs(page, handlers, calls, steps, model_calls)
     app.queue(default_concurrency_limit=concurrency)
+    uploads.blocks = app
+    PageDoor(config.door, limits).install(app, [calls.translate, calls.summarize, calls.process,
+                                                calls.load_file, calls.load_url])
     app.vi2en_handlers = handlers  # type: ignore[attr-defined]  # for tests and launchers
     return app
 
 
-def page_options() -> dict[str, Any]:
-    """How the page is served, by launch() and when mounted beside the REST API."""
-    return {"max_file_size": MAX_UPLOAD, "theme": theme(), "css": page_css(), "js": page_js(),
-            "footer_links": ["api"], "show_error": True}
+def page_options(max_file_size: str | int = MAX_UPLOAD, named_api: bool = True
+                 ) -> dict[str, Any]:
+    """How the page is served, by launch() and when mounted beside the REST API. Errors
+    other than the page's own one-line messages show no detail; no run history (it talks to
+    the Hub for visitors) and no usage monitoring pages."""
+    return {"max_file_size": max_file_size, "theme": theme(), "css": page_css(),
+            "js": page_js(), "footer_links": ["api"] if named_api else [],
+            "show_error": False, "run_history": False, "enable_monitoring": False}
 
 
 def launch(app: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = None,

@@ -21,7 +21,6 @@ import json
 import platform
 import subprocess
 import sys
-import time
 import unicodedata
 from pathlib import Path
 

@@ -8,15 +8,17 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .. import exports
 from ..config import ModelConfig
-from ..extract import read_document
+from ..documents import open_document, read_text, translate_units
+from ..extract import read_bounded
 from ..fetch import fetch_article
 from ..glossary import Glossary
 from ..model_pool import ModelPool
-from .downloads import write_exports
+from .downloads import write_document, write_exports
 from .errors import Cancelled, refuse, user_errors
 
 logger = logging.getLogger(__name__)
@@ -66,9 +68,30 @@ class Handlers:
         """Text of an uploaded .txt/.md/.docx/.html file (the article, for a saved page)."""
         if not path:
             return ""
-        text = read_document(path)
+        text = read_text(path)
         self._warn_if_long(text)
         return text
+
+    @user_errors
+    def translate_file(self, path: str | None, model: str | None = None,
+                       beams: float | None = None,
+                       stop: threading.Event | None = None) -> Path | None:
+        """The uploaded document translated in its own format (``name.en.docx``; a .pdf as
+        .docx), written for download; None without an upload. Each paragraph, cell or cue is
+        translated whole and its English put back where its text was."""
+        if not path:
+            return None
+        document = open_document(read_bounded(Path(path)), Path(path).name)
+        self._checked(document.text, "translate")
+        pipeline = self.pool.for_request(model, beams)
+        self._stop_if_cancelled(stop)
+
+        def translate(texts: list[str]) -> list[str]:
+            return [r.translation for r in pipeline.translate_many(texts)]
+
+        translate_units(document, translate)
+        self._stop_if_cancelled(stop)
+        return write_document(document)
 
     @user_errors
     def load_url(self, url: str | None) -> str:

@@ -247,7 +247,7 @@ class Api:
             raise ApiError(400, f"Invalid request: file format not supported ({suffix or 'none'}"
                                 f"; supported: {', '.join(DOCUMENT_SUFFIXES)})")
         # The body is bounded by the server's --max-body already.
-        document = open_document(upload.file.read(), name)
+        document = open_document(upload.file.read(), name, max_chars=self.char_limit)
         if source == "auto":
             _check_detected(detect(document.text))
         self._within_limit([document.text])

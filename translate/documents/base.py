@@ -47,9 +47,22 @@ class Document(ABC):
     # The suffix of the translated file (a .pdf comes back as a .docx).
     output_suffix: ClassVar[str]
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, max_chars: int | None = None) -> None:
         self.name = name
         self.units: list[Unit] = []
+        self.max_chars = max_chars
+        self._chars = 0
+
+    def add(self, unit: Unit) -> None:
+        """Keep a unit; past ``max_chars`` of text the reading stops with one line, so a
+        file of a million tiny paragraphs costs what the limit allows, not its whole size."""
+        self.units.append(unit)
+        if self.max_chars is not None:
+            self._chars += len(unit.text) + 2
+            if self._chars > self.max_chars:
+                raise ExtractionError(f"{self.name} holds more than {self.max_chars:,} "
+                                      "characters of text, the limit here; send a shorter "
+                                      "document or split it")
 
     @property
     def text(self) -> str:
@@ -61,12 +74,13 @@ class Document(ABC):
         """Write the document, each unit with the text last applied to it."""
 
 
-DocumentFactory = Callable[[bytes, str], Document]
+DocumentFactory = Callable[..., Document]
 _FORMATS: dict[str, DocumentFactory] = {}
 
 
 def register_format(*suffixes: str) -> Callable[[type[Document]], type[Document]]:
-    """Class decorator: ``cls(data, name)`` reads files with these suffixes."""
+    """Class decorator: ``cls(data, name, max_chars=None)`` reads files with these
+    suffixes."""
 
     def decorate(cls: type[Document]) -> type[Document]:
         for suffix in suffixes:
@@ -81,14 +95,15 @@ def formats() -> tuple[str, ...]:
     return tuple(_FORMATS)
 
 
-def open_document(data: bytes, name: str) -> Document:
-    """The document in ``data``, read by the format of ``name``'s suffix."""
+def open_document(data: bytes, name: str, max_chars: int | None = None) -> Document:
+    """The document in ``data``, read by the format of ``name``'s suffix; one holding more
+    than ``max_chars`` characters of text is refused as soon as it is seen to."""
     suffix = Path(name).suffix.lower()
     factory = _FORMATS.get(suffix)
     if factory is None:
         raise ExtractionError(f"{name}: unsupported file type '{suffix or 'none'}'; "
                               f"supported: {', '.join(_FORMATS)}")
-    return factory(data, name)
+    return factory(data, name, max_chars=max_chars)
 
 
 def translated_name(name: str, output_suffix: str | None = None) -> str:

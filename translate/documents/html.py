@@ -21,7 +21,7 @@ from .text_files import TextDocument
 INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "data", "dfn", "em", "font",
                          "i", "mark", "q", "s", "small", "span", "strong", "sub", "sup",
                          "time", "u"})
-_TAG_RE = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)[^>]*>")
+_TAG_RE = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)[^>]{0,2000}>")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
 
@@ -35,8 +35,8 @@ def _inline_only(markup: str) -> bool:
 class HtmlDocument(TextDocument):
     output_suffix = ".html"
 
-    def __init__(self, data: bytes, name: str) -> None:
-        super().__init__(data, name, limit=MAX_HTML_BYTES)
+    def __init__(self, data: bytes, name: str, max_chars: int | None = None) -> None:
+        super().__init__(data, name, max_chars, limit=MAX_HTML_BYTES)
         self.output_suffix = name[name.rfind("."):].lower()  # .htm stays .htm
         source = self.source
         self._end = 0  # where the text copied so far ends
@@ -74,4 +74,4 @@ class HtmlDocument(TextDocument):
 
         unit = Unit([node.text for node in group], apply)
         if unit.translatable:
-            self.units.append(unit)
+            self.add(unit)

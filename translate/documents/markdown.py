@@ -27,12 +27,15 @@ LINK_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]")
 HTML_BLOCK_RE = re.compile(r"^ {0,3}</?[A-Za-z!]")
 INDENTED_CODE_RE = re.compile(r"^(?: {4}|\t)")
 # Inline markup: code spans, images, link targets and brackets, autolinks, HTML tags, bare
-# URLs, emphasis markers (an underscore only at a word's edge: snake_case is text).
+# URLs, emphasis markers (an underscore only at a word's edge: snake_case is text). Every
+# repetition is bounded: a stranger's line of a million "![" or backticks must cost a scan,
+# not a scan per character.
+_SPAN = 500
 INLINE_MARKUP_RE = re.compile(
-    r"(`+).*?\1"
-    r"|!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"
-    r"|\](?:\([^)]*\)|\[[^\]]*\])?|\["
-    r"|<(?:https?://|mailto:)[^>]*>|</?[A-Za-z][^>]*>"
+    rf"``[^\n]{{0,{_SPAN}}}?``|`[^`\n]{{0,{_SPAN}}}`"
+    rf"|!\[[^\]\n]{{0,{_SPAN}}}\](?:\([^)\n]{{0,{_SPAN}}}\)|\[[^\]\n]{{0,{_SPAN}}}\])"
+    rf"|\](?:\([^)\n]{{0,{_SPAN}}}\)|\[[^\]\n]{{0,{_SPAN}}}\])?|\["
+    rf"|<(?:https?://|mailto:)[^>\n]{{0,{_SPAN}}}>|</?[A-Za-z][^>\n]{{0,{_SPAN}}}>"
     r"|https?://[^\s)>\]]+"
     r"|\*{1,3}|~~|(?<!\w)_{1,3}|_{1,3}(?!\w)")
 _CELL_SPLIT_RE = re.compile(r"(?<!\\)\|")
@@ -59,12 +62,12 @@ def _ending(line: str) -> tuple[str, str]:
 class MarkdownDocument(TextDocument):
     output_suffix = ".md"
 
-    def __init__(self, data: bytes, name: str) -> None:
-        super().__init__(data, name)
+    def __init__(self, data: bytes, name: str, max_chars: int | None = None) -> None:
+        super().__init__(data, name, max_chars)
         self.output_suffix = name[name.rfind("."):].lower()
         self._paragraph: list[tuple[str, bool]] = []
         self._in_list = False
-        source = lines(self.source)
+        source = list(lines(self.source))
         index = self._front_matter(source)
         fence: str | None = None
         while index < len(source):

@@ -53,8 +53,8 @@ def paragraphs(page_text: str) -> list[str]:
 class PdfDocument(Document):
     output_suffix = ".docx"
 
-    def __init__(self, data: bytes, name: str) -> None:
-        super().__init__(name)
+    def __init__(self, data: bytes, name: str, max_chars: int | None = None) -> None:
+        super().__init__(name, max_chars)
         if len(data) > MAX_DOCUMENT_BYTES:
             raise ExtractionError(f"{name} is over {MAX_DOCUMENT_BYTES // 2**20} MB; "
                                   "documents up to that are read")
@@ -64,7 +64,7 @@ class PdfDocument(Document):
             page = self.pages[number]
             for paragraph in paragraphs(text):
                 page.append(paragraph)
-                self.units.append(Unit([paragraph], self._setter(number, len(page) - 1)))
+                self.add(Unit([paragraph], self._setter(number, len(page) - 1)))
         if not any(u.translatable for u in self.units):
             raise ExtractionError(f"{name} has no text layer (a scanned PDF?); run it through "
                                   "OCR first")
@@ -85,12 +85,15 @@ class PdfDocument(Document):
                 raise ExtractionError(f"{self.name} has {len(reader.pages):,} pages; PDFs up "
                                       f"to {MAX_PDF_PAGES:,} pages are read")
             total = 0
+            # Reading stops soon after the text limit: more pages cannot be translated.
+            limit = MAX_PDF_TEXT_CHARS if self.max_chars is None \
+                else min(MAX_PDF_TEXT_CHARS, 2 * self.max_chars + 10_000)
             for page in reader.pages:
                 text = page.extract_text() or ""
                 total += len(text)
-                if total > MAX_PDF_TEXT_CHARS:
-                    raise ExtractionError(f"{self.name} holds over {MAX_PDF_TEXT_CHARS:,} "
-                                          "characters of text; it is not read")
+                if total > limit:
+                    raise ExtractionError(f"{self.name} holds over {limit:,} characters of "
+                                          "text; it is not read")
                 texts.append(text)
         except ExtractionError:
             raise

@@ -5,6 +5,7 @@ indentation, blank lines and line endings (LF or CRLF) are kept."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from .base import register_format
 from .text_files import TextDocument
@@ -20,17 +21,17 @@ def split_line(line: str) -> tuple[str, str, str]:
     return lead, core, line[len(lead) + len(core):]
 
 
-def lines(text: str) -> list[str]:
-    """Lines with their endings."""
-    return [m.group(0) for m in _LINE_RE.finditer(text) if m.group(0)]
+def lines(text: str) -> Iterator[str]:
+    """Lines with their endings, one at a time (a reader over its limit stops early)."""
+    return (m.group(0) for m in _LINE_RE.finditer(text) if m.group(0))
 
 
 @register_format(".txt", ".text")
 class PlainTextDocument(TextDocument):
     output_suffix = ".txt"
 
-    def __init__(self, data: bytes, name: str) -> None:
-        super().__init__(data, name)
+    def __init__(self, data: bytes, name: str, max_chars: int | None = None) -> None:
+        super().__init__(data, name, max_chars)
         for line in lines(self.source):
             lead, core, trail = split_line(line)
             self.unit([(lead, False), (core, True), (trail, False)])

@@ -4,6 +4,7 @@ are copied as they are. A block without a timing line is not a cue and is left u
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 
@@ -15,7 +16,7 @@ from .text_files import TextDocument
 logger = logging.getLogger(__name__)
 
 TIMING_RE = re.compile(r"^\s*\d+:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d+:\d{2}:\d{2}[,.]\d{1,3}")
-TAG_RE = re.compile(r"</?[A-Za-z][^>]*>|\{\\[^}]*\}")
+TAG_RE = re.compile(r"</?[A-Za-z][^>\n]{0,500}>|\{\\[^}\n]{0,500}\}")  # bounded: no rescans
 
 
 def tagged(line: str) -> list[tuple[str, bool]]:
@@ -36,11 +37,11 @@ def tagged(line: str) -> list[tuple[str, bool]]:
 class SubtitleDocument(TextDocument):
     output_suffix = ".srt"
 
-    def __init__(self, data: bytes, name: str) -> None:
-        super().__init__(data, name)
+    def __init__(self, data: bytes, name: str, max_chars: int | None = None) -> None:
+        super().__init__(data, name, max_chars)
         block: list[str] = []
         cues = 0
-        for line in [*lines(self.source), ""]:
+        for line in itertools.chain(lines(self.source), [""]):
             if line.strip():
                 block.append(line)
                 continue

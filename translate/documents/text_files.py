@@ -15,8 +15,9 @@ from .base import Document, Unit
 class TextDocument(Document):
     """Parts in order; a unit's pieces are some of them."""
 
-    def __init__(self, data: bytes, name: str, limit: int = MAX_DOCUMENT_BYTES) -> None:
-        super().__init__(name)
+    def __init__(self, data: bytes, name: str, max_chars: int | None = None, *,
+                 limit: int = MAX_DOCUMENT_BYTES) -> None:
+        super().__init__(name, max_chars)
         if len(data) > limit:
             raise ExtractionError(f"{name} is over {limit / 2**20:,.1f} MB; files up to that "
                                   "are read")
@@ -49,7 +50,7 @@ class TextDocument(Document):
 
         unit = Unit([self.parts[i] for i in indices], apply)
         if unit.translatable:  # else its parts stay as they are
-            self.units.append(unit)
+            self.add(unit)
 
     def save(self, sink: BinaryIO) -> None:
         if self.bom:

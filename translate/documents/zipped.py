@@ -39,8 +39,8 @@ class ZipDocument(Document):
     # Members (full paths) whose XML holds the text to translate.
     text_parts: re.Pattern[str]
 
-    def __init__(self, data: bytes, name: str) -> None:
-        super().__init__(name)
+    def __init__(self, data: bytes, name: str, max_chars: int | None = None) -> None:
+        super().__init__(name, max_chars)
         if len(data) > MAX_DOCUMENT_BYTES:
             raise ExtractionError(f"{name} is over {MAX_DOCUMENT_BYTES // 2**20} MB; "
                                   "documents up to that are read")
@@ -56,7 +56,8 @@ class ZipDocument(Document):
                     if self.text_parts.fullmatch(member.filename):
                         root = etree.fromstring(archive.read(member), xml_parser())
                         self._trees[member.filename] = root
-                        self.units.extend(self.read_units(member.filename, root))
+                        for unit in self.read_units(member.filename, root):
+                            self.add(unit)
         except etree.XMLSyntaxError as exc:
             raise ExtractionError(f"{name} is not a readable {self.output_suffix} file "
                                   f"(broken XML: {exc})") from None

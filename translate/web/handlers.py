@@ -81,7 +81,8 @@ class Handlers:
         translated whole and its English put back where its text was."""
         if not path:
             return None
-        document = open_document(read_bounded(Path(path)), Path(path).name)
+        document = open_document(read_bounded(Path(path)), Path(path).name,
+                                 max_chars=self.config.max_chars)
         self._checked(document.text, "translate")
         pipeline = self.pool.for_request(model, beams)
         self._stop_if_cancelled(stop)

@@ -256,3 +256,35 @@ def test_documents_record_their_units_as_json_safe_text():
         document = open_document(build(), "a" + suffix)
         assert json.loads(json.dumps(document.text)) == document.text
         assert "\n\n" in document.text and "  " not in document.text
+
+
+@pytest.mark.parametrize("suffix", [".pptx", ".odt"])
+def test_a_member_lying_about_its_size_is_refused(suffix, tmp_path):
+    from tests.test_extract import patch_declared_size
+
+    build, part = BOMBS[suffix]
+    bomb = zip_bomb(build(), part, 12 * MB, tmp_path / f"liar{suffix}")
+    patch_declared_size(bomb, part, 1000)
+    with zipfile.ZipFile(bomb) as archive:  # the lie holds: declared sizes look harmless
+        assert archive.getinfo(part).file_size == 1000
+    # zipfile inflates no more than declared, and the cut member fails its checksum.
+    with pytest.raises(ExtractionError, match=rf"liar\{suffix} is not a readable \{suffix}"):
+        open_document(bomb.read_bytes(), bomb.name)
+
+
+@pytest.mark.parametrize("suffix", list(BUILDERS))
+def test_a_document_over_the_text_limit_is_refused(suffix):
+    with pytest.raises(ExtractionError, match="holds more than 60 characters of text"):
+        open_document(BUILDERS[suffix](), "long" + suffix, max_chars=60)
+    assert open_document(BUILDERS[suffix](), "short" + suffix, max_chars=10_000).units
+
+
+def test_reading_a_huge_text_stops_at_the_limit():
+    import time
+
+    started = time.process_time()
+    with pytest.raises(ExtractionError, match="holds more than"):
+        open_document("Trời mưa.\n".encode() * 2_000_000, "huge.txt", max_chars=100_000)
+    # A 22 MB file read to its 100,000th character: a small fraction of a full read (which
+    # takes over 20 s of CPU here); generous for a loaded machine.
+    assert time.process_time() - started < 10

@@ -1,7 +1,7 @@
 """Batch inputs: which files a job reads, and the records in them.
 
 Inputs are named as files, folders (read recursively) and glob patterns, and hold JSONL, CSV or
-one document each (.txt, .md, .docx, .html). Every input record becomes an
+one document each (.txt, .md, .docx, .html, .pptx, .odt, .srt, .pdf). Every input record becomes an
 :class:`InputRecord`: its text, or the reason it cannot be translated (bad JSON, not UTF-8, no
 text field, empty, too long), so that every record gets an output record.
 """

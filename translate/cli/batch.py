@@ -35,8 +35,8 @@ def _add_options(p: Any) -> None:
     from ..batch import DEFAULT_MAX_CHARS, DEFAULT_WINDOW_DOCS, INPUT_FORMATS
 
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="JSONL or CSV files, .txt/.md/.docx/.html files, directories or globs "
-                        "(- reads JSONL from stdin)")
+                   help="JSONL or CSV files, documents (.txt .md .docx .html .pptx .odt .srt "
+                        ".pdf), directories or globs (- reads JSONL from stdin)")
     p.add_argument("-o", "--output", help="output JSONL (default: OUT_DIR/batch.jsonl)")
     p.add_argument("--out-dir", help="also write NAME.en.txt for each document here")
     p.add_argument("--translated-files", nargs="?", const="", default=None, metavar="DIR",

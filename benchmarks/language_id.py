@@ -29,10 +29,19 @@ DATA = Path(__file__).resolve().parent / "data"
 # ../shared beside the checkout (a worktree may sit deeper: the nearest one up is used).
 TATOEBA = next((p / "shared" / "data" / "tatoeba" for p in REPO.parents
                 if (p / "shared" / "data" / "tatoeba").is_dir()), REPO / "missing")
-sys.path.insert(0, str(REPO))  # vi2en's own heuristic, measured beside the libraries
 
 # name -> (module whose folder is measured, extra folders, code that builds `identify`)
 # `identify(text)` answers the ranked (ISO 639-1 code, confidence 0-1) pairs.
+OLD_TEST = """
+import re, unicodedata
+MARKED = set("àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ")
+ONLY_VIETNAMESE = set("ăằắẳẵặđơờớởỡợưừứửữựạảẹẻẽịỉọỏụủỵỷỹấầẩẫậếềểễệốồổỗộ")
+WORD = re.compile(r"[^\\W\\d_]+")
+def share(text, letters):
+    words = WORD.findall(unicodedata.normalize("NFC", text).lower())
+    return sum(1 for w in words if any(c in letters for c in w)) / len(words) if words else 0
+"""
+
 CANDIDATES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "lingua-low": ("lingua", (), """
 from lingua import LanguageDetectorBuilder
@@ -78,11 +87,21 @@ def identify(text):
     return [(r["lang"].split("-")[0], r["score"])
             for r in detect(text.replace("\\n", " "), model="lite", k=3)]
 """),
-    "diacritics (vi2en's old heuristic)": ("translate", (), """
-from translate.detect import vietnamese_share
+    # vi2en's test before the library: the share of words with a Vietnamese diacritic, 20% or
+    # more is Vietnamese (it cannot name any other language: all the rest reads as "en").
+    "diacritics (vi2en's old test)": ("translate", (), OLD_TEST + """
 def identify(text):
-    share = vietnamese_share(text) or 0.0
-    return [("vi", 1.0)] if share >= 0.2 else [("en", 1.0)]
+    return [("vi", 1.0)] if share(text, MARKED) >= 0.2 else [("en", 1.0)]
+"""),
+    # The library, overruled where letters only Vietnamese writes are frequent: does the old
+    # idea add anything to it?
+    "py3langid + Vietnamese-only letters": ("py3langid", (), OLD_TEST + """
+from py3langid.langid import LanguageIdentifier, MODEL_FILE
+identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+def identify(text):
+    if share(text, ONLY_VIETNAMESE) >= 0.2:
+        return [("vi", 1.0)]
+    return identifier.rank(text)[:3]
 """),
 }
 

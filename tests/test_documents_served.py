@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -19,6 +20,7 @@ import pytest
 from tests.document_checks import check_translated
 from tests.document_factory import BUILDERS, docx_document, odt_document, pptx_document
 from tests.test_api import _multipart, get, post, server  # noqa: F401  (the server fixture)
+from tests.test_browser import DESKTOP, MODEL_WAIT_MS, browser, served, served_app  # noqa: F401
 from tests.test_documents import zip_bomb
 from translate.config import ModelConfig
 from translate.web import Handlers, WebConfig
@@ -187,3 +189,32 @@ def test_batch_never_replaces_a_file_it_did_not_write(tiny_translator_dir, tmp_p
     done = run_batch(["bai", "-o", "out.jsonl", "--translated-files", "bai"],
                      tiny_translator_dir, tmp_path)
     assert done.returncode == 2 and "among the inputs" in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_page_offers_the_uploaded_file_translated(served, browser, tmp_path):  # noqa: F811
+    from playwright.sync_api import expect
+
+    source = BUILDERS[".docx"]()
+    upload = tmp_path / "bai-bao.docx"
+    upload.write_bytes(source)
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(served, wait_until="domcontentloaded")
+    page.get_by_text("Upload a file or fetch a web page").click()
+    page.locator("#upload input[type=file]").set_input_files(str(upload))
+    expect(page.locator("#source textarea")).to_have_value(re.compile("Giá xăng tăng mạnh"),
+                                                           timeout=60_000)
+    offered = page.locator("#download-translated-file")
+    expect(offered).to_be_hidden()  # nothing translated yet
+    page.locator("#translate-btn").click()
+    expect(offered).to_be_visible(timeout=MODEL_WAIT_MS)
+    expect(offered).to_contain_text("bai-bao.en.docx")
+    with page.expect_download() as event:
+        offered.click()
+    saved = tmp_path / "downloaded.docx"
+    event.value.save_as(saved)
+    check_translated(".docx", source, saved.read_bytes())
+    page.locator("#clear-btn").click()  # a new job or source takes the offer away
+    expect(offered).to_be_hidden(timeout=30_000)
+    page.close()

@@ -133,8 +133,14 @@ def test_the_page_translates_an_uploaded_file_in_its_format(handlers, tmp_path, 
     check_translated(suffix, source, translated.read_bytes())
 
 
-def test_the_page_has_nothing_to_translate_without_an_upload(handlers):
+def test_the_page_offers_no_file_when_the_text_is_not_the_uploads(handlers, tmp_path):
     assert handlers.translate_file(None) is None
+    upload = tmp_path / "bai.srt"
+    upload.write_bytes(BUILDERS[".srt"]())
+    # The example or a fetched page replaced the upload's text in the source box.
+    assert handlers.translate_file(str(upload), None, 1, "Một bài báo khác.") is None
+    text = handlers.load_file(str(upload))
+    assert handlers.translate_file(str(upload), None, 1, text).name == "bai.en.srt"
 
 
 # -- batch ----------------------------------------------------------------------------------------

@@ -74,12 +74,17 @@ class Handlers:
 
     @user_errors
     def translate_file(self, path: str | None, model: str | None = None,
-                       beams: float | None = None,
+                       beams: float | None = None, source: str | None = None,
                        stop: threading.Event | None = None) -> Path | None:
         """The uploaded document translated in its own format (``name.en.docx``; a .pdf as
-        .docx), written for download; None without an upload. Each paragraph, cell or cue is
-        translated whole and its English put back where its text was."""
+        .docx), written for download; None without an upload, or when ``source`` (the text
+        just translated) is no longer the file's text (an example, a fetched page or an edit
+        replaced it). Each paragraph, cell or cue is translated whole and its English put
+        back where its text was."""
         if not path:
+            return None
+        if source is not None and " ".join(source.split()) != " ".join(
+                read_text(path).split()):
             return None
         document = open_document(read_bounded(Path(path)), Path(path).name,
                                  max_chars=self.config.max_chars)

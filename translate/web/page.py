@@ -170,10 +170,11 @@ def _api_functions(handlers: Handlers, sessions: PageSessions) -> SimpleNamespac
 
     @_with_request
     def translate_file(path: str | None, model: str | None = None, beams: float | None = None,
+                       source: str | None = None,
                        request: gr.Request = None) -> Any:  # type: ignore[assignment]
         """After a translation: the uploaded file translated in its own format."""
         with _attempt(sessions, request) as stop:
-            translated = handlers.translate_file(path, model, beams, stop=stop)
+            translated = handlers.translate_file(path, model, beams, source or "", stop=stop)
         if translated is None:
             return gr.update(value=None, visible=False)
         return gr.update(value=str(translated), visible=True,
@@ -417,7 +418,7 @@ def _wire_jobs(page: SimpleNamespace, handlers: Handlers, calls: SimpleNamespace
     for button in (p.translate_btn, p.process_btn, p.clear_btn):
         button.click(lambda: gr.update(**hidden), None, p.translated_file, **QUIET)
     p.upload.change(lambda: gr.update(**hidden), None, p.translated_file, **QUIET)
-    file_run = [run.success(calls.translate_file, [p.upload, p.model, p.beams],
+    file_run = [run.success(calls.translate_file, [p.upload, p.model, p.beams, p.source],
                             p.translated_file, **{**model_calls, "api_visibility": "private"})
                 for run in (tr_run, pr_run)]
     running = [tr_run, sm_run, pr_run, *file_run]

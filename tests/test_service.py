@@ -1,4 +1,4 @@
-"""The server's library: cross-request batching, HTML text nodes, Vietnamese detection."""
+"""The server's library: cross-request batching, HTML text nodes (detection: test_detect.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import threading
 import time
 from collections.abc import Sequence
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.helpers import record_generate_calls
-from translate.detect import detect, vietnamese_share
 from translate.html_text import text_nodes, translate_html
 from translate.request_batcher import RequestBatcher
 from translate.service import TranslationService
@@ -162,20 +160,3 @@ def test_html_markup_survives_any_fragment(pieces):
     out = translate_html(fragment, lambda texts: ["X" for _ in texts])
     assert TAG.findall(out) == TAG.findall(fragment)
 
-
-# -- detection -----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "language"), [
-    ("Trời mưa to ở Hà Nội, giao thông ùn tắc nghiêm trọng.", "vi"),
-    ("Bộ trưởng cho biết giá xăng sẽ giảm vào tuần tới.", "vi"),
-    ("The minister said petrol prices would fall next week.", "en"),
-    ("Le ministre a déclaré que les prix baisseraient.", "en"),  # not Vietnamese
-    ("这是中文", "en"),
-])
-def test_detect(text, language):
-    assert detect(text).language == language
-
-
-def test_detect_without_letters_and_the_share():
-    assert detect("12/11 — 100%").confidence == 0.0
-    assert vietnamese_share("mưa to") == 0.5
-    assert vietnamese_share("") is None

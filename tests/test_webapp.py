@@ -243,8 +243,11 @@ def test_uploads_of_each_type(handlers, tmp_path, example_text):
                                      "</article></body></html>", encoding="utf-8")
     page = handlers.load_file(str(tmp_path / "a.html"))
     assert example_text.split("\n\n")[0][:50] in page and "Menu chính" not in page
-    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "a.xlsx").write_bytes(b"PK\x03\x04")
     with pytest.raises(gr.Error, match="unsupported file type"):
+        handlers.load_file(str(tmp_path / "a.xlsx"))
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4")  # a PDF cut short: one line saying so
+    with pytest.raises(gr.Error, match="a.pdf is not a readable PDF"):
         handlers.load_file(str(tmp_path / "a.pdf"))
     (tmp_path / "latin1.txt").write_bytes("Hà Nội".encode("cp1258", errors="replace"))
     with pytest.raises(gr.Error, match="not UTF-8"):

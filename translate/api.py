@@ -17,21 +17,21 @@ import errno
 import json
 import logging
 import re
-import shutil
 import socket
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
 from .api_settings import ApiSettings
 from .catalog import ModelError, ModelUnavailableError
-from .detect import VIETNAMESE, detect
-from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
+from .detect import VIETNAMESE, Detection, detect, detect_all
+from .documents import DOCUMENT_SUFFIXES, open_document, translated_name
+from .extract import ExtractionError
 from .glossary import Glossary
 from .html_text import prose
 from .scratch import ScratchFolders
@@ -55,6 +55,21 @@ MAX_TEXTS = 1000
 API_PREFIXES = ("/translate", "/translate_file", "/detect", "/languages", "/frontend/settings",
                 "/download_file/", "/v1/")
 _FILES = ScratchFolders("vi2en-api-files")
+
+
+# What a translated file is served as (Python's mimetypes lacks some on minimal systems).
+MEDIA_TYPES = {
+    ".txt": "text/plain; charset=utf-8", ".text": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8", ".markdown": "text/markdown; charset=utf-8",
+    ".srt": "application/x-subrip; charset=utf-8", ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text"}
+
+
+def media_type(name: str) -> str:
+    return MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
 class ApiError(Exception):
@@ -125,6 +140,15 @@ def _check_pair(source: str, target: str) -> None:
     if target != TARGET:
         raise ApiError(400, f"{target} is not supported: this server translates into "
                             "English (en) only")
+
+
+def _check_detected(found: Detection) -> None:
+    """``source=auto`` goes on only for Vietnamese, or for text with nothing to identify
+    (numbers, emoji: confidence 0), which LibreTranslate passes through too."""
+    if found.language != VIETNAMESE and found.confidence > 0:
+        logger.info("source=auto: detected %s (%.0f%%), refused", found.language,
+                    found.confidence)
+        raise ApiError(400, f"{found.language} is not supported")  # LibreTranslate's words
 
 
 class Api:
@@ -223,12 +247,8 @@ class Api:
         try:
             if source == "auto":  # each text on its own, as LibreTranslate detects a list
                 found = [detect(prose(t) if html else t) for t in texts]
-                for index, item in enumerate(found):
-                    if item.language != VIETNAMESE:
-                        which = f"q[{index}]" if isinstance(q, list) else "the text"
-                        raise ApiError(400, f"{item.language} is not supported: {which} does "
-                                            "not look Vietnamese (few Vietnamese diacritics); "
-                                            "send source=vi to translate it anyway")
+                for item in found:
+                    _check_detected(item)
                 answer["detectedLanguage"] = ([f.to_dict() for f in found]
                                               if isinstance(q, list) else found[0].to_dict())
             self._loaded()
@@ -247,7 +267,7 @@ class Api:
     def detect(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         q = _text_field(data, "q")
         self._within_limit([q])
-        return [detect(q).to_dict()]
+        return [d.to_dict() for d in detect_all(q)]
 
     def frontend_settings(self) -> dict[str, Any]:
         return {"charLimit": self.char_limit, "frontendTimeout": FRONTEND_TIMEOUT_MS,
@@ -268,7 +288,8 @@ class Api:
         upload = data.get("file")
         if upload is None or isinstance(upload, str):
             raise ApiError(400, "Invalid request: missing file parameter")
-        _check_pair(_text_field(data, "source"), _text_field(data, "target"))
+        source = _text_field(data, "source")
+        _check_pair(source, _text_field(data, "target"))
         name = Path(upload.filename or "").name
         suffix = Path(name).suffix.lower()
         if not name:
@@ -276,20 +297,20 @@ class Api:
         if suffix not in DOCUMENT_SUFFIXES:
             raise ApiError(400, f"Invalid request: file format not supported ({suffix or 'none'}"
                                 f"; supported: {', '.join(DOCUMENT_SUFFIXES)})")
-        folder = _FILES.new()
-        source_path = folder / f"source{suffix}"
-        with source_path.open("wb") as sink:
-            shutil.copyfileobj(upload.file, sink)
-        try:
-            text = read_document(source_path)  # the page's reader
-        finally:
-            source_path.unlink()
-        self._within_limit([text])
+        # The body is bounded by the server's --max-body already.
+        document = open_document(upload.file.read(), name, max_chars=self.char_limit)
+        if source == "auto":
+            _check_detected(detect(document.text))
+        self._within_limit([document.text])
         self._loaded()
-        english = self.service.translate_texts([text])[0]
-        out_name = re.sub(r"[^\w.-]+", "_", Path(name).stem)[:80] + ".en.txt"
-        (folder / out_name).write_text(english, encoding="utf-8")
-        return {"translatedFileUrl": f"{base_url}download_file/{folder.name}/{out_name}"}
+        self.service.translate_document(document)
+        # The original name with .en before the suffix, in characters safe in a URL path.
+        out_name = translated_name(re.sub(r"[^\w.-]+", "_", Path(name).stem)[:80] + suffix,
+                                   document.output_suffix)
+        folder = _FILES.new()
+        with (folder / out_name).open("wb") as sink:
+            document.save(sink)
+        return {"translatedFileUrl": f"{base_url}download_file/{folder.name}/{quote(out_name)}"}
 
     # -- ours -------------------------------------------------------------------------------------
     def v1_translate(self, body: V1Translate) -> dict[str, Any]:
@@ -512,8 +533,8 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
                                       ["q"]))
     @_guarded
     async def detect_language(request: Request):
-        """`[{"language": "vi"|"en", "confidence": 0-100}]`: the share of words with
-        Vietnamese diacritics (see translate/detect.py)."""
+        """`[{"language": "fr", "confidence": 0-100}, …]`: up to three candidates, most
+        likely first (see translate/detect.py)."""
         data = await _data_of(request)
         api.access(request, data)
         return api.detect(data)
@@ -530,8 +551,9 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
               openapi_extra=_FILE_DOC)
     @_guarded
     async def translate_file(request: Request):
-        """.txt/.md/.docx/.html, read as the page reads uploads; the English comes back as a
-        UTF-8 .txt at `translatedFileUrl` (kept for an hour)."""
+        """.docx, .pptx, .odt, .html, .md, .txt, .srt and .pdf: the translated document
+        comes back in its own format at `translatedFileUrl`, named as sent with `.en` before
+        the suffix (a .pdf comes back as a .docx); kept for an hour."""
         data = await _data_of(request)
         api.access(request, data)
         return await run_in_threadpool(api.translate_file, data, api.base_url())
@@ -544,7 +566,7 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
         if (not re.fullmatch(r"[0-9a-f]{32}", folder) or not re.fullmatch(r"[\w.-]+", name)
                 or not path.is_file()):
             raise ApiError(404, "No such file (translated files are kept for an hour)")
-        return FileResponse(path, filename=name, media_type="text/plain; charset=utf-8")
+        return FileResponse(path, filename=name, media_type=media_type(name))
 
 
 def _add_v1_routes(app: FastAPI, api: Api) -> None:

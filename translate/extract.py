@@ -110,7 +110,8 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
 
 
 def check_docx_archive(data: bytes, name: str = "input.docx") -> None:
-    """Refuse a .docx whose members would inflate past the limits (a zip bomb), or a broken zip.
+    """Refuse a .docx (or another zip-based document: .pptx, .odt, named by ``name``'s
+    suffix) whose members would inflate past the limits (a zip bomb), or a broken zip.
 
     Declared sizes are checked first (cheap); then each member is inflated in chunks and counted,
     stopping at its limit, so a member that lies about its size is caught without holding it.
@@ -119,7 +120,7 @@ def check_docx_archive(data: bytes, name: str = "input.docx") -> None:
     # counted before zipfile builds one object per entry.
     if data.count(b"PK\x01\x02") > MAX_DOCX_MEMBERS:
         raise ExtractionError(f"{name} has more than {MAX_DOCX_MEMBERS:,} parts; "
-                              "it is not a Word document this reader accepts")
+                              f"it is not a {_kind(name)} file this reader accepts")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -141,7 +142,12 @@ def check_docx_archive(data: bytes, name: str = "input.docx") -> None:
         # zipfile's ways to say "damaged" (bad CRC, header, deflate data), "encrypted",
         # "unknown compression method".
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise ExtractionError(f"{name} is not a readable .docx file ({detail})") from None
+        raise ExtractionError(f"{name} is not a readable {_kind(name)} file ({detail})") from None
+
+
+def _kind(name: str) -> str:
+    """What a zip-based document is called in messages: its suffix (.docx by default)."""
+    return Path(name).suffix.lower() or ".docx"
 
 
 def _is_xml(filename: str) -> bool:
@@ -150,8 +156,8 @@ def _is_xml(filename: str) -> bool:
 
 def _check_total(name: str, what: str, size: int, limit: int) -> None:
     if size > limit:
-        raise ExtractionError(f"{name}: its {what} inflate to {_size(size)}; a .docx is read "
-                              f"only up to {_size(limit)} of {what} (a zip bomb?)")
+        raise ExtractionError(f"{name}: its {what} inflate to {_size(size)}; a {_kind(name)} "
+                              f"file is read only up to {_size(limit)} of {what} (a zip bomb?)")
 
 
 def _looks_like_xml(head: bytes) -> bool:
@@ -174,8 +180,9 @@ def _inflate_counted(archive: zipfile.ZipFile, member: zipfile.ZipInfo,
         while chunk:
             size += len(chunk)
             if used + size > limit:
-                raise ExtractionError(f"{name}: its {what} inflate past {_size(limit)}; a .docx "
-                                      "is read only up to that (a zip bomb?)")
+                raise ExtractionError(f"{name}: its {what} inflate past {_size(limit)}; a "
+                                      f"{_kind(name)} file is read only up to that "
+                                      "(a zip bomb?)")
             chunk = stream.read(_INFLATE_CHUNK)
     return xml, size
 
@@ -208,6 +215,10 @@ def _read_bounded(path: Path) -> bytes:
         raise ExtractionError(f"{path.name} is over {_size(MAX_DOCUMENT_BYTES)}; documents up "
                               f"to {_size(MAX_DOCUMENT_BYTES)} are read")
     return data
+
+
+# For readers of other formats (translate.documents): the same bound on a file's size.
+read_bounded = _read_bounded
 
 
 def read_document(path: str | Path) -> str:

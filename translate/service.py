@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Sequence
 
+from .documents import Document, translate_units
 from .glossary import Glossary
 from .html_text import translate_html
 from .pipeline import Pipeline, PipelineResult
@@ -62,6 +63,11 @@ class TranslationService:
             answers.append(plan.render(translations[position:position + len(plan.chunks)]))
             position += len(plan.chunks)
         return answers
+
+    def translate_document(self, document: Document) -> None:
+        """Every text unit of ``document`` translated in place (its lines kept), in one
+        batch with the other requests' sentences; ``document.save`` writes it."""
+        translate_units(document, self.translate_texts)
 
     def _translate_chunks(self, chunks: list[str]) -> list[str]:
         if not chunks:

@@ -7,6 +7,7 @@ finish while the next window translates, so a kill loses at most two windows of 
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -17,9 +18,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tqdm.auto import tqdm
 
+from ..extract import ExtractionError
+from .documents import TranslatedFiles
+from .errors import BatchUsageError
 from .inputs import InputReader, InputRecord, expand_inputs, validate
 from .output import OutputFile, check_outputs, safe_name, write_text_atomically
 from .records import BatchOptions, PendingWindow, Record, WindowResult, start_window
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the pipeline and translator load models; a job receives them ready-made
     from ..pipeline import Pipeline
@@ -180,7 +186,8 @@ class BatchJob:
     def __init__(self, pipeline: Pipeline, output: str | os.PathLike[str], *,
                  options: BatchOptions | None = None, out_dir: str | os.PathLike[str] | None = None,
                  overwrite: bool = False, cache: CountingCache | None = None,
-                 show_progress: bool = False) -> None:
+                 show_progress: bool = False,
+                 translated_files: str | os.PathLike[str] | None = None) -> None:
         self.pipeline = pipeline
         self.output = Path(output)
         self.options = options or BatchOptions()
@@ -190,9 +197,16 @@ class BatchJob:
         self.show_progress = show_progress
         self._input_paths: set[Path] = set()
         self._names: dict[str, str] = {}  # record id -> its --out-dir file name
+        self.translated_files = (TranslatedFiles(translated_files)
+                                 if translated_files is not None else None)
+        # record id -> a document to write back translated, and its file name
+        self._documents: dict[str, tuple[Path, str]] = {}
 
     def run(self, reader: InputReader) -> BatchStats:
         check_outputs(reader.sources, self.output, self.out_dir)
+        if self.translated_files is not None:
+            self.translated_files.check(reader.sources)
+            reader.whole_documents = True
         self._input_paths = {s.path.resolve() for s in reader.sources if s.path is not None}
         self._names = {}
         reader.check()
@@ -226,6 +240,10 @@ class BatchJob:
             stats.total += 1
             record = self._unique(record, seen)
             self._names[record.id] = self._name(record, used_names)
+            if record.document is not None and self.translated_files is not None:
+                self._documents[record.id] = (
+                    record.document,
+                    self.translated_files.name_for(record.name or record.id, record.document))
             if record.id in out.done:
                 stats.skipped += 1
                 stats.skipped_failed += out.done[record.id]
@@ -253,11 +271,28 @@ class BatchJob:
         if self.out_dir is not None:
             for record_id, text in result.texts.items():
                 write_text_atomically(self.out_dir / f"{self._names[record_id]}.en.txt", text)
+        if self.translated_files is not None:
+            self._write_documents(result)
         out.write(result.records)
         stats.count(result.records)
         assert stats.sentences is not None  # known in a local run
         stats.sentences += result.sentences
         progress.window_done(len(result.records), result.sentences)
+
+    def _write_documents(self, result: WindowResult) -> None:
+        """Translated documents first, records after: a record marks its file written."""
+        assert self.translated_files is not None
+        for record in result.records:
+            document = self._documents.pop(record["id"], None)
+            if document is None or record["error"] is not None or record["translation"] is None:
+                continue
+            path, name = document
+            try:
+                self.translated_files.write(name, path, record["translation"], self.pipeline)
+                record["translated_file"] = name
+            except (ExtractionError, OSError, BatchUsageError) as exc:
+                logger.warning("%s: translated file not written", path, exc_info=True)
+                record["error"] = f"translated file not written: {exc}"
 
     @staticmethod
     def _unique(record: InputRecord, seen: dict[str, int]) -> InputRecord:
@@ -288,9 +323,13 @@ class BatchJob:
 
 
 def check_job(inputs: Sequence[str], output: str | os.PathLike[str], *, fmt: str | None = None,
-              out_dir: str | os.PathLike[str] | None = None) -> None:
+              out_dir: str | os.PathLike[str] | None = None,
+              translated_files: str | os.PathLike[str] | None = None) -> None:
     """Everything about inputs and outputs that can fail, checked before models load."""
-    check_outputs(expand_inputs(inputs, fmt), output, out_dir)
+    sources = expand_inputs(inputs, fmt)
+    check_outputs(sources, output, out_dir)
+    if translated_files is not None:
+        TranslatedFiles(translated_files).check(sources)
     OutputFile(output).check()
 
 
@@ -298,9 +337,12 @@ def run_batch(inputs: Sequence[str], output: str | os.PathLike[str], pipeline: P
               options: BatchOptions | None = None, fmt: str | None = None,
               text_field: str = "text", id_field: str = "id",
               out_dir: str | os.PathLike[str] | None = None, overwrite: bool = False,
-              cache: CountingCache | None = None, show_progress: bool = False) -> BatchStats:
-    """Library entry point: the whole job from input names to stats."""
+              cache: CountingCache | None = None, show_progress: bool = False,
+              translated_files: str | os.PathLike[str] | None = None) -> BatchStats:
+    """Library entry point: the whole job from input names to stats. ``translated_files``:
+    a folder where each document input is written again, translated, in its format."""
     reader = InputReader(expand_inputs(inputs, fmt), text_field=text_field, id_field=id_field)
     job = BatchJob(pipeline, output, options=options, out_dir=out_dir, overwrite=overwrite,
-                   cache=cache, show_progress=show_progress)
+                   cache=cache, show_progress=show_progress,
+                   translated_files=translated_files)
     return job.run(reader)

@@ -37,7 +37,7 @@ RECORD_START = b'{"id": '
 # ------------------------------------------------------------------------------------------
 
 
-def _read_as_input(path: Path, source: Source) -> bool:
+def read_as_input(path: Path, source: Source) -> bool:
     """Whether a file at ``path`` would be read by the next run with the same inputs."""
     if source.root is not None:
         root = source.root.resolve()
@@ -73,7 +73,7 @@ def check_outputs(sources: Sequence[Source], output: str | os.PathLike[str],
             raise BatchUsageError(f"the output {output} is also an input ({source.label}); "
                                   "write the output to another file")
     for source in sources:
-        if _read_as_input(target, source):
+        if read_as_input(target, source):
             where = source.root if source.root is not None else source.pattern
             raise BatchUsageError(f"the output {output} is among the inputs ({where}): a "
                                   "rerun would read it as an input; write it elsewhere")
@@ -81,7 +81,7 @@ def check_outputs(sources: Sequence[Source], output: str | os.PathLike[str],
         return
     probe = Path(out_dir) / "document.en.txt"
     for source in sources:
-        if _read_as_input(probe, source):
+        if read_as_input(probe, source):
             where = source.root if source.root is not None else source.pattern
             raise BatchUsageError(f"--out-dir {out_dir} is among the inputs ({where}): a "
                                   "rerun would read its .en.txt files as inputs; choose "

@@ -37,10 +37,15 @@ def _add_options(p: Any) -> None:
     from ..batch import DEFAULT_MAX_CHARS, DEFAULT_WINDOW_DOCS, INPUT_FORMATS
 
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="JSONL or CSV files, .txt/.md/.docx/.html files, directories or globs "
-                        "(- reads JSONL from stdin)")
+                   help="JSONL or CSV files, documents (.txt .md .docx .html .pptx .odt .srt "
+                        ".pdf), directories or globs (- reads JSONL from stdin)")
     p.add_argument("-o", "--output", help="output JSONL (default: OUT_DIR/batch.jsonl)")
     p.add_argument("--out-dir", help="also write NAME.en.txt for each document here")
+    p.add_argument("--translated-files", nargs="?", const="", default=None, metavar="DIR",
+                   help="also write each document input translated in its own format "
+                        "(NAME.en.docx, .pptx, .odt, .html, .md, .txt, .srt; a .pdf as "
+                        ".docx) into DIR (default: beside the output JSONL); files there "
+                        "that vi2en did not write are never replaced")
     p.add_argument("--summary", action="store_true", help="add an English summary per record")
     p.add_argument("--detail", action="store_true",
                    help="add per-sentence 'paragraphs' as in `vi2en translate --json`")
@@ -102,6 +107,11 @@ def cmd_batch(args: Any) -> int:
     on_ray = args.engine == "ray"
     if args.glossary and on_ray:
         raise UsageError("--glossary is not supported with --engine ray yet; run without Ray")
+    if args.translated_files is not None and on_ray:
+        raise UsageError("--translated-files is not supported with --engine ray yet; run "
+                         "without Ray")
+    if args.translated_files == "":  # given without a folder: beside the JSONL
+        args.translated_files = str(Path(output).parent)
     options = BatchOptions(summary=args.summary, detail=args.detail, max_chars=args.max_chars,
                            window_docs=args.window)
     # With Ray the models run inside actors, with the engine of --actor-engine.
@@ -184,7 +194,8 @@ def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOption
     from ..translator import Translator
 
     # Inputs and outputs first: a bad path fails in a second, not after the models load.
-    check_job(args.inputs, output, fmt=args.format, out_dir=args.out_dir)
+    check_job(args.inputs, output, fmt=args.format, out_dir=args.out_dir,
+              translated_files=args.translated_files)
     glossary = load_glossary(args.glossary)
     cache = None
     pipeline = None
@@ -202,7 +213,7 @@ def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOption
         return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
                          text_field=args.text_field, id_field=args.id_field,
                          out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,
-                         show_progress=progress)
+                         show_progress=progress, translated_files=args.translated_files)
     finally:
         if pipeline is not None:
             pipeline.close()

@@ -8,16 +8,18 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .. import exports
 from ..config import ModelConfig
-from ..extract import read_document
+from ..documents import open_document, read_text, translate_units
+from ..extract import read_bounded
 from ..fetch import fetch_article
 from ..glossary import Glossary
 from ..model_pool import ModelPool
 from .door import DoorRules
-from .downloads import write_exports
+from .downloads import write_document, write_exports
 from .errors import TEXT_TITLES, Cancelled, refuse, user_errors
 
 logger = logging.getLogger(__name__)
@@ -72,9 +74,36 @@ class Handlers:
         """Text of an uploaded .txt/.md/.docx/.html file (the article, for a saved page)."""
         if not path:
             return ""
-        text = read_document(path)
+        text = read_text(path)
         self._warn_if_long(text)
         return text
+
+    @user_errors
+    def translate_file(self, path: str | None, model: str | None = None,
+                       beams: float | None = None, source: str | None = None,
+                       stop: threading.Event | None = None) -> Path | None:
+        """The uploaded document translated in its own format (``name.en.docx``; a .pdf as
+        .docx), written for download; None without an upload, or when ``source`` (the text
+        just translated) is no longer the file's text (an example, a fetched page or an edit
+        replaced it). Each paragraph, cell or cue is translated whole and its English put
+        back where its text was."""
+        if not path:
+            return None
+        if source is not None and " ".join(source.split()) != " ".join(
+                read_text(path).split()):
+            return None
+        document = open_document(read_bounded(Path(path)), Path(path).name,
+                                 max_chars=self.config.max_chars)
+        self._checked(document.text, "translate")
+        pipeline = self.pool.for_request(model, beams)
+        self._stop_if_cancelled(stop)
+
+        def translate(texts: list[str]) -> list[str]:
+            return [r.translation for r in pipeline.translate_many(texts)]
+
+        translate_units(document, translate)
+        self._stop_if_cancelled(stop)
+        return write_document(document)
 
     @user_errors
     def load_url(self, url: str | None) -> str:

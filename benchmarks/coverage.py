@@ -192,7 +192,8 @@ def measure(pairs: Sequence[tuple[str, str]], *, seed: int = 0, examples: int = 
         caught = [bool(f) for f in flags]
         row: dict = {"lines": len(damaged), "caught": sum(caught),
                      "caught_rate": round(sum(caught) / max(1, len(damaged)), 4),
-                     "by_kind": dict(Counter(x.kind for f in flags for x in {y.kind: y for y in f}.values()).most_common())}
+                     "by_kind": dict(Counter(kind for f in flags
+                                             for kind in {x.kind for x in f}).most_common())}
         if examples:
             row["missed_examples"] = [{"vi": sources[i], "en": en}
                                       for (i, en), c in zip(damaged, caught, strict=True)

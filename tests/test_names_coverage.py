@@ -18,9 +18,11 @@ from translate.checks import (
     check_name_consistency,
     check_names,
     check_numbers,
+    kinds,
+    names,
     sentence_flags,
+    similarity,
 )
-from translate.checks import kinds, names, similarity
 from translate.cli import main
 from translate.results import Flag
 

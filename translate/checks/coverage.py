@@ -22,7 +22,7 @@ import re
 
 from ..results import Flag
 from .kinds import ADDITION, OMISSION
-from .names import find_names, fold
+from .names import fold, known_renderings
 from .similarity import similarity, similarity_of_parts, wanted
 from .words import load
 
@@ -117,25 +117,38 @@ def _structure_flags(source: str, english: str) -> list[Flag]:
 
 
 def _invented_names(source: str, english: str) -> list[str]:
-    """Capitalised English words (not opening a sentence) that neither the source's words nor
-    the renderings of its names account for."""
+    """Names in the English that neither the source's words nor the renderings of its known
+    terms account for: runs of two or more capitalised words ("Le Van Thanh", "John McCain")
+    of which at least two are unaccounted for. A single capitalised word ("Heritage",
+    "Embassy") is too often a common noun of a title to count."""
     known = {p for w in re.findall(r"[^\W\d_]+", source) for p in fold(w).split()}
-    for name in find_names(source):
-        for rendering in name.renderings:
-            known.update(fold(rendering).split())
+    for rendering in known_renderings(source):
+        known.update(fold(rendering).split())
     invented: list[str] = []
+    for run in _capital_runs(english):
+        unknown = [w for w in run if not any(p in _COMMON_CAPITALS or _derived(p, known)
+                                             for p in fold(w).split())]
+        if len(unknown) >= 2:
+            invented.extend(unknown)
+    return list(dict.fromkeys(invented))
+
+
+def _capital_runs(english: str) -> list[list[str]]:
+    """Runs of capitalised words, one space apart, not opening a sentence or a quotation."""
+    runs: list[list[str]] = []
+    last_end = -2
     for m in _EN_WORD_RE.finditer(english):
         word = m.group()
         before = english[:m.start()].rstrip()
-        if not word[:1].isupper() or not before or before[-1] in ".!?\"“:;(–—-":
-            continue
-        parts = fold(word).split()
-        if not parts or any(p in _COMMON_CAPITALS or _derived(p, known) for p in parts):
-            continue
-        if word.isupper() and len(word) <= 1:
-            continue
-        invented.append(word)
-    return list(dict.fromkeys(invented))
+        capital = word[:1].isupper() and bool(before) and before[-1] not in ".!?\"“:;(–—-"
+        if capital and runs and english[last_end:m.start()] == " " and runs[-1]:
+            runs[-1].append(word)
+        elif capital:
+            runs.append([word])
+        elif runs and runs[-1]:
+            runs.append([])
+        last_end = m.end()
+    return [r for r in runs if r]
 
 
 def _derived(word: str, known: set[str]) -> bool:

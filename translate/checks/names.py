@@ -28,6 +28,9 @@ _EN_TOKEN_RE = re.compile(r"[^\W_]+(?:[.\-’'][^\W_]+)*\.?")
 _JOINER_RE = re.compile(r"^ +$")
 _OPENERS = "\"“‘'(:–—-/.!?…"
 _ROMAN_RE = re.compile(r"^[IVXLCDM]+$")
+# Words before a person's name: "ông Hùng", "chị Lan", "cụ Tư".
+_PERSON_CUES = frozenset("ông bà anh chị em cô chú bác cụ cậu mợ dì thím cháu con "
+                         "ngài".split())
 # A Vietnamese syllable, diacritics stripped: initial consonant(s), vowels, final consonant.
 _VI_SYLLABLE_RE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$")
@@ -47,6 +50,7 @@ class Name:
 @dataclass(frozen=True)
 class _Table:
     terms: dict[tuple[str, ...], tuple[tuple[str, ...], bool]]
+    lowercase_first: frozenset[tuple[str, ...]]  # "tiếng Anh", "sông Hồng": led by a common word
     longest: int
     ordinary: frozenset[str]  # Vietnamese words with no diacritic ("theo", "sang")
 
@@ -55,14 +59,18 @@ class _Table:
 def _table() -> _Table:
     data = load("names")
     terms: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}
+    lowercase_first = set()
     for section, consistent in (("names", True), ("terms", False)):
         for key, renderings in data[section].items():
             words = tuple(w.lower() for w in _TOKEN_RE.findall(key))
+            if key[:1].islower():
+                lowercase_first.add(words)
             # "Bộ trưởng Bộ Tài chính" reads "the Minister of Finance" in English.
             ministers = [r.replace("Ministry", "Minister").replace("ministry", "minister")
                          for r in renderings if "inistry" in r]
             terms[words] = (tuple(renderings) + tuple(ministers), consistent)
-    return _Table(terms, max(len(k) for k in terms), frozenset(data["ordinary"]["words"]))
+    return _Table(terms, frozenset(lowercase_first), max(len(k) for k in terms),
+                  frozenset(data["ordinary"]["words"]))
 
 
 def fold(text: str) -> str:
@@ -106,13 +114,17 @@ def find_names(source_vi: str) -> list[Name]:
                and _JOINER_RE.match(source_vi[tokens[j - 1].end():tokens[j].start()])
                and (_known_at(tokens, lowered, j, table, source_vi) or (1,))[0] == 1):
             j += 1
-        # "Sở Tài nguyên", "Ban Quản lý": the capitalised first syllable of a common word
-        # in an organisation's title, not a name.
-        in_title = (j - i == 1 and after_head and j < len(tokens)
-                    and not tokens[j].group()[0].isupper())
+        # "Sở Tài nguyên", "Đại hội đồng", "Di sản": the capitalised first syllable of a
+        # common word in an organisation's or a title's name, not a name; "ông Hùng cho
+        # biết", "Tom đi học" are names.
+        before_lower = (j < len(tokens) and not tokens[j].group()[0].isupper()
+                        and bool(_JOINER_RE.match(source_vi[tokens[j - 1].end():
+                                                            tokens[j].start()])))
+        in_title = j - i == 1 and (after_head or before_lower) and not (
+            lowered[i - 1] in _PERSON_CUES if i else False)
         after_head = False
-        single_opener = j - i == 1 and _sentence_start(source_vi, tokens[i].start())
-        if single_opener:  # "Theo", "Hôm": ordinary; "Tom", "Mary", "Vingroup": names
+        if j - i == 1 and (in_title or _sentence_start(source_vi, tokens[i].start())):
+            # "Theo", "Hôm", "Khoa học": ordinary; "Tom", "Mary", "Vingroup": names
             in_title = not _name_like(tokens[i].group(), table)
         if not in_title:
             names.append(Name(source_vi[tokens[i].start():tokens[j - 1].end()],
@@ -140,7 +152,8 @@ def _beside_digits(source: str, token: re.Match[str]) -> bool:
 def _known_at(tokens: Sequence[re.Match[str]], lowered: Sequence[str], i: int, table: _Table,
               source: str) -> tuple[int, tuple[str, ...], bool] | None:
     """The longest known term starting at token ``i`` (one space between its words), written
-    with a capital somewhere ("thủ tướng" in running text is a common noun)."""
+    with a capital as in the table ("thủ tướng" in running text is a common noun; "học Viện"
+    is not "Học viện")."""
     for size in range(min(table.longest, len(tokens) - i), 0, -1):
         key = tuple(lowered[i:i + size])
         if key not in table.terms:
@@ -148,7 +161,10 @@ def _known_at(tokens: Sequence[re.Match[str]], lowered: Sequence[str], i: int, t
         if any(not _JOINER_RE.match(source[tokens[k].end():tokens[k + 1].start()])
                for k in range(i, i + size - 1)):
             continue
-        if not any(t.group()[0].isupper() for t in tokens[i:i + size]):
+        if key in table.lowercase_first:
+            if not any(t.group()[0].isupper() for t in tokens[i:i + size]):
+                continue
+        elif not tokens[i].group()[0].isupper():
             continue
         renderings, consistent = table.terms[key]
         return size, renderings, consistent
@@ -245,7 +261,7 @@ def check_name_consistency(sources: Sequence[str],
                 first_seen[key] = (form, n)
                 continue
             earlier, at = first_seen[key]
-            if not _same_form(earlier, form):
+            if _two_ways(name, earlier, form):
                 flags[n].append(Flag(NAME, f"'{name.text}' is '{form}' here but '{earlier}' in "
                                            f"sentence {at + 1}", span=(name.start, name.end)))
     return flags
@@ -266,7 +282,32 @@ def _exact_form(found: str, translation: str) -> str:
     return found
 
 
-def _same_form(a: str, b: str) -> bool:
-    """Equal, or one the other's adjective form ("Vietnam"/"Vietnamese")."""
-    a, b = a.lower(), b.lower()
-    return a.startswith(b) or b.startswith(a)
+def _two_ways(name: Name, earlier: str, form: str) -> bool:
+    """Whether two renderings of one name are two ways of writing it: "Hanoi" and "Ha Noi",
+    "Xi Jinping" and "Tap Can Binh", "Pham Minh Chinh" and "Pham Minh Chính". Not: the same
+    word ("Vietnam"/"Vietnamese"), nor two accepted names of an institution ("Ministry of
+    Health"/"Health Ministry", a style choice rather than a spelling)."""
+    a, b = earlier.lower(), form.lower()
+    if a.startswith(b) or b.startswith(a):
+        return False
+    if not name.renderings:
+        return True
+    squashed_a, squashed_b = fold(a).replace(" ", ""), fold(b).replace(" ", "")
+    if squashed_a == squashed_b:
+        return True
+    literal = fold(name.text).replace(" ", "")
+    return (squashed_a == literal) != (squashed_b == literal)
+
+
+def known_renderings(source_vi: str) -> set[str]:
+    """Every rendering of every known term in the source, nested ones too ("Liên hợp quốc"
+    inside the FAO's name): what the English may name without inventing anything."""
+    table = _table()
+    lowered = [w.lower().replace("ð", "đ") for w in _TOKEN_RE.findall(source_vi)]
+    found: set[str] = set()
+    for i in range(len(lowered)):
+        for size in range(1, min(table.longest, len(lowered) - i) + 1):
+            term = table.terms.get(tuple(lowered[i:i + size]))
+            if term is not None:
+                found.update(term[0])
+    return found

@@ -210,9 +210,12 @@ def _slash_date(s: Scan, i: int) -> Found | None:
     if (len(parts) == 2 and s.prev_low(i) not in _DATE_PREV and s.prev_low(i) != "tháng"
             and int(parts[1]) in _FRACTION_DENOMINATORS and 0 < int(parts[0]) < int(parts[1])):
         a, b = int(parts[0]), int(parts[1])
-        # Read as the fraction or its denominator ("the final third"); the numerator is
-        # what English says with "a"/"two-".
-        return [quantity([a / b, b], "number", t.text, True, t.start)], i + 1
+        # Read as the fraction or its denominator ("the final third"); a numerator of 1 is
+        # English's "a"/"the", a larger one is its own number ("three-quarters").
+        found = [quantity([a / b, b], "number", t.text, True, t.start)]
+        if a > 1:
+            found.insert(0, quantity([a], "number", parts[0], True, t.start))
+        return found, i + 1
     month_pos = 0 if s.prev_low(i) == "tháng" else 1
     found = []
     for k, part in enumerate(parts):

@@ -254,3 +254,47 @@ def test_qa_text_output_names_the_new_kinds(tmp_path, capsys):
     translation.write_text(PM_EN.replace("Pham Minh Chinh ", "") + "\n", encoding="utf-8")
     assert main(["qa", "--source", str(source), "--translation", str(translation)]) == 1
     assert "line 1: name: 'Phạm Minh Chính' is not in the translation" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------
+# through the pipeline, with a tiny real model
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_pipeline(tiny_translator_dir):
+    from translate import Pipeline
+
+    pipeline = Pipeline(str(tiny_translator_dir), device="cpu", engine="transformers",
+                        num_beams=1)
+    yield pipeline
+    pipeline.close()
+
+
+def test_the_pipeline_flags_a_name_spelt_two_ways_in_one_document(tiny_pipeline):
+    from translate.glossary import Glossary
+
+    # The glossary puts both spellings into the English, whatever the tiny model writes.
+    glossary = Glossary.from_tsv("Hà Nội\tHanoi\nthủ đô Hà Nội\tthe capital Ha Noi\n")
+    text = "Hội nghị diễn ra tại Hà Nội.\n\nĐoàn công tác đã đến thủ đô Hà Nội."
+    result = tiny_pipeline.translate(text, glossary=glossary)
+    first, second = result.sentences
+    assert "Hanoi" in first.translation and "Ha Noi" in second.translation
+    two_ways = [f for f in second.flags if f.kind == "name" and "Ha Noi" in f.detail]
+    assert two_ways and second.source[two_ways[0].span[0]:two_ways[0].span[1]] == "Hà Nội"
+    assert not [f for f in first.flags if f.kind == "name" and "Ha Noi" in f.detail]
+    assert json.loads(result.to_json())["paragraphs"][1]["sentences"][0]["flags"]
+
+
+def test_the_similarity_model_runs_in_check_workers_not_beside_a_cpu_translation(
+        tiny_translator_dir, monkeypatch):
+    from translate import Pipeline
+
+    monkeypatch.delenv(similarity.SIMILARITY_ENV)
+    for workers, expected in ((0, False), (1, True)):
+        pipeline = Pipeline(str(tiny_translator_dir), device="cpu", engine="transformers",
+                            check_workers=workers)
+        assert pipeline.check_runner().check.keywords == {"use_similarity": expected}
+        pipeline.close()
+    monkeypatch.setenv(similarity.SIMILARITY_ENV, "1")
+    pipeline = Pipeline(str(tiny_translator_dir), device="cpu", engine="transformers")
+    assert pipeline.check_runner().check.keywords == {"use_similarity": True}

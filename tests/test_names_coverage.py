@@ -173,6 +173,17 @@ def test_a_crashing_name_check_is_a_check_error(monkeypatch):
     assert "names check failed" in flags[0].detail
 
 
+def test_a_crashing_document_check_is_a_check_error_on_the_document(monkeypatch, caplog):
+    from translate.checks import document_flags, guard
+
+    monkeypatch.delenv(STRICT_CHECKS_ENV)
+    monkeypatch.setattr(guard, "check_name_consistency", lambda *args: 1 / 0)
+    with caplog.at_level(logging.ERROR, logger="translate.checks.guard"):
+        flags = document_flags(["Hà Nội.", "Hà Nội."], ["Hanoi.", "Ha Noi."])
+    assert [[f.kind for f in sentence] for sentence in flags] == [["check_error"], []]
+    assert "consistency check crashed" in caplog.text
+
+
 def test_flag_kinds_are_named_in_one_place():
     assert {kinds.NAME, kinds.OMISSION, kinds.ADDITION} <= set(kinds.ALL_KINDS)
     assert len(set(kinds.ALL_KINDS)) == len(kinds.ALL_KINDS)

@@ -3,6 +3,7 @@
     python benchmarks/coverage.py                      # Tatoeba (../shared) and the news sets
     python benchmarks/coverage.py --part all --examples 3
     python benchmarks/coverage.py wiki.vi wiki.en news.vi news.en
+    python benchmarks/coverage.py --calibrate my.vi my.en   # values for coverage.toml
 
 Each English reference is damaged four ways, the way real models fail:
 
@@ -203,6 +204,30 @@ def measure(pairs: Sequence[tuple[str, str]], *, seed: int = 0, examples: int = 
     return report
 
 
+def calibration(pairs: Sequence[tuple[str, str]]) -> dict:
+    """The statistics ``translate/checks/data/coverage.toml`` holds, measured on ``pairs``
+    (professional translations, or a model's outputs a reader has checked)."""
+    import math
+    import statistics
+
+    from translate import text as vtext
+    from translate.checks.coverage import _word_ratio
+    from translate.checks.similarity import similarity, wanted
+
+    sources = [vtext.normalize(vi).replace("\n", " ") for vi, _ in pairs]
+    ratios = [_word_ratio(vi, en) for vi, (_, en) in zip(sources, pairs, strict=True)]
+    median_ratio = statistics.median(ratios)
+    logs = [math.log(r / median_ratio) for r in ratios]
+    sims = [s for s in (similarity(vi, en) for vi, (_, en) in zip(sources, pairs, strict=True))
+            if s is not None] if wanted(True) else []
+    out = {"pairs": len(pairs), "length": {"median_ratio": round(median_ratio, 4),
+                                           "log_sd": round(statistics.pstdev(logs), 4)}}
+    if sims:
+        out["similarity"] = {"median": round(statistics.median(sims), 4),
+                             "sd": round(statistics.pstdev(sims), 4)}
+    return out
+
+
 def default_files() -> list[Path]:
     files: list[Path] = []
     shared = shared_dir()
@@ -233,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=("held_out", "dev", "all"), default="held_out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=0, help="at most N pairs per set")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="print the statistics coverage.toml holds, measured on the pairs")
     parser.add_argument("--examples", type=int, default=0,
                         help="include up to N false alarms and misses per set")
     args = parser.parse_args(argv)
@@ -250,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
                                            else part_of(*p) == args.part)]
         if args.limit:
             pairs = pairs[: args.limit]
+        if args.calibrate:
+            if not pairs:
+                continue
+            sets.append({"source": vi_path.name, **calibration(pairs)})
+            continue
         sets.append({"source": vi_path.name, "reference": en_path.name,
                      **measure(pairs, seed=args.seed, examples=args.examples)})
     print(json.dumps({"machine": machine(), "part": args.part, "seed": args.seed,

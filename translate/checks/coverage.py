@@ -22,7 +22,7 @@ import re
 
 from ..results import Flag
 from .kinds import ADDITION, OMISSION
-from .names import fold, known_renderings
+from .names import fold, known_renderings, vietnamese_syllable
 from .similarity import similarity, similarity_of_parts, wanted
 from .words import load
 
@@ -117,17 +117,19 @@ def _structure_flags(source: str, english: str) -> list[Flag]:
 
 
 def _invented_names(source: str, english: str) -> list[str]:
-    """Names in the English that neither the source's words nor the renderings of its known
-    terms account for: runs of two or more capitalised words ("Le Van Thanh", "John McCain")
-    of which at least two are unaccounted for. A single capitalised word ("Heritage",
-    "Embassy") is too often a common noun of a title to count."""
+    """Vietnamese names in the English that neither the source's words nor the renderings of
+    its known terms account for: runs of capitalised words with at least two unaccounted
+    Vietnamese syllables ("Le Van Thanh"). Other capitalised words ("Heritage", "Civil
+    Aviation Authority", "Military Zone") are too often an institution's title in English to
+    count, without an English dictionary to tell."""
     known = {p for w in re.findall(r"[^\W\d_]+", source) for p in fold(w).split()}
     for rendering in known_renderings(source):
         known.update(fold(rendering).split())
     invented: list[str] = []
     for run in _capital_runs(english):
-        unknown = [w for w in run if not any(p in _COMMON_CAPITALS or _derived(p, known)
-                                             for p in fold(w).split())]
+        unknown = [w for w in run if vietnamese_syllable(w)
+                   and not any(p in _COMMON_CAPITALS or _derived(p, known)
+                               for p in fold(w).split())]
         if len(unknown) >= 2:
             invented.extend(unknown)
     return list(dict.fromkeys(invented))

@@ -28,6 +28,8 @@ _EN_TOKEN_RE = re.compile(r"[^\W_]+(?:[.\-’'][^\W_]+)*\.?")
 _JOINER_RE = re.compile(r"^ +$")
 _OPENERS = "\"“‘'(:–—-/.!?…"
 _ROMAN_RE = re.compile(r"^[IVXLCDM]+$")
+# Scale words of an amount: what follows them is a currency or a unit ("105 triệu AUD").
+_AMOUNT_WORDS = (" triệu", " tỷ", " tỉ", " nghìn", " ngàn", " trăm")
 # Words before a person's name: "ông Hùng", "chị Lan", "cụ Tư".
 _PERSON_CUES = frozenset("ông bà anh chị em cô chú bác cụ cậu mợ dì thím cháu con "
                          "ngài".split())
@@ -133,6 +135,11 @@ def find_names(source_vi: str) -> list[Name]:
     return names
 
 
+def vietnamese_syllable(word: str) -> bool:
+    """Whether ``word`` (diacritics stripped) has the shape of one Vietnamese syllable."""
+    return bool(_VI_SYLLABLE_RE.match(fold(word)))
+
+
 def _name_like(word: str, table: _Table) -> bool:
     """A capitalised word that opens a sentence is a name when it is no Vietnamese word:
     written without diacritics, and not a syllable or not one of the ordinary words."""
@@ -143,10 +150,11 @@ def _name_like(word: str, table: _Table) -> bool:
 
 
 def _beside_digits(source: str, token: re.Match[str]) -> bool:
-    """COP28, 6,1 độ C, quý III: units, codes and numerals, not names."""
+    """COP28, 6,1 độ C, 105 triệu AUD, quý III: units, codes and numerals, not names."""
     after = source[token.end():token.end() + 1]
-    before = source[token.start() - 1:token.start()] if token.start() else ""
-    return after.isdigit() or before.isdigit() or bool(_ROMAN_RE.match(token.group()))
+    before = source[max(0, token.start() - 8):token.start()].rstrip()
+    return (after.isdigit() or before[-1:].isdigit() or bool(_ROMAN_RE.match(token.group()))
+            or before.lower().endswith(_AMOUNT_WORDS))
 
 
 def _known_at(tokens: Sequence[re.Match[str]], lowered: Sequence[str], i: int, table: _Table,

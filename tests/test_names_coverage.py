@@ -309,3 +309,19 @@ def test_the_similarity_model_runs_in_check_workers_not_beside_a_cpu_translation
     monkeypatch.setenv(similarity.SIMILARITY_ENV, "1")
     pipeline = Pipeline(str(tiny_translator_dir), device="cpu", engine="transformers")
     assert pipeline.check_runner().check.keywords == {"use_similarity": True}
+
+
+def report_threads(source: str, translation: str) -> list[Flag]:
+    """A check run in a worker: says how many OpenMP threads the worker was given."""
+    import os
+
+    return [Flag("threads", os.environ.get("OMP_NUM_THREADS", "unset"))]
+
+
+def test_check_workers_give_the_similarity_model_one_thread_each(monkeypatch):
+    from translate.check_pool import CheckRunner
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    with CheckRunner(1, check=report_threads) as runner:
+        flags = runner.submit(["Hà Nội."], ["Hanoi."]).result(timeout=300)
+    assert flags == [[Flag("threads", "1")]]

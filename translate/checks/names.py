@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +27,9 @@ _TOKEN_RE = re.compile(r"[^\W\d_]+(?:[.\-’'][^\W\d_]+)*")
 _EN_TOKEN_RE = re.compile(r"[^\W_]+(?:[.\-’'][^\W_]+)*\.?")
 # What may stand between two syllables of one name: a space (not a comma or a dash).
 _JOINER_RE = re.compile(r"^ +$")
+# Renderings are at most this many words ("Ministry of Labour, Invalids and Social Affairs"
+# is 6 after folding; the longest table entry is 12).
+_LONGEST_RENDERING = 12
 _OPENERS = "\"“‘'(:–—-/.!?…"
 _ROMAN_RE = re.compile(r"^[IVXLCDM]+$")
 # Scale words of an amount: what follows them is a currency or a unit ("105 triệu AUD").
@@ -181,29 +185,58 @@ def _known_at(tokens: Sequence[re.Match[str]], lowered: Sequence[str], i: int, t
 
 @dataclass(frozen=True)
 class _English:
-    folded: str  # " word word ... " for whole-word search
-    joined: str  # folded without spaces
-    capitals: frozenset[str]  # folded capitalised words
+    """The English, read once: folded word sequences (up to 8 words, plurals and possessives
+    also without their "s"), folded words, folded capitalised words. Lookups are set and
+    bisect operations, so a long text costs linear time, not quadratic."""
+
+    grams: frozenset[tuple[str, ...]]
+    capitals: frozenset[str]
+    sorted_capitals: tuple[str, ...]
     text: str
 
     @classmethod
     def of(cls, text: str) -> _English:
         words = [m.group().rstrip(".") for m in _EN_TOKEN_RE.finditer(text)]
-        folded = " ".join(fold(w) for w in words)
+        parts = _parts(text)
+        grams: set[tuple[str, ...]] = set()
+        for i in range(len(parts)):
+            for size in range(1, min(_LONGEST_RENDERING, len(parts) - i) + 1):
+                gram = tuple(parts[i:i + size])
+                grams.add(gram)
+                last = gram[-1]
+                for end in ("es", "s"):  # "Sundays", "Poles"
+                    if last.endswith(end) and len(last) > len(end) + 1:
+                        grams.add((*gram[:-1], last[: -len(end)]))
+            if parts[i] == "s" and i:  # "Vietnam's" folds to "vietnam s"
+                grams.add((parts[i - 1],))
         capitals = frozenset(p for w in words if w[:1].isupper() for p in fold(w).split())
-        return cls(f" {folded} ", folded.replace(" ", ""), capitals, text)
+        return cls(frozenset(grams), capitals, tuple(sorted(capitals)), text)
 
     def has(self, phrase: str) -> bool:
         """``phrase`` stands in the English, maybe plural or possessive ("Sundays")."""
-        folded = fold(phrase)
-        return bool(folded) and any(f" {folded}{end} " in self.folded
-                                    for end in ("", "s", " s", "es"))
+        parts = tuple(_parts(phrase))
+        return bool(parts) and parts in self.grams
+
+    def has_word(self, word: str) -> bool:
+        return (word,) in self.grams
 
     def has_capital(self, syllable: str) -> bool:
         """A capitalised English word is ``syllable``, or made from it ("Azerbaijani")."""
-        return syllable in self.capitals or any(
-            w.startswith(syllable) and len(w) - len(syllable) <= 4 and len(syllable) >= 4
-            for w in self.capitals)
+        if syllable in self.capitals:
+            return True
+        if len(syllable) < 4:
+            return False
+        at = bisect_left(self.sorted_capitals, syllable)
+        while at < len(self.sorted_capitals) and self.sorted_capitals[at].startswith(syllable):
+            if len(self.sorted_capitals[at]) - len(syllable) <= 4:
+                return True
+            at += 1
+        return False
+
+
+def _parts(text: str) -> list[str]:
+    """The folded words of an English text, punctuation left out."""
+    return [p for m in _EN_TOKEN_RE.finditer(text) for p in fold(m.group().rstrip(".")).split()]
 
 
 def rendering(name: Name, english: _English) -> str | None:
@@ -213,7 +246,7 @@ def rendering(name: Name, english: _English) -> str | None:
         if english.has(candidate):
             return candidate if candidate != name.text else key
     syllables = key.split()
-    if len(syllables) > 1 and key.replace(" ", "") in english.joined.split():
+    if len(syllables) > 1 and english.has_word(key.replace(" ", "")):  # "Danang", "Hanoi"
         return key.replace(" ", "")
     if name.renderings:
         return None
@@ -257,6 +290,8 @@ def check_name_consistency(sources: Sequence[str],
     flags: list[list[Flag]] = [[] for _ in sources]
     for n, (source, translation) in enumerate(zip(sources, translations, strict=True)):
         english = _English.of(translation)
+        words = list(_EN_TOKEN_RE.finditer(translation))
+        folded = [fold(w.group()).replace(" ", "") for w in words]
         for name in find_names(source):
             if not name.consistent:
                 continue
@@ -264,7 +299,7 @@ def check_name_consistency(sources: Sequence[str],
             if not found:
                 continue
             key = fold(name.text)
-            form = _exact_form(found, translation)
+            form = _exact_form(found, translation, words, folded)
             if key not in first_seen:
                 first_seen[key] = (form, n)
                 continue
@@ -275,17 +310,21 @@ def check_name_consistency(sources: Sequence[str],
     return flags
 
 
-def _exact_form(found: str, translation: str) -> str:
-    """The English text as written (case and diacritics kept) for a folded rendering."""
+def _exact_form(found: str, translation: str, words: Sequence[re.Match[str]],
+                folded: Sequence[str]) -> str:
+    """The English text as written (case and diacritics kept) for a folded rendering;
+    ``words`` and ``folded``: the translation's tokens, folded, read once per sentence."""
     target = fold(found).replace(" ", "")
-    words = list(_EN_TOKEN_RE.finditer(translation))
+    first = target[:1]
     for i in range(len(words)):
+        if not folded[i] or folded[i][:1] != first or not target.startswith(folded[i]):
+            continue  # cheap test first: most words cannot start the rendering
+        joined = ""
         for j in range(i, min(len(words), i + 8)):
-            text = translation[words[i].start():words[j].end()].rstrip(".")
-            joined = fold(text).replace(" ", "")
+            joined += folded[j]
             if joined == target:
-                return text
-            if len(joined) > len(target):
+                return translation[words[i].start():words[j].end()].rstrip(".")
+            if not target.startswith(joined):
                 break
     return found
 

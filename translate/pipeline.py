@@ -8,11 +8,13 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from . import text as vtext
 from .check_pool import CheckRunner, PendingChecks, auto_workers
-from .checks import needs_retry, sentence_flags, summary_flags
+from .checks import document_flags, needs_retry, sentence_flags, summary_flags
+from .checks.similarity import wanted as similarity_wanted
 from .config import ModelConfig
 from .engines import GenerationOptions
 from .glossary import Glossary
@@ -122,7 +124,14 @@ class Pipeline:
                 workers = self.check_workers
                 if not isinstance(workers, int):  # "auto"
                     workers = auto_workers(self.translator.engine.device)
-                slot.runner = CheckRunner(workers)
+                # The sentence-similarity model costs more than a CPU translation: only in
+                # check workers (beside a GPU) unless VI2EN_SIMILARITY=1.
+                use = similarity_wanted(workers > 0)
+                if not use:
+                    logger.info("omission/addition checks run without the similarity model "
+                                "in this process (VI2EN_SIMILARITY=1 turns it on)")
+                slot.runner = CheckRunner(workers, check=partial(sentence_flags,
+                                                                 use_similarity=use))
             return slot.runner
 
     def close(self) -> None:
@@ -172,7 +181,7 @@ class Pipeline:
         second = dict(zip(unique, zip(texts, retry_terms, strict=True), strict=True))
         for i in retry:
             again, again_terms = second[sources[i]]
-            again_flags = sentence_flags(sources[i], again) + again_terms
+            again_flags = self.check_runner().check(sources[i], again) + again_terms
             if len(again_flags) < len(flags[i]):
                 translations[i] = again
                 flags[i] = again_flags + [Flag("retried", "first output looped or ran away; "
@@ -258,6 +267,14 @@ class PendingTranslation:
         results: list[PipelineResult] = []
         position = 0
         for doc in self.documents:
+            size = sum(len(para) for para in doc)
+            if self.checked is not None and size > 1:
+                # A name spelt two ways needs the whole document: checked here, once its
+                # sentences are final (retries done).
+                across = document_flags(sources[position:position + size],
+                                        translations[position:position + size])
+                for k, extra in enumerate(across):
+                    flags[position + k].extend(extra)
             paragraphs = []
             for para in doc:
                 sentences = [SentenceResult(s, translations[position + i], flags[position + i])

@@ -18,14 +18,19 @@ __all__ = ["Flag", "ParagraphResult", "PipelineResult", "SentenceResult"]
 
 @dataclass(frozen=True)
 class Flag:
-    """One problem found by a check: a machine kind and one human-readable line."""
+    """One problem found by a check: a machine kind, one human-readable line, and where in the
+    Vietnamese sentence the problem lies (character offsets [start, end) of ``source``), if known."""
 
     kind: str
     detail: str
+    span: tuple[int, int] | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        """Plain dict for JSON output."""
-        return {"kind": self.kind, "detail": self.detail}
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON output (``span`` only when known)."""
+        out: dict[str, Any] = {"kind": self.kind, "detail": self.detail}
+        if self.span is not None:
+            out["span"] = list(self.span)
+        return out
 
 
 @dataclass

@@ -7,6 +7,10 @@ No models are involved: these checks compare the source and the output as text.
 * :func:`check_untranslated` -- Vietnamese words left in the English.
 * :func:`check_repetition` -- n-gram loops and runaway / truncated output (length ratio);
   :func:`check_summary_repetition` -- loops in a summary.
+* :func:`check_names` -- names of the source (people, places, organisations) missing from
+  the English; :func:`check_name_consistency` -- a name spelt two ways in one document.
+* :func:`check_coverage` -- English that says clearly less (``omission``) or more
+  (``addition``) than the source: similarity, lengths, quotations, invented names.
 * :func:`check_summary` -- numbers and named entities in a summary that the translation
   does not support.
 * :func:`sentence_flags`, :func:`summary_flags` -- the checks as the pipeline runs them:
@@ -14,20 +18,24 @@ No models are involved: these checks compare the source and the output as text.
 
 Modules: ``tokens`` (tokenizer, digit parsing, :class:`Quantity`), ``vi_quantities``,
 ``en_quantities`` (extraction rules), ``numbers`` (matching), ``untranslated``,
-``repetition``, ``summary``, ``guard``; word lists in ``data/*.toml``.
+``repetition``, ``names``, ``similarity`` (the optional embedding model), ``coverage``,
+``summary``, ``guard``, ``kinds`` (every flag kind); word lists in ``data/*.toml``.
 """
 
 from __future__ import annotations
 
 from ..results import Flag
+from .coverage import check_coverage
 from .en_quantities import extract_en_quantities
 from .guard import (
     STRICT_CHECKS_ENV,
     check_sentence,
+    document_flags,
     run_check,
     sentence_flags,
     summary_flags,
 )
+from .names import check_name_consistency, check_names
 from .numbers import check_numbers, has_number
 from .repetition import RETRY_KINDS, check_repetition, check_summary_repetition, needs_retry
 from .summary import check_summary
@@ -40,12 +48,16 @@ __all__ = [
     "STRICT_CHECKS_ENV",
     "Flag",
     "Quantity",
+    "check_coverage",
+    "check_name_consistency",
+    "check_names",
     "check_numbers",
     "check_repetition",
     "check_sentence",
     "check_summary",
     "check_summary_repetition",
     "check_untranslated",
+    "document_flags",
     "extract_en_quantities",
     "extract_vi_quantities",
     "has_number",

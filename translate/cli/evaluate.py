@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``vi2en qa`` and ``vi2en eval``."""
     p = sub.add_parser("qa", parents=[common],
-                       help="check an existing translation line by line (numbers, "
-                            "untranslated words, repetition)")
+                       help="check an existing translation line by line (numbers, names, "
+                            "omission, addition, untranslated words, repetition)")
     p.add_argument("--source", required=True, help="Vietnamese, one segment a line")
     p.add_argument("--translation", required=True, help="English, line-aligned with --source")
     p.add_argument("--json", action="store_true",

@@ -228,7 +228,8 @@ class Api:
         with source_path.open("wb") as sink:
             shutil.copyfileobj(upload.file, sink)
         try:
-            text = read_document(source_path)  # the page's reader
+            # The page's reader; it stops as soon as the text passes the limit.
+            text = read_document(source_path, max_chars=self.char_limit)
         finally:
             source_path.unlink()
         self._within_limit([text])

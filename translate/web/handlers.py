@@ -63,12 +63,11 @@ class Handlers:
 
     @user_errors
     def load_file(self, path: str | None) -> str:
-        """Text of an uploaded .txt/.md/.docx/.html file (the article, for a saved page)."""
+        """Text of an uploaded .txt/.md/.docx/.html file (the article, for a saved page); a
+        file with more text than the server accepts is refused as soon as that is known."""
         if not path:
             return ""
-        text = read_document(path)
-        self._warn_if_long(text)
-        return text
+        return read_document(path, max_chars=self.config.max_chars)
 
     @user_errors
     def load_url(self, url: str | None) -> str:

@@ -14,6 +14,7 @@ from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import LazyModel
 from .results import Flag
+from .stopping import StopSignal, raise_if_stopped
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +89,9 @@ class Summarizer(LazyModel):
         return view
 
     def summarize(self, text: str, *, length: str | None = None,
-                  max_words: int | None = None) -> Summary:
-        """Summarize ``text``; a text already short enough comes back as is, with a note."""
+                  max_words: int | None = None, stop: StopSignal | None = None) -> Summary:
+        """Summarize ``text``; a text already short enough comes back as is, with a note.
+        ``stop`` is checked before each batch of chunks (:class:`Cancelled` once set)."""
         low, high = length_bounds(length or self.length,
                                   max_words if max_words is not None else self.max_words)
         sentences = vtext.english_sentences(text)
@@ -110,7 +112,8 @@ class Summarizer(LazyModel):
             # Share the window among the chunks so that one round usually suffices; halve the
             # share on later rounds so the loop always shrinks the text.
             share = min(SUMMARY_LENGTHS["medium"][1], window // len(chunks)) // (2 ** rounds)
-            partial = self._generate(chunks, low=0, high=max(_MIN_CHUNK_SUMMARY, share))
+            partial = self._generate(chunks, low=0, high=max(_MIN_CHUNK_SUMMARY, share),
+                                     stop=stop)
             rounds += 1
             logger.info("summary round %d: %d chunks -> %d characters", rounds, len(chunks),
                         sum(map(len, partial)))
@@ -121,7 +124,7 @@ class Summarizer(LazyModel):
         input_tokens = engine.count_tokens([joined])[0]
         # A minimum above half the input would make the "summary" pad itself out.
         low = min(low, input_tokens // 2, high)
-        summary = self._generate([joined], low=low, high=high)[0]
+        summary = self._generate([joined], low=low, high=high, stop=stop)[0]
         note = (f"the text was longer than the model's window ({window} tokens): summarized in "
                 f"{first_chunks} parts over {rounds} round(s), then condensed") if rounds else None
         return Summary(summary, note=note, rounds=rounds, chunks=first_chunks)
@@ -149,7 +152,8 @@ class Summarizer(LazyModel):
             chunks.append(" ".join(current))
         return chunks
 
-    def _generate(self, texts: list[str], *, low: int, high: int) -> list[str]:
+    def _generate(self, texts: list[str], *, low: int, high: int,
+                  stop: StopSignal | None = None) -> list[str]:
         options = self.options.with_(min_new_tokens=min(low, high), max_new_tokens=high)
         results: list[str] = []
         with tqdm(total=len(texts), unit="chunk", desc="summarizing", leave=False,
@@ -157,6 +161,7 @@ class Summarizer(LazyModel):
             # Chunks are all about a window long, so small batches waste little on padding.
             for start in range(0, len(texts), _CHUNK_BATCH):
                 batch = texts[start:start + _CHUNK_BATCH]
+                raise_if_stopped(stop, "Stopped while summarizing; nothing was kept.")
                 results.extend(self.engine.generate(batch, options))
                 bar.update(len(batch))
         return results

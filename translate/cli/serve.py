@@ -15,6 +15,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import DEFAULT_TIME_LIMIT_S
 from .common import UsageError, add_model_options, config_from_args
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,6 +56,11 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_MAX_CHARS:,})")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="model calls at once (default: 1 on CPU, 2 on GPU)")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
+                        metavar="SECONDS",
+                        help="most seconds one request (page or API) may take, waiting for the "
+                             "model included, before it is stopped and refused; 0: none "
+                             f"(default: {DEFAULT_TIME_LIMIT_S:g})")
     parser.add_argument("--models", metavar="A,B,C", default=os.environ.get("VI2EN_MODELS", ""),
                         help="translation models visitors may choose (presets, Hub ids or "
                              "directories), besides --model, which is always offered and "
@@ -138,12 +144,14 @@ def web_config_from_args(args: argparse.Namespace) -> WebConfig:
         raise UsageError("--max-chars must be at least 1")
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if not 0 <= args.time_limit < float("inf"):
+        raise UsageError("--time-limit must be a number of seconds, 0 or more")
     models = parse_models(args.models)
     for model in models:  # a bad entry is refused now, not on a visitor's request
         resolve_spec(model, "translation")
     return WebConfig(model_config=config_from_args(args), max_chars=args.max_chars,
                      allow_private_urls=args.allow_private_urls, concurrency=args.concurrency,
-                     models=models)
+                     models=models, time_limit_s=args.time_limit)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -169,7 +177,7 @@ def serve(args: argparse.Namespace) -> int:
         logger.warning("--auth protects the page; the REST API is open (use --api-keys FILE "
                        "--require-api-key to close it)")
     server = api.create_server(app, app.vi2en_handlers.pool, settings, config.max_chars,
-                               auth=auth, **page_options())
+                               auth=auth, time_limit_s=config.time_limit_s, **page_options())
     try:
         api.run_server(server, host=args.host, port=args.port, share=args.share)
     except api.PortBusyError:

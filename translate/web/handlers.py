@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import exports
-from ..config import ModelConfig
+from ..config import DEFAULT_TIME_LIMIT_S, ModelConfig
 from ..extract import read_document
 from ..fetch import fetch_article
 from ..glossary import Glossary
 from ..model_pool import ModelPool
+from ..text import check_text
 from .downloads import write_exports
 from .errors import Cancelled, refuse, user_errors
 
@@ -34,6 +35,7 @@ class WebConfig:
     allow_private_urls: bool = False
     concurrency: int | None = None  # None: chosen from the device
     fetch_timeout_s: float = 15.0
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S  # per job, 0: none
     # Translation models visitors may pick besides the configured one (always offered, the
     # default).
     # Nothing else is ever loaded: on a public server each one costs disk, memory and time.
@@ -59,7 +61,7 @@ class Handlers:
             raise refuse(f"The text has {len(text):,} characters; this server accepts up to "
                           f"{self.config.max_chars:,}. Send a shorter article or split it.",
                           "Text too long")
-        return text
+        return check_text(text, "The text")  # a bad character: one line, no model call
 
     @user_errors
     def load_file(self, path: str | None) -> str:
@@ -93,7 +95,7 @@ class Handlers:
         if len(tsv) > self.config.max_chars:
             raise refuse(f"The glossary has {len(tsv):,} characters; the limit is "
                           f"{self.config.max_chars:,}.", "Glossary too long")
-        return Glossary.from_tsv(tsv)  # a bad line: ValueError naming it -> one line
+        return Glossary.from_tsv(check_text(tsv, "The glossary"))  # a bad line: one line
 
     # -- model calls ---------------------------------------------------------------------------
     def _reporter(self, progress: Progress | None, model: str | None,
@@ -129,7 +131,7 @@ class Handlers:
         report = self._reporter(progress, model, stop)
         pipeline = self.pool.for_request(model, beams)
         self._stop_if_cancelled(stop)
-        result = pipeline.translate(text, glossary=terms, progress=report)
+        result = pipeline.translate(text, glossary=terms, progress=report, stop=stop)
         logger.info("translated %d sentences in %.2f s", len(result.sentences),
                     result.timings.get("translate_s", 0.0))
         return result.translation, result.to_dict()
@@ -145,7 +147,7 @@ class Handlers:
             progress(None, desc="Summarizing…")
         pipeline = self.pool.summarizing(length)
         self._stop_if_cancelled(stop)
-        summary = pipeline.summarize(english)
+        summary = pipeline.summarize(english, stop=stop)
         self._stop_if_cancelled(stop)
         result = dict(state) if state else {"source": None, "translation": english,
                                             "paragraphs": [], "models": {}, "timings": {}}
@@ -172,7 +174,8 @@ class Handlers:
         pipeline = self.pool.for_request(model, beams, length)
         self.pool.summarizer()  # loaded (or one line on failure) before the article is translated
         self._stop_if_cancelled(stop)
-        result = pipeline.run(text, summarize=True, glossary=terms, progress=report)
+        result = pipeline.run(text, summarize=True, glossary=terms, progress=report,
+                              stop=stop)
         self._stop_if_cancelled(stop)
         return result.to_dict()
 

@@ -162,6 +162,7 @@ class Summarizer(LazyModel):
             for start in range(0, len(texts), _CHUNK_BATCH):
                 batch = texts[start:start + _CHUNK_BATCH]
                 raise_if_stopped(stop, "Stopped while summarizing; nothing was kept.")
-                results.extend(self.engine.generate(batch, options))
+                watch = {} if stop is None else {"stop": stop}
+                results.extend(self.engine.generate(batch, options, **watch))
                 bar.update(len(batch))
         return results

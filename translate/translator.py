@@ -203,7 +203,8 @@ class Translator(LazyModel):
                 bound = max(bound, options.min_new_tokens)
                 batch_options = options.with_(max_new_tokens=bound)
                 translated = self.engine.generate(batch, batch_options,
-                                                  token_ids=[token_ids[p] for p in batch])
+                                                  token_ids=[token_ids[p] for p in batch],
+                                                  stop=stop)
                 outputs.update(zip(batch, translated, strict=True))
                 bar.update(len(batch))
                 if progress is not None:

@@ -349,6 +349,8 @@ def _error(status: int, message: str):
     from fastapi.responses import JSONResponse
 
     line = message.strip().splitlines()[0] if message.strip() else "error"
+    # A refusal may quote what the client sent, lone surrogates included: JSON must encode it.
+    line = line.encode("utf-8", "replace").decode("utf-8")
     return JSONResponse({"error": line}, status_code=status,
                         headers={"Access-Control-Allow-Origin": "*"})
 

@@ -58,9 +58,9 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                         help="model calls at once (default: 1 on CPU, 2 on GPU)")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
                         metavar="SECONDS",
-                        help="most seconds one request (page or API) may take, waiting for the "
-                             "model included, before it is stopped and refused; 0: none "
-                             f"(default: {DEFAULT_TIME_LIMIT_S:g})")
+                        help="most seconds one job (page or API) may take before it is "
+                             "stopped and refused (an API request's wait for the model "
+                             f"included); 0: none (default: {DEFAULT_TIME_LIMIT_S:g})")
     parser.add_argument("--models", metavar="A,B,C", default=os.environ.get("VI2EN_MODELS", ""),
                         help="translation models visitors may choose (presets, Hub ids or "
                              "directories), besides --model, which is always offered and "

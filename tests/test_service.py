@@ -227,7 +227,8 @@ def test_html_markup_survives_any_fragment(pieces):
 HOSTILE_PIECES = {"unclosed tags": "<a ", "unclosed end tags": "</a ",
                   "unclosed declarations": "<![", "unclosed comments": "<!--",
                   "unclosed quotes": '<a x="', "never-closed nesting": "<b>x",
-                  "stray end tags": "</b>", "bare less-than signs": "<"}
+                  "stray end tags": "</b>", "bare less-than signs": "<",
+                  "many comments": "<!--a-->", "many scripts": "<script>a</script>"}
 
 
 @pytest.mark.parametrize("piece", HOSTILE_PIECES.values(), ids=HOSTILE_PIECES.keys())

@@ -39,6 +39,7 @@ _SPACE_RE = re.compile(r"[\t\n\f\r ]*")
 _TAG_NAME_RE = re.compile(r"[^\t\n\f\r />]*")
 _ATTRIBUTE_NAME_RE = re.compile(r"[^\t\n\f\r />][^\t\n\f\r />=]*")  # it may start with "="
 _UNQUOTED_VALUE_RE = re.compile(r"[^\t\n\f\r >]*")
+_COMMENT_END_RE = re.compile(r"--!?>")
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,8 @@ def _markup_end(fragment: str, at: int) -> int:
             return at + 5  # "<!-->"
         if fragment.startswith("->", at + 4):
             return at + 6  # "<!--->"
-        ends = [i for i in (fragment.find("-->", at + 4), fragment.find("--!>", at + 4)) if i >= 0]
-        if not ends:
-            return size
-        first = min(ends)
-        return first + (3 if fragment.startswith("-->", first) else 4)
+        end = _COMMENT_END_RE.search(fragment, at + 4)  # the nearest, found once
+        return size if end is None else end.end()
     close = fragment.find(">", at + 2)  # <!DOCTYPE …>, <![CDATA[…]>, <?…>, </1…>
     return size if close < 0 else close + 1
 

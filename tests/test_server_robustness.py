@@ -295,3 +295,12 @@ def test_a_page_client_that_disconnects_stops_its_job(server):
     ended_at = server.cpu()
     assert ended_at - left_at < 2.0, f"{ended_at - left_at:.2f} CPU-s after the client left"
     assert server.idle_cpu() < 0.3
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf"])
+def test_serve_refuses_a_bad_time_limit_in_one_line(value):
+    done = subprocess.run([sys.executable, "-m", "translate", "serve", "--time-limit", value],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 2
+    assert "--time-limit must be a number of seconds" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -13,11 +13,13 @@ OpenAPI at ``/openapi.json``, browsable at ``/docs``.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
 import logging
 import re
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -33,11 +35,12 @@ from .detect import VIETNAMESE, Detection, detect, detect_all
 from .documents import DOCUMENT_SUFFIXES, open_document, translated_name
 from .extract import ExtractionError
 from .glossary import Glossary
-from .html_text import prose
 from .scratch import ScratchFolders
 from .service import TranslationService
 from .serving.gate import BodyTooLarge
 from .serving.limits import ClientLimits, Refusal, client_of
+from .stopping import Cancelled
+from .text import InvalidTextError, check_text
 
 if TYPE_CHECKING:
     from .model_pool import ModelPool
@@ -51,6 +54,8 @@ LANGUAGES = [{"code": "vi", "name": "Vietnamese", "targets": ["en"]},
 FRONTEND_TIMEOUT_MS = 500
 # Texts in one list q: each costs bookkeeping even when empty, so a body of "" cannot pile up.
 MAX_TEXTS = 1000
+# How often a running request looks whether its client is still there, in seconds.
+WATCH_S = 0.2
 # Paths the API answers; everything else belongs to the page.
 API_PREFIXES = ("/translate", "/translate_file", "/detect", "/languages", "/frontend/settings",
                 "/download_file/", "/v1/")
@@ -85,6 +90,10 @@ class ApiError(Exception):
     @classmethod
     def slow_down(cls, refusal: Refusal) -> ApiError:
         return cls(429, refusal.message, refusal.headers)
+
+
+class _ClientGone(Exception):
+    """The client closed its connection while its request ran: there is no one to answer."""
 
 
 # -- request parsing ----------------------------------------------------------------------------
@@ -156,10 +165,11 @@ class Api:
 
     def __init__(self, service: TranslationService, settings: ApiSettings, max_chars: int,
                  pool: ModelPool | None = None, *, limits: ClientLimits | None = None,
-                 public_url: str | None = None) -> None:
+                 public_url: str | None = None, time_limit_s: float = 0) -> None:
         self.service = service
         self.settings = settings
         self.char_limit = settings.char_limit if settings.char_limit > 0 else max_chars
+        self.time_limit_s = time_limit_s  # per request, waiting included; 0: none
         self.pool = pool
         # Shared with the page, so a client has one rate whichever door it uses.
         self.limits = limits or ClientLimits()
@@ -212,10 +222,17 @@ class Api:
             raise ApiError.slow_down(refusal)
 
     def _within_limit(self, texts: list[str]) -> None:
+        """Refuse texts over the character limit, or that no model can read (400): every door
+        checks what it was sent before any of it can join a batch shared with other clients."""
         size = sum(len(t) for t in texts)
         if size > self.char_limit:
             raise ApiError(400, f"Invalid request: request ({size}) exceeds text limit "
                                 f"({self.char_limit})")
+        for text in texts:
+            try:
+                check_text(text)
+            except InvalidTextError as exc:
+                raise ApiError(400, f"Invalid request: {exc}") from None
 
     def _loaded(self, summarizer: bool = False) -> None:
         """Load the shared models once (under the pool's locks) before the first use."""
@@ -225,7 +242,8 @@ class Api:
                 self.pool.summarizer()
 
     # -- LibreTranslate ---------------------------------------------------------------------------
-    def translate(self, data: dict[str, Any]) -> dict[str, Any]:
+    def translate(self, data: dict[str, Any],
+                  stop: threading.Event | None = None) -> dict[str, Any]:
         q = _text_field(data, "q", lists=True)
         source = _text_field(data, "source")
         target = _text_field(data, "target")
@@ -243,21 +261,15 @@ class Api:
                                 f"batch limit ({MAX_TEXTS})")
         self._within_limit(texts)
         answer: dict[str, Any] = {}
-        html = text_format == "html"
-        try:
-            if source == "auto":  # each text on its own, as LibreTranslate detects a list
-                found = [detect(prose(t) if html else t) for t in texts]
-                for item in found:
-                    _check_detected(item)
-                answer["detectedLanguage"] = ([f.to_dict() for f in found]
-                                              if isinstance(q, list) else found[0].to_dict())
-            self._loaded()
-            translated = self.service.translate_texts(texts, html=html)
-        except AssertionError:
-            if not html:
-                raise
-            # html.parser (via _markupbase) asserts on some malformed declarations ("<![<![").
-            raise ApiError(400, "Invalid request: q is not HTML this server can read") from None
+        plans = self.service.plans(texts, html=text_format == "html")  # HTML parsed once
+        if source == "auto":  # each text on its own, as LibreTranslate detects a list
+            found = [detect(plan.prose) for plan in plans]
+            for item in found:
+                _check_detected(item)
+            answer["detectedLanguage"] = ([f.to_dict() for f in found]
+                                          if isinstance(q, list) else found[0].to_dict())
+        self._loaded()
+        translated = self.service.translate_plans(plans, stop=stop)
         answer["translatedText"] = translated if isinstance(q, list) else translated[0]
         if alternatives:
             # One translation per text: the alternatives list is honest and empty.
@@ -284,7 +296,8 @@ class Api:
         (never the request's Host header, which the client writes)."""
         return self.public_url.rstrip("/") + "/" if self.public_url else "/"
 
-    def translate_file(self, data: dict[str, Any], base_url: str) -> dict[str, str]:
+    def translate_file(self, data: dict[str, Any], base_url: str,
+                       stop: threading.Event | None = None) -> dict[str, str]:
         upload = data.get("file")
         if upload is None or isinstance(upload, str):
             raise ApiError(400, "Invalid request: missing file parameter")
@@ -303,7 +316,7 @@ class Api:
             _check_detected(detect(document.text))
         self._within_limit([document.text])
         self._loaded()
-        self.service.translate_document(document)
+        self.service.translate_document(document, stop=stop)
         # The original name with .en before the suffix, in characters safe in a URL path.
         out_name = translated_name(re.sub(r"[^\w.-]+", "_", Path(name).stem)[:80] + suffix,
                                    document.output_suffix)
@@ -313,7 +326,8 @@ class Api:
         return {"translatedFileUrl": f"{base_url}download_file/{folder.name}/{quote(out_name)}"}
 
     # -- ours -------------------------------------------------------------------------------------
-    def v1_translate(self, body: V1Translate) -> dict[str, Any]:
+    def v1_translate(self, body: V1Translate,
+                     stop: threading.Event | None = None) -> dict[str, Any]:
         self._within_limit([body.text] + ([body.glossary] if body.glossary else []))
         if not body.text.strip():
             raise ApiError(400, "Invalid request: missing text parameter")
@@ -321,17 +335,60 @@ class Api:
         self._loaded(summarizer=body.summary)
         result = self.service.translate_article(body.text, summary=body.summary,
                                                 glossary=glossary, beams=body.beams,
-                                                summary_length=body.summary_length)
+                                                summary_length=body.summary_length,
+                                                stop=stop)
         return result.to_dict()
 
-    def v1_summarize(self, body: V1Summarize) -> dict[str, Any]:
+    def v1_summarize(self, body: V1Summarize,
+                     stop: threading.Event | None = None) -> dict[str, Any]:
         self._within_limit([body.text])
         if not body.text.strip():
             raise ApiError(400, "Invalid request: missing text parameter")
         self._loaded(summarizer=True)
-        summary = self.service.summarize(body.text, body.length)
+        summary = self.service.summarize(body.text, body.length, stop=stop)
         return {"summary": summary.text, "note": summary.note,
                 "flags": [f.to_dict() for f in summary.flags]}
+
+
+    # -- running a request ------------------------------------------------------------------------
+    async def run(self, request: Request, work: Callable[..., Any], *args: Any) -> Any:
+        """``work(*args, stop=…)`` in the thread pool, watched: when the client disconnects or
+        the request passes the time limit, ``stop`` is set, so its sentences waiting for the
+        model are dropped and its job ends at the next batch; a request over its time is
+        answered 503 at once."""
+        from fastapi.concurrency import run_in_threadpool
+
+        stop = threading.Event()
+        job = asyncio.ensure_future(run_in_threadpool(work, *args, stop=stop))
+        deadline = time.monotonic() + self.time_limit_s if self.time_limit_s > 0 else None
+        try:
+            while True:
+                finished, _ = await asyncio.wait({job}, timeout=WATCH_S)
+                if finished:
+                    return job.result()
+                if await request.is_disconnected():
+                    logger.info("client went away: its request is stopped")
+                    raise _ClientGone()
+                if deadline is not None and time.monotonic() > deadline:
+                    raise ApiError(503, f"The request ran past this server's time limit "
+                                        f"({self.time_limit_s:g} s) and was stopped; send a "
+                                        "shorter text, or try again when the server is less "
+                                        "busy")
+        finally:
+            if not job.done():
+                stop.set()  # the thread ends its current step and stops
+                job.add_done_callback(_stopped_job_ended)
+
+
+def _stopped_job_ended(job: asyncio.Future) -> None:
+    """A job whose client is no longer waiting: its end (Cancelled, as a rule) is logged."""
+    if job.cancelled():
+        return
+    error = job.exception()
+    if error is None or isinstance(error, Cancelled):
+        logger.info("a stopped request's job ended")
+    else:
+        logger.warning("a stopped request's job failed: %s: %s", type(error).__name__, error)
 
 
 # -- the FastAPI app ------------------------------------------------------------------------------
@@ -389,6 +446,12 @@ def _guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
         except ApiError as exc:
             logger.info("refused (%d): %s", exc.status, exc.message)
             return _error(exc.status, exc.message, exc.headers)
+        except BodyTooLarge as exc:
+            return _error(413, str(exc))
+        except _ClientGone:
+            return _error(499, "client closed the connection")  # read by no one
+        except Cancelled as exc:  # stopped at a time limit while the answer was on its way
+            return _error(503, str(exc))
         except ModelUnavailableError as exc:
             logger.warning("model unavailable: %s", exc)
             return _error(503, exc.on_server())
@@ -515,7 +578,6 @@ async def _data_of(request: Request) -> dict[str, Any]:
 
 def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
     """LibreTranslate's endpoints, answered as LibreTranslate answers."""
-    from fastapi.concurrency import run_in_threadpool
     from fastapi.responses import FileResponse
 
     @app.post("/translate", tags=["LibreTranslate"], summary="Translate text",
@@ -526,7 +588,7 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
         `source=auto`. `format=html` keeps the markup byte for byte outside text nodes."""
         data = await _data_of(request)
         api.access(request, data)
-        return await run_in_threadpool(api.translate, data)
+        return await api.run(request, api.translate, data)
 
     @app.post("/detect", tags=["LibreTranslate"], summary="Detect the language",
               openapi_extra=_body_doc({"q": {"type": "string"}, "api_key": {"type": "string"}},
@@ -556,7 +618,7 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
         the suffix (a .pdf comes back as a .docx); kept for an hour."""
         data = await _data_of(request)
         api.access(request, data)
-        return await run_in_threadpool(api.translate_file, data, api.base_url())
+        return await api.run(request, api.translate_file, data, api.base_url())
 
     @app.get("/download_file/{folder}/{name}", tags=["LibreTranslate"],
              summary="A translated file")
@@ -571,7 +633,6 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
 
 def _add_v1_routes(app: FastAPI, api: Api) -> None:
     """vi2en's own endpoints: the full result of an article, a summary."""
-    from fastapi.concurrency import run_in_threadpool
 
     @app.post("/v1/translate", tags=["vi2en"], summary="Translate an article (full result)")
     @_guarded
@@ -579,18 +640,19 @@ def _add_v1_routes(app: FastAPI, api: Api) -> None:
         """The same JSON as `vi2en translate --json`: paragraphs, sentences, quality flags,
         models, timings, and the summary when asked."""
         api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
-        return await run_in_threadpool(api.v1_translate, body)
+        return await api.run(request, api.v1_translate, body)
 
     @app.post("/v1/summarize", tags=["vi2en"], summary="Summarize English text")
     @_guarded
     async def v1_summarize(request: Request, body: V1Summarize):
         api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
-        return await run_in_threadpool(api.v1_summarize, body)
+        return await api.run(request, api.v1_summarize, body)
 
 
 def create_server(blocks: Any | None, pool: ModelPool, settings: ApiSettings, max_chars: int,
                   *, auth: tuple[str, str] | None = None, server: ServerSettings | None = None,
-                  limits: ClientLimits | None = None, **gradio_options: Any) -> Any:
+                  limits: ClientLimits | None = None, time_limit_s: float = 0,
+                  **gradio_options: Any) -> Any:
     """One app: the API's routes, and the Gradio page (``blocks``; None: the API alone)
     mounted at ``/``, sharing ``pool`` and the client ``limits``, behind the gate that every
     request passes first (an ASGI app)."""
@@ -602,7 +664,8 @@ def create_server(blocks: Any | None, pool: ModelPool, settings: ApiSettings, ma
     limits = limits or ClientLimits()
     service = TranslationService(pool.default, batch_window_s=settings.batch_window_s,
                                  max_batch=settings.max_batch)
-    api = Api(service, settings, max_chars, pool, limits=limits, public_url=server.public_url)
+    api = Api(service, settings, max_chars, pool, limits=limits, public_url=server.public_url,
+              time_limit_s=time_limit_s)
     app = create_api(api)
     app.state.vi2en_api = api
     named: frozenset[str] | None = None

@@ -19,6 +19,7 @@ from .config import ModelConfig
 from .engines import GenerationOptions
 from .glossary import Glossary
 from .results import Flag, ParagraphResult, PipelineResult, SentenceResult
+from .stopping import StopSignal, raise_if_stopped
 from .summarizer import Summarizer, Summary
 from .translator import ProgressCallback, Translator
 
@@ -77,29 +78,34 @@ class Pipeline:
 
     def run(self, text: str, *, summarize: bool = True, glossary: Glossary | None = None,
             progress: ProgressCallback | None = None,
-            summary_progress: ProgressCallback | None = None) -> PipelineResult:
+            summary_progress: ProgressCallback | None = None,
+            stop: StopSignal | None = None) -> PipelineResult:
         """Translate an article and, unless told not to, summarize the English.
         ``progress`` counts sentences translated, ``summary_progress`` parts summarized."""
-        result = self.translate_many([text], glossary=glossary, progress=progress)[0]
+        result = self.translate_many([text], glossary=glossary, progress=progress, stop=stop)[0]
         if summarize:
-            self.add_summary(result, progress=summary_progress)
+            self.add_summary(result, progress=summary_progress, stop=stop)
         return result
 
     def translate(self, text: str, *, glossary: Glossary | None = None,
-                  progress: ProgressCallback | None = None) -> PipelineResult:
-        return self.translate_many([text], glossary=glossary, progress=progress)[0]
+                  progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> PipelineResult:
+        return self.translate_many([text], glossary=glossary, progress=progress, stop=stop)[0]
 
     def translate_many(self, texts: Sequence[str], *, glossary: Glossary | None = None,
-                       progress: ProgressCallback | None = None) -> list[PipelineResult]:
+                       progress: ProgressCallback | None = None,
+                       stop: StopSignal | None = None) -> list[PipelineResult]:
         """Translate several documents with their sentences batched together.
 
         ``glossary`` replaces the pipeline's own for this call (an empty Glossary() turns it
-        off).
+        off). ``stop`` (a :class:`threading.Event`, say) is checked between batches: once it is
+        set the call raises :class:`~translate.stopping.Cancelled` and keeps nothing.
         """
-        return self.start_many(texts, glossary=glossary, progress=progress).result()
+        return self.start_many(texts, glossary=glossary, progress=progress, stop=stop).result()
 
     def start_many(self, texts: Sequence[str], *, glossary: Glossary | None = None,
-                   progress: ProgressCallback | None = None) -> PendingTranslation:
+                   progress: ProgressCallback | None = None,
+                   stop: StopSignal | None = None) -> PendingTranslation:
         """:meth:`translate_many` in two steps: this one translates and hands the checks to
         the check workers; the result's :meth:`~PendingTranslation.result` waits for them and
         retries what looped. A caller can translate the next documents in between."""
@@ -107,14 +113,16 @@ class Pipeline:
         started = time.perf_counter()
         documents = [vtext.segment(text) for text in texts]
         segmented = time.perf_counter()
+        raise_if_stopped(stop)
         self.translator.load()  # now, so that the timing below is translation alone
         loaded = time.perf_counter()
         sources = [s for doc in documents for para in doc for s in para]
-        translations, term_flags = self._translate(sources, glossary, progress=progress)
+        translations, term_flags = self._translate(sources, glossary, progress=progress,
+                                                   stop=stop)
         checked = (self.check_runner().submit(sources, translations)
                    if self.check_quality else None)
         return PendingTranslation(self, documents, sources, translations, term_flags, checked,
-                                  glossary, (started, segmented, loaded))
+                                  glossary, (started, segmented, loaded), stop)
 
     def check_runner(self) -> CheckRunner:
         """Where sentence checks run: started once, with the translator's device known."""
@@ -144,23 +152,26 @@ class Pipeline:
 
     def _translate(self, sources: list[str], glossary: Glossary | None,
                    options: GenerationOptions | None = None,
-                   progress: ProgressCallback | None = None) -> tuple[list[str], list[list[Flag]]]:
+                   progress: ProgressCallback | None = None,
+                   stop: StopSignal | None = None) -> tuple[list[str], list[list[Flag]]]:
         """Translations and glossary flags; glossary terms go through as placeholders."""
         if not glossary:
-            return (self.translator.translate(sources, options=options, progress=progress),
+            return (self.translator.translate(sources, options=options, progress=progress,
+                                              stop=stop),
                     [[] for _ in sources])
         # The placeholdered sentence is what is translated, deduped and cached, so cached
         # translations stay valid under any rendering; renderings are put back afterwards.
         masked = [glossary.mask(s) for s in sources]
         outputs = self.translator.translate([m.text for m in masked], options=options,
-                                            progress=progress)
+                                            progress=progress, stop=stop)
         broken = [i for i, m in enumerate(masked) if outputs[i].strip()
                   and m.problems(outputs[i])]
         safer = (options or self.translator.options).with_(**_RETRY_CHANGES)
         if broken and safer != options:  # (a retry already runs with the safer settings)
             logger.info("%d sentence(s) lost or repeated a glossary placeholder; retrying",
                         len(broken))
-            again = self.translator.translate([masked[i].text for i in broken], options=safer)
+            again = self.translator.translate([masked[i].text for i in broken], options=safer,
+                                              stop=stop)
             for i, second in zip(broken, again, strict=True):
                 if second.strip() and masked[i].problems(second) < masked[i].problems(outputs[i]):
                     outputs[i] = second
@@ -168,7 +179,8 @@ class Pipeline:
         return [r[0] for r in restored], [r[1] for r in restored]
 
     def _retry_looped(self, sources: list[str], translations: list[str],
-                      flags: list[list[Flag]], glossary: Glossary | None) -> list[list[Flag]]:
+                      flags: list[list[Flag]], glossary: Glossary | None,
+                      stop: StopSignal | None = None) -> list[list[Flag]]:
         """Sentences whose output looped or ran away get one safer retry; the better of the
         two is kept. Checks compare the final English (glossary renderings in place) with
         the original source."""
@@ -177,7 +189,7 @@ class Pipeline:
             return flags
         safer = self.translator.options.with_(**_RETRY_CHANGES)
         unique = list(dict.fromkeys(sources[i] for i in retry))
-        texts, retry_terms = self._translate(unique, glossary, options=safer)
+        texts, retry_terms = self._translate(unique, glossary, options=safer, stop=stop)
         second = dict(zip(unique, zip(texts, retry_terms, strict=True), strict=True))
         for i in retry:
             again, again_terms = second[sources[i]]
@@ -191,22 +203,24 @@ class Pipeline:
                                                        "better; first output kept")]
         return flags
 
-    def summarize(self, english: str, *, progress: ProgressCallback | None = None) -> Summary:
+    def summarize(self, english: str, *, progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> Summary:
         """Summarize English text (a translation, maybe edited by its reader), with the
         summary's claims checked against that text: the one entry point for every front end.
         ``progress`` counts the parts summarized (see :meth:`Summarizer.summarize`)."""
-        summary = self.summarizer.summarize(english, progress=progress)
+        summary = self.summarizer.summarize(english, progress=progress, stop=stop)
         if self.check_quality and summary.text:
             summary = replace(summary, flags=tuple(summary_flags(summary.text, english)))
         return summary
 
     def add_summary(self, result: PipelineResult, *,
-                    progress: ProgressCallback | None = None) -> PipelineResult:
+                    progress: ProgressCallback | None = None,
+                    stop: StopSignal | None = None) -> PipelineResult:
         """Summarize a result's translation into it."""
         started = time.perf_counter()
         self.summarizer.load()  # before timing
         loaded = time.perf_counter()
-        summary = self.summarize(result.translation, progress=progress)
+        summary = self.summarize(result.translation, progress=progress, stop=stop)
         result.summary = summary.text
         result.summary_note = summary.note
         result.summary_flags = list(summary.flags)
@@ -230,7 +244,7 @@ class PendingTranslation:
     def __init__(self, pipeline: Pipeline, documents: list[list[list[str]]], sources: list[str],
                  translations: list[str], term_flags: list[list[Flag]],
                  checked: PendingChecks | None, glossary: Glossary | None,
-                 times: tuple[float, float, float]) -> None:
+                 times: tuple[float, float, float], stop: StopSignal | None = None) -> None:
         self.pipeline = pipeline
         self.documents = documents
         self.sources = sources
@@ -239,6 +253,7 @@ class PendingTranslation:
         self.checked = checked
         self.glossary = glossary
         self.times = times
+        self.stop = stop
         self._results: list[PipelineResult] | None = None
 
     def result(self) -> list[PipelineResult]:
@@ -253,7 +268,8 @@ class PendingTranslation:
             flags = [list(t) for t in self.term_flags]
         else:
             flags = [f + t for f, t in zip(self.checked.result(), self.term_flags, strict=True)]
-            flags = pipeline._retry_looped(sources, translations, flags, self.glossary)
+            flags = pipeline._retry_looped(sources, translations, flags, self.glossary,
+                                           self.stop)
         for i, translation in enumerate(translations):
             if not translation.strip():
                 # Shown, not dropped: the reader sees the sentence and the reason.

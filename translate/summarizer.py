@@ -15,6 +15,7 @@ from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import BAR_FORMAT, LazyModel, ProgressCallback
 from .results import Flag
+from .stopping import StopSignal, raise_if_stopped
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +91,14 @@ class Summarizer(LazyModel):
 
     def summarize(self, text: str, *, length: str | None = None,
                   max_words: int | None = None,
-                  progress: ProgressCallback | None = None) -> Summary:
+                  progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> Summary:
         """Summarize ``text``; a text already short enough comes back as is, with a note.
 
         ``progress(done, total)`` counts the model's parts of the work: each chunk of each
         map-reduce round, then the final pass (a round found needed adds its chunks to the
         total). It is called at the start and after each batch, and may raise to stop there.
+        ``stop`` is checked before each batch of chunks (:class:`Cancelled` once set).
         """
         low, high = length_bounds(length or self.length,
                                   max_words if max_words is not None else self.max_words)
@@ -120,7 +123,7 @@ class Summarizer(LazyModel):
             # share on later rounds so the loop always shrinks the text.
             share = min(SUMMARY_LENGTHS["medium"][1], window // len(chunks)) // (2 ** rounds)
             partial = self._generate(chunks, low=0, high=max(_MIN_CHUNK_SUMMARY, share),
-                                     done=parts.done)
+                                     done=parts.done, stop=stop)
             rounds += 1
             logger.info("summary round %d: %d chunks -> %d characters", rounds, len(chunks),
                         sum(map(len, partial)))
@@ -131,7 +134,7 @@ class Summarizer(LazyModel):
         input_tokens = engine.count_tokens([joined])[0]
         # A minimum above half the input would make the "summary" pad itself out.
         low = min(low, input_tokens // 2, high)
-        summary = self._generate([joined], low=low, high=high, done=parts.done)[0]
+        summary = self._generate([joined], low=low, high=high, done=parts.done, stop=stop)[0]
         parts.close()
         note = (f"the text was longer than the model's window ({window} tokens): summarized in "
                 f"{first_chunks} parts over {rounds} round(s), then condensed") if rounds else None
@@ -161,13 +164,16 @@ class Summarizer(LazyModel):
         return chunks
 
     def _generate(self, texts: list[str], *, low: int, high: int,
-                  done: Callable[[int], None] = lambda n: None) -> list[str]:
+                  done: Callable[[int], None] = lambda n: None,
+                  stop: StopSignal | None = None) -> list[str]:
         options = self.options.with_(min_new_tokens=min(low, high), max_new_tokens=high)
         results: list[str] = []
         # Chunks are all about a window long, so small batches waste little on padding.
         for start in range(0, len(texts), _CHUNK_BATCH):
             batch = texts[start:start + _CHUNK_BATCH]
-            results.extend(self.engine.generate(batch, options))
+            raise_if_stopped(stop, "Stopped while summarizing; nothing was kept.")
+            watch = {} if stop is None else {"stop": stop}
+            results.extend(self.engine.generate(batch, options, **watch))
             done(len(batch))
         return results
 

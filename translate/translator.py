@@ -14,6 +14,7 @@ from .catalog import ModelSpec, folder_identity
 from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import BAR_FORMAT, LazyModel, ProgressCallback
+from .stopping import Cancelled, StopSignal
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +103,13 @@ class Translator(LazyModel):
                                 lambda piece: engine.count_tokens([piece])[0])
 
     def translate(self, sentences: Sequence[str], *, options: GenerationOptions | None = None,
-                  progress: ProgressCallback | None = None) -> list[str]:
-        """Translate each sentence; identical sentences are translated once."""
+                  progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> list[str]:
+        """Translate each sentence; identical sentences are translated once.
+
+        ``stop`` is checked before each batch: once set, :class:`~translate.stopping.Cancelled`
+        is raised and nothing of this call is kept (or cached).
+        """
         options = options or self.options
         unique = [s for s in dict.fromkeys(sentences) if s.strip()]
         done: dict[str, str] = {}
@@ -115,14 +121,15 @@ class Translator(LazyModel):
         if todo:
             counted = None if progress is None else (
                 lambda finished, _: progress(len(done) + finished, len(unique)))
-            fresh = self._translate_unique(todo, options, counted)
+            fresh = self._translate_unique(todo, options, counted, stop)
             done.update(fresh)
             if self.cache is not None:
                 self.cache.put_many(fresh, self.signature(options))
         return [done.get(s, "") for s in sentences]
 
     def _translate_unique(self, sentences: list[str], options: GenerationOptions,
-                          progress: ProgressCallback | None) -> dict[str, str]:
+                          progress: ProgressCallback | None,
+                          stop: StopSignal | None = None) -> dict[str, str]:
         pieces_of, token_ids = self._prepare(sentences)
         pieces = list(dict.fromkeys(p for ps in pieces_of.values() for p in ps))
         by_sentence = None
@@ -131,13 +138,14 @@ class Translator(LazyModel):
             def by_sentence(outputs: dict[str, str]) -> None:
                 progress(sum(1 for ps in pieces_of.values() if all(p in outputs for p in ps)),
                          len(pieces_of))
-        outputs = self._run_batches(pieces, token_ids, options, by_sentence)
+        outputs = self._run_batches(pieces, token_ids, options, by_sentence, stop)
         empty = [p for p in pieces if not outputs[p].strip()]
         if empty:
             # An empty output would drop the sentence without a trace: ask again, this time
             # forbidding an immediate end of sequence.
             logger.info("%d piece(s) came back empty; retrying with min_new_tokens", len(empty))
-            again = self._run_batches(empty, token_ids, options.with_(min_new_tokens=1), None)
+            again = self._run_batches(empty, token_ids, options.with_(min_new_tokens=1), None,
+                                      stop)
             outputs.update({p: t for p, t in again.items() if t.strip()})
         return {s: " ".join(outputs[p] for p in ps if outputs[p]) for s, ps in pieces_of.items()}
 
@@ -185,7 +193,8 @@ class Translator(LazyModel):
 
     def _run_batches(self, pieces: Sequence[str], token_ids: dict[str, Sequence[int]],
                      options: GenerationOptions,
-                     progress: Callable[[dict[str, str]], None] | None) -> dict[str, str]:
+                     progress: Callable[[dict[str, str]], None] | None,
+                     stop: StopSignal | None = None) -> dict[str, str]:
         outputs: dict[str, str] = {}
         lengths = {p: len(token_ids[p]) for p in pieces}
         batches = self.batches(pieces, lengths)
@@ -195,13 +204,17 @@ class Translator(LazyModel):
         with tqdm(total=total, unit="sentences", desc="translating", leave=False,
                   bar_format=BAR_FORMAT, disable=not self.show_progress) as bar:
             for batch in batches:
+                if stop is not None and stop.is_set():
+                    raise Cancelled(f"Stopped after {len(outputs)} of {total} sentences; "
+                                    "nothing was kept.")
                 longest = lengths[batch[0]]  # batches are sorted longest first
                 bound = (options.max_new_tokens if fixed
                          else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
                 bound = max(bound, options.min_new_tokens)
                 batch_options = options.with_(max_new_tokens=bound)
                 translated = self.engine.generate(batch, batch_options,
-                                                  token_ids=[token_ids[p] for p in batch])
+                                                  token_ids=[token_ids[p] for p in batch],
+                                                  stop=stop)
                 outputs.update(zip(batch, translated, strict=True))
                 bar.update(len(batch))
                 if progress is not None:

@@ -15,6 +15,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import DEFAULT_TIME_LIMIT_S
 from .common import UsageError, add_model_options, config_from_args
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,6 +57,11 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_MAX_CHARS:,})")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="model calls at once (default: 1 on CPU, 2 on GPU)")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
+                        metavar="SECONDS",
+                        help="most seconds one job (page or API) may take before it is "
+                             "stopped and refused (an API request's wait for the model "
+                             f"included); 0: none (default: {DEFAULT_TIME_LIMIT_S:g})")
     parser.add_argument("--models", metavar="A,B,C", default=os.environ.get("VI2EN_MODELS", ""),
                         help="translation models visitors may choose (presets, Hub ids or "
                              "directories), besides --model, which is always offered and "
@@ -226,6 +232,8 @@ def web_config_from_args(args: argparse.Namespace) -> WebConfig:
         raise UsageError("--max-chars must be at least 1")
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if not 0 <= args.time_limit < float("inf"):
+        raise UsageError("--time-limit must be a number of seconds, 0 or more")
     models = parse_models(args.models)
     for model in models:  # a bad entry is refused now, not on a visitor's request
         resolve_spec(model, "translation")
@@ -235,7 +243,8 @@ def web_config_from_args(args: argparse.Namespace) -> WebConfig:
                      queue_per_client=args.queue_per_client)
     return WebConfig(model_config=config_from_args(args), max_chars=max_chars,
                      allow_private_urls=args.allow_private_urls, concurrency=args.concurrency,
-                     models=models, door=door, named_api=not args.require_api_key)
+                     models=models, door=door, named_api=not args.require_api_key,
+                     time_limit_s=args.time_limit)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -282,7 +291,8 @@ def serve(args: argparse.Namespace) -> int:
         logger.warning("--auth protects the page; the REST API is open (use --api-keys FILE "
                        "--require-api-key to close it)")
     gate = api.create_server(app, pool, settings, config.max_chars, auth=auth if app else None,
-                             server=server, limits=limits, **page_settings)
+                             server=server, limits=limits, time_limit_s=config.time_limit_s,
+                             **page_settings)
     api.run_server(gate, host=args.host, port=args.port, share=args.share, settings=server,
                    sock=sock)
     return 0

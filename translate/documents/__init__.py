@@ -34,15 +34,16 @@ from .zipped import ZipDocument
 DOCUMENT_SUFFIXES = tuple(dict.fromkeys((*TEXT_READER_SUFFIXES, *formats())))
 
 
-def read_text(path: str | Path) -> str:
+def read_text(path: str | Path, *, max_chars: int | None = None) -> str:
     """The text of a document, for the page's source box and batch records: extract.py's
     reading where it has one (the article of a saved page, a .docx's body), else every unit
-    of the document, one paragraph each."""
+    of the document, one paragraph each. ``max_chars``: a document with more text is refused
+    as soon as that is known (a server's character limit); None reads any length."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in TEXT_READER_SUFFIXES or suffix not in formats():
-        return read_document(path)
-    document = open_document(read_bounded(path), path.name)
+        return read_document(path, max_chars=max_chars)
+    document = open_document(read_bounded(path), path.name, max_chars=max_chars)
     text = document.text
     if not text.strip():
         raise ExtractionError(f"{path.name} holds no text to translate")

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ..catalog import ModelSpec
+from ..stopping import StopSignal
 
 _ENGINES: dict[str, type[Engine]] = {}
 
@@ -82,11 +83,14 @@ class Engine(ABC):
 
     @abstractmethod
     def generate(self, texts: Sequence[str], options: GenerationOptions, *,
-                 token_ids: Sequence[Sequence[int]] | None = None) -> list[str]:
+                 token_ids: Sequence[Sequence[int]] | None = None,
+                 stop: StopSignal | None = None) -> list[str]:
         """One output per input text, in order, with the family's conventions undone.
 
         ``token_ids``, when given, are :meth:`encode`'s ids of ``texts``; the texts are then
-        not tokenized again.
+        not tokenized again. ``stop`` is looked at while decoding where the runtime allows it
+        (every step; CTranslate2 only in greedy decoding): once it is set the call ends early
+        and raises :class:`~translate.stopping.Cancelled`, returning nothing.
         """
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..catalog import ModelSpec, ensure_local, finish_spec
 from ..devices import pick_device
+from ..stopping import StopSignal, raise_if_stopped
 from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ class TransformersEngine(HFTokenizerEngine):
         return str(self.model.dtype).removeprefix("torch.")
 
     def generate(self, texts: Sequence[str], options: GenerationOptions, *,
-                 token_ids: Sequence[Sequence[int]] | None = None) -> list[str]:
+                 token_ids: Sequence[Sequence[int]] | None = None,
+                 stop: StopSignal | None = None) -> list[str]:
         import torch
 
         if not texts:
@@ -94,8 +96,11 @@ class TransformersEngine(HFTokenizerEngine):
             key = ("decoder_start_token_id" if self.spec.conventions.target_mode == "decoder_start"
                    else "forced_bos_token_id")
             kwargs[key] = self._target_id
+        if stop is not None:
+            kwargs["stopping_criteria"] = _stopping_criteria(stop)
         with torch.inference_mode():
             output = self.model.generate(**batch, **kwargs)
+        raise_if_stopped(stop, "Stopped while the model was writing; nothing was kept.")
         # One transfer to the host, then plain lists: per-row tensor indexing is slow.
         decoded = self.tokenizer.batch_decode(output.tolist(), skip_special_tokens=True)
         return [clean_output(text, self.spec) for text in decoded]
@@ -114,6 +119,20 @@ class TransformersEngine(HFTokenizerEngine):
             masks.append([0] * fill + [1] * len(ids) if left else [1] * len(ids) + [0] * fill)
         return {"input_ids": torch.tensor(rows, dtype=torch.long, device=self._device),
                 "attention_mask": torch.tensor(masks, dtype=torch.long, device=self._device)}
+
+
+def _stopping_criteria(stop: StopSignal) -> Any:
+    """transformers' stopping criteria that end every row of a generate call once ``stop`` is
+    set: a long batch stops within a decoding step, not when it is done."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class _Stopped(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool,
+                              device=input_ids.device)
+
+    return StoppingCriteriaList([_Stopped()])
 
 
 def padded_length(longest: int, device: str) -> int:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from ..catalog import ModelError, ModelUnavailableError
 from ..extract import ExtractionError
 from ..fetch import FetchError
+from ..stopping import Cancelled  # the visitor pressed Cancel, left, or ran out of time
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +24,6 @@ def _one_line(message: str) -> str:
     """The first line of a message, as plain text: the page escapes it where it shows it, and an
     API client receives it as written."""
     return message.strip().splitlines()[0] if message.strip() else message
-
-
-class Cancelled(Exception):
-    """The visitor pressed Cancel; the job stops at the next batch of sentences."""
 
 
 _GLOSSARY_LINE = re.compile(r"glossary line (\d+): (.*)")

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import exports
-from ..config import ModelConfig
+from ..config import DEFAULT_TIME_LIMIT_S, ModelConfig
 from ..documents import open_document, read_text, translate_units
 from ..extract import read_bounded
 from ..fetch import fetch_article
 from ..glossary import Glossary
 from ..model_pool import ModelPool
+from ..text import check_text
 from .door import DoorRules
 from .downloads import write_document, write_exports
 from .errors import TEXT_TITLES, Cancelled, refuse, user_errors
@@ -37,6 +38,7 @@ class WebConfig:
     allow_private_urls: bool = False
     concurrency: int | None = None  # None: chosen from the device
     fetch_timeout_s: float = 15.0
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S  # per job, 0: none
     # Translation models visitors may pick besides the configured one (always offered, the
     # default).
     # Nothing else is ever loaded: on a public server each one costs disk, memory and time.
@@ -67,16 +69,15 @@ class Handlers:
             raise refuse(f"The text has {len(text):,} characters; this server accepts up to "
                           f"{self.config.max_chars:,}. Send a shorter article or split it.",
                           TEXT_TITLES[1])
-        return text
+        return check_text(text, "The text")  # a bad character: one line, no model call
 
     @user_errors
     def load_file(self, path: str | None) -> str:
-        """Text of an uploaded .txt/.md/.docx/.html file (the article, for a saved page)."""
+        """Text of an uploaded .txt/.md/.docx/.html file (the article, for a saved page); a
+        file with more text than the server accepts is refused as soon as that is known."""
         if not path:
             return ""
-        text = read_text(path)
-        self._warn_if_long(text)
-        return text
+        return read_text(path, max_chars=self.config.max_chars)
 
     @user_errors
     def translate_file(self, path: str | None, model: str | None = None,
@@ -129,7 +130,7 @@ class Handlers:
         if len(tsv) > self.config.max_chars:
             raise refuse(f"The glossary has {len(tsv):,} characters; the limit is "
                           f"{self.config.max_chars:,}.", "Glossary too long")
-        return Glossary.from_tsv(tsv)  # a bad line: ValueError naming it -> one line
+        return Glossary.from_tsv(check_text(tsv, "The glossary"))  # a bad line: one line
 
     # -- model calls ---------------------------------------------------------------------------
     def _reporter(self, progress: Progress | None, model: str | None,
@@ -186,7 +187,7 @@ class Handlers:
         report = self._reporter(progress, model, stop)
         pipeline = self.pool.for_request(model, beams)
         self._stop_if_cancelled(stop)
-        result = pipeline.translate(text, glossary=terms, progress=report)
+        result = pipeline.translate(text, glossary=terms, progress=report, stop=stop)
         logger.info("translated %d sentences in %.2f s", len(result.sentences),
                     result.timings.get("translate_s", 0.0))
         return result.translation, result.to_dict()
@@ -201,7 +202,7 @@ class Handlers:
         report = self._summary_reporter(progress, stop)
         pipeline = self.pool.summarizing(length)
         self._stop_if_cancelled(stop)
-        summary = pipeline.summarize(english, progress=report)
+        summary = pipeline.summarize(english, progress=report, stop=stop)
         self._stop_if_cancelled(stop)
         result = dict(state) if state else {"source": None, "translation": english,
                                             "paragraphs": [], "models": {}, "timings": {}}
@@ -229,7 +230,8 @@ class Handlers:
         self.pool.summarizer()  # loaded (or one line on failure) before the article is translated
         self._stop_if_cancelled(stop)
         result = pipeline.run(text, summarize=True, glossary=terms, progress=report,
-                              summary_progress=self._summary_reporter(progress, stop))
+                              summary_progress=self._summary_reporter(progress, stop),
+                              stop=stop)
         self._stop_if_cancelled(stop)
         return result.to_dict()
 

@@ -19,8 +19,9 @@ from .. import exports
 from ..config import SUMMARY_LENGTHS
 from ..documents import DOCUMENT_SUFFIXES
 from ..model_pool import ModelPool
+from ..stopping import JobStop
 from .door import PageDoor
-from .errors import notice_html, toast_html
+from .errors import notice_html, refuse, toast_html
 from .handlers import Handlers, WebConfig
 from .sessions import PageSessions
 from .uploads import PageUploads
@@ -99,24 +100,56 @@ def _session_of(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "-"
 
 
+def _client_gone() -> Callable[[], bool] | None:
+    """Whether the client of the Gradio event running this job went away: Gradio marks such
+    an event dead (its queue's ``clean_events``, when the browser tab or an API client's
+    stream closes) but lets the function run on, so the job asks. Gradio keeps the running
+    events in ``blocks._queue.active_jobs``: not public, hence read with care, and a job
+    whose event is not found there is taken as still wanted."""
+    from gradio.context import LocalContext
+
+    blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
+    if blocks is None or event_id is None:  # called outside a queued Gradio event
+        return None
+    queue = getattr(blocks, "_queue", None)
+
+    def gone() -> bool:
+        for job in getattr(queue, "active_jobs", None) or ():
+            for event in job or ():
+                if getattr(event, "_id", None) == event_id:
+                    return not getattr(event, "alive", True)
+        return False
+
+    return gone
+
+
 @contextlib.contextmanager
-def _attempt(sessions: PageSessions, request: gr.Request | None
-             ) -> Iterator[threading.Event]:
-    """One job of a visitor: Cancel can stop it; a failure becomes a toast titled with what
+def _attempt(sessions: PageSessions, request: gr.Request | None, *,
+             time_limit_s: float = 0) -> Iterator[threading.Event]:
+    """One job of a visitor: Cancel, the visitor leaving (the tab or the API client's stream
+    closed) and ``time_limit_s`` stop it; a failure becomes a toast titled with what
     failed (Gradio 6.31 shows neither gr.Error's nor gr.Warning's title, see toast_html), is
     remembered for the notice above the English, and reaches API clients as the plain
     message (gr.Error, hidden on the page)."""
     import gradio as gr
 
     session = _session_of(request)
-    with sessions.job(session) as stop:
+    stop = JobStop(time_limit_s, gone=_client_gone())
+    with sessions.job(session, stop):
         try:
             yield stop
         except gr.Error as error:
-            if not stop.is_set():  # a cancelled job's page has already moved on
-                sessions.fail(session, error.title, error.message)  # for the notice
-                gr.Warning(toast_html(error.title, error.message), title=error.title)
-            raise gr.Error(error.message, title=error.title, visible=False,
+            failure = error
+            if stop.timed_out:
+                failure = refuse(f"The job ran past this server's time limit ({time_limit_s:g} "
+                                 "s) and was stopped; nothing was kept. Send a shorter text, "
+                                 "or try again when the server is less busy.",
+                                 "Time limit reached")
+            # A job cancelled, or whose visitor left: its page has already moved on.
+            if stop.timed_out or not stop.is_set():
+                sessions.fail(session, failure.title, failure.message)  # for the notice
+                gr.Warning(toast_html(failure.title, failure.message), title=failure.title)
+            raise gr.Error(failure.message, title=failure.title, visible=False,
                            print_exception=False) from None
 
 
@@ -134,12 +167,14 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
     """The API's functions: gradio reads their signatures (names, defaults, the Progress)."""
     import gradio as gr
 
+    limit = handlers.config.time_limit_s
+
     @_with_request
     def translate(text: str, model: str | None = None, beams: float | None = None,
                   glossary: str | None = "", request: gr.Request = None,  # type: ignore[assignment]
                   progress: gr.Progress = gr.Progress()) -> tuple[str, dict[str, Any]]:  # noqa: B008
         """Vietnamese article in, English out (paragraphs as in the source)."""
-        with _attempt(sessions, request) as stop:
+        with _attempt(sessions, request, time_limit_s=limit) as stop:
             return handlers.translate(text, model, beams, glossary, progress=progress, stop=stop)
 
     @_with_request
@@ -148,7 +183,7 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
                   request: gr.Request = None,  # type: ignore[assignment]
                   progress: gr.Progress = gr.Progress()) -> tuple[str, dict[str, Any]]:  # noqa: B008
         """English text in, an English summary out."""
-        with _attempt(sessions, request) as stop:
+        with _attempt(sessions, request, time_limit_s=limit) as stop:
             return handlers.summarize(english, length, state, progress=progress, stop=stop)
 
     @_with_request
@@ -157,7 +192,7 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
                 request: gr.Request = None,  # type: ignore[assignment]
                 progress: gr.Progress = gr.Progress()) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: B008
         """Vietnamese article in; translation, summary, sentences and flags out as JSON."""
-        with _attempt(sessions, request) as stop:
+        with _attempt(sessions, request, time_limit_s=limit) as stop:
             result = handlers.process(text, model, beams, length, glossary, progress=progress,
                                       stop=stop)
         return result, result

@@ -603,7 +603,8 @@ def _article(config: dict[str, Any], row: dict[str, Any], started: float) -> dic
     not do. So outputs get the benchmark's fixed length, the pipeline runs without its
     retry-triggering checks, and the checks are then timed on the outputs and added.
     """
-    from translate.checks import check_sentence
+    from translate.checks import check_sentence, document_flags
+    from translate.checks.similarity import available as similarity_available
     from translate.pipeline import Pipeline
 
     text = ARTICLE.read_text(encoding="utf-8")
@@ -618,15 +619,38 @@ def _article(config: dict[str, Any], row: dict[str, Any], started: float) -> dic
     start = time.perf_counter()
     result = pipeline.translate(text)
     translated = time.perf_counter()
-    for sentence in result.sentences:
-        check_sentence(sentence.source, sentence.translation)
+    sources = [s.source for s in result.sentences]
+    outputs = [s.translation for s in result.sentences]
+    # The checks as the pipeline runs them in its own process on a CPU: no similarity model.
+    for source, output in zip(sources, outputs, strict=True):
+        check_sentence(source, output, use_similarity=False)
+    document_flags(sources, outputs)
     elapsed = time.perf_counter() - start
+    peak_without = _peak_rss_mb()
+    # The same with the similarity model (vi2en qa, check workers, VI2EN_SIMILARITY=1),
+    # loaded beforehand as a long-lived process has it.
+    loaded_at = time.perf_counter()
+    similarity_on = similarity_available()
+    load_similarity_s = time.perf_counter() - loaded_at
+    with_similarity = time.perf_counter()
+    for source, output in zip(sources, outputs, strict=True):
+        check_sentence(source, output, use_similarity=True)
+    document_flags(sources, outputs)
+    similarity_s = time.perf_counter() - with_similarity
     count = len(result.sentences)
     row.update({"engine": "ctranslate2", "model": "marian", "kind": "article",
                 "compute_type": engine.compute_type, "sentences": count,
                 "new_tokens": new_tokens, "seconds": round(elapsed, 3),
                 "translate_s": round(translated - start, 3),
                 "checks_s": round(elapsed - (translated - start), 3),
+                "checks_share": round((elapsed - (translated - start))
+                                      / (translated - start), 4),
+                "checks_with_similarity_s": round(similarity_s, 3) if similarity_on else None,
+                "checks_with_similarity_share": round(similarity_s / (translated - start), 4)
+                if similarity_on else None,
+                "similarity_load_s": round(load_similarity_s, 3),
+                "peak_rss_with_similarity_mb": round(_peak_rss_mb(), 1),
+                "peak_rss_without_similarity_mb": round(peak_without, 1),
                 "load_s": round(load_s, 2), "sentences_per_s": round(count / elapsed, 3),
                 "tokens_per_s": round(count * new_tokens / elapsed, 1),
                 "peak_rss_mb": round(_peak_rss_mb(), 1)})

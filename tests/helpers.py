@@ -63,3 +63,69 @@ def stop_process(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class ServedVi2en:
+    """A ``vi2en serve`` process started for a test: its URL, process and log."""
+
+    def __init__(self, process: subprocess.Popen, port: int, log: Path) -> None:
+        self.process = process
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/"
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def rss_kb(self) -> int:
+        """The server's resident memory now (Linux)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_vi2en_serve(args: list[str], folder: Path, *, translator: Path, summarizer: Path,
+                      preexec_fn: Any = None, wait_s: float = 180) -> ServedVi2en:
+    """``vi2en serve ARGS`` on a free port with the given models, once it answers; its log
+    goes to a file (a full pipe would stall it)."""
+    import os
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "VI2EN_MODEL": str(translator), "VI2EN_SUMMARIZER": str(summarizer),
+           "VI2EN_DEVICE": "cpu", "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = folder / f"serve-{port}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "translate", "serve", "--port", str(port), "--beams", "1",
+             *args], cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            preexec_fn=preexec_fn)
+    served = ServedVi2en(process, port, log)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with urllib.request.urlopen(served.url + "languages", timeout=5):
+                return served
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                served.stop()
+                raise RuntimeError(f"vi2en serve did not answer on {port}:\n"
+                                   f"{served.output()[-3000:]}") from None
+            time.sleep(0.5)

@@ -4,6 +4,7 @@ nonsense, so tests check shape, routing and markup, not English."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -192,7 +194,7 @@ def test_html_keeps_markup_byte_for_byte(server):
     ({"q": "Trời mưa.", "source": "vi", "target": "en", "alternatives": "x"}, 400,
      "alternatives"),
     ({"q": "Traffic was slow today in the city.", "source": "auto", "target": "en"}, 400,
-     "does not look Vietnamese"),
+     "en is not supported"),
     ({"q": "Trời mưa.", "source": "vi", "target": "en", "api_key": "stolen"}, 403,
      "Invalid API key"),
     ({"q": "mưa " * (CHAR_LIMIT // 4 + 1), "source": "vi", "target": "en"}, 400,
@@ -273,8 +275,16 @@ def test_translate_file(server, tmp_path, kind):
     body, content_type = _multipart(f"bai-bao.{kind}", data, {"source": "vi", "target": "en"})
     status, answer = post(server + "translate_file", raw=body, content_type=content_type)
     assert status == 200, answer
-    english = get(answer["translatedFileUrl"]).decode("utf-8")
-    assert english.strip() and english.count("\n\n") == 1  # two paragraphs, as sent
+    # Relative (this server has no --public-url): resolved as a browser does.
+    assert answer["translatedFileUrl"].startswith("/download_file/")
+    assert answer["translatedFileUrl"].endswith(f"/bai-bao.en.{kind}")  # its own format
+    translated = get(urllib.parse.urljoin(server, answer["translatedFileUrl"]))
+    if kind == "docx":
+        paragraphs = [p.text for p in docx.Document(io.BytesIO(translated)).paragraphs]
+        assert len(paragraphs) == 2 and all(paragraphs)  # two paragraphs, as sent
+    else:
+        english = translated.decode("utf-8")
+        assert english.strip() and english.count("\n\n") == 1  # two paragraphs, as sent
 
 
 def test_translate_file_refuses_other_types(server):

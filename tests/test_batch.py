@@ -293,7 +293,7 @@ def test_directory_of_documents_and_out_dir(pipeline, tmp_path):
     (root / "sub" / "d.html").write_text(
         f"<html><head><title>Tin</title></head><body><article><h1>Tin tức</h1>{body}"
         "</article></body></html>", encoding="utf-8")
-    (root / "notes.pdf").write_bytes(b"%PDF-1.4")  # not an input type inside a directory
+    (root / "sheet.xlsx").write_bytes(b"PK\x03\x04")  # not an input type inside a directory
     (root / ".hidden.txt").write_text("Bí mật.", encoding="utf-8")
 
     out_dir = tmp_path / "english"

@@ -110,3 +110,27 @@ def test_clean_output_strips_prefix_and_pegasus_newlines():
 def test_unknown_engine_lists_the_valid_ones():
     with pytest.raises(ValueError, match="transformers"):
         engine_class("onnx")
+
+
+@pytest.mark.parametrize(("engine_name", "beams"), [("transformers", 2), ("ctranslate2", 1)])
+def test_a_stop_ends_a_generate_call_within_a_step(tiny_translator_dir, engine_name, beams):
+    """A batch in the model stops at its next decoding step once its client is gone (CPU
+    time, a fraction of the whole call's), and nothing of it comes back."""
+    import threading
+    import time
+
+    from translate.stopping import Cancelled
+
+    engine = create_engine(engine_name, resolve_spec(str(tiny_translator_dir), "translation"),
+                           "cpu")
+    fixed = GenerationOptions(num_beams=beams, min_new_tokens=100, max_new_tokens=100)
+    started = time.process_time()
+    assert len(engine.generate(SENTENCES, fixed)) == 2
+    whole = time.process_time() - started
+    stop = threading.Event()
+    stop.set()
+    started = time.process_time()
+    with pytest.raises(Cancelled, match="Stopped while the model was writing"):
+        engine.generate(SENTENCES, fixed, stop=stop)
+    stopped = time.process_time() - started
+    assert stopped < whole / 4, f"stopped after {stopped:.2f} CPU-s of {whole:.2f}"

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from translate.catalog import tomllib  # tomli before Python 3.11
 from translate.extract import (
     ExtractionError,
     NotUTF8Error,
+    TooLongError,
     decode_loosely,
     decode_text,
     docx_to_text,
@@ -517,3 +519,92 @@ def test_every_text_input_reads_through_the_one_decoder(tmp_path, capsys):
     with pytest.raises(ValueError) as caught:
         Glossary.load(binary_tsv)
     assert str(caught.value) == f"glossary {binary_tsv} looks like a binary file, not text"
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 22, item 9: a document stops being read as soon as its text passes the limit
+# ------------------------------------------------------------------------------------------
+
+
+def write_docx_of_paragraphs(path: Path, paragraph: bytes, xml_bytes: int) -> Path:
+    """A small .docx whose body is ``paragraph`` repeated to about ``xml_bytes`` of XML (under
+    the 10 MB XML limit with the other parts): each costs python-docx ~30 µs to read."""
+    source = zipfile.ZipFile(io.BytesIO(docx_bytes(["x"])))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                head, tail = data.split(b"<w:body>")
+                data = head + b"<w:body>" + paragraph * (xml_bytes // len(paragraph)) + tail
+            out.writestr(info.filename, data, zipfile.ZIP_DEFLATED)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("paragraph", "words"), [
+    (b"<w:p><w:r><w:t>a</w:t></w:r></w:p>", "more than 100,000 characters"),
+    (b"<w:p><w:pPr/></w:p>", "more than 100,000 paragraphs")],  # no text to count at all
+    ids=["tiny-paragraphs", "empty-paragraphs"])
+def test_a_long_docx_is_refused_as_soon_as_its_text_passes_the_limit(tmp_path, paragraph,
+                                                                     words):
+    """9.5 MB of XML in a 50-70 KB file: main read all of it, 31 CPU-s of tiny paragraphs
+    and 42 of empty ones (AMD EPYC, 2 cores), before the length was checked."""
+    path = write_docx_of_paragraphs(tmp_path / "long.docx", paragraph, 9_500_000)
+    assert path.stat().st_size < 100_000
+    started = time.process_time()
+    with pytest.raises(TooLongError, match=f"^long.docx has {words}") as info:
+        read_document(path, max_chars=100_000)
+    spent = time.process_time() - started
+    one_line_error(info.value)
+    assert spent < 6, f"{spent:.1f} CPU-s"  # about 1 s here, most of it python-docx's parse
+
+
+def test_documents_over_the_limit_are_refused_and_those_within_read_whole(tmp_path):
+    text = "Trời mưa to ở Hà Nội. Giao thông ùn tắc."
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "a.docx").write_bytes(docx_bytes([text, text]))
+    assert read_document(tmp_path / "a.txt", max_chars=len(text)) == text
+    assert read_document(tmp_path / "a.docx", max_chars=2 * len(text) + 2) == f"{text}\n\n{text}"
+    with pytest.raises(TooLongError, match=f"^a.txt has more than {len(text) - 1} characters"):
+        read_document(tmp_path / "a.txt", max_chars=len(text) - 1)
+    with pytest.raises(TooLongError, match="^a.docx has more than"):
+        read_document(tmp_path / "a.docx", max_chars=2 * len(text) + 1)
+    page = tmp_path / "a.html"
+    page.write_text(f"<html><body><article><p>{text}</p><p>{text} Giá xăng tăng.</p>"
+                    "</article></body></html>", encoding="utf-8")
+    assert read_document(page, max_chars=1000).startswith(text)
+    with pytest.raises(TooLongError, match="^a.html has more than 20 characters"):
+        read_document(page, max_chars=20)
+
+
+def test_a_text_file_far_over_the_limit_is_refused_unread(tmp_path, monkeypatch):
+    """Past 4 bytes a character (UTF-8's most) the file is refused before it is decoded."""
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"\xff" * 1000)  # not UTF-8: decoding it would say so instead
+    with pytest.raises(TooLongError, match="^big.txt has more than 100 characters"):
+        read_document(big, max_chars=100)
+    with pytest.raises(NotUTF8Error):
+        read_document(big, max_chars=1000)
+
+
+def test_docx_text_is_python_docx_paragraph_text():
+    """Runs, tabs, line breaks, hyperlinks: read as python-docx's Paragraph.text reads them."""
+    document = docx.Document()
+    first = document.add_paragraph("Giá xăng ")
+    run = first.add_run("tăng")
+    run.add_tab()
+    run.add_text("mạnh")
+    run.add_break()
+    first.add_run("hôm nay.").bold = True
+    document.add_paragraph("")
+    link = document.add_paragraph("Xem ")
+    link._p.append(docx.oxml.parse_xml(
+        '<w:hyperlink xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:r><w:t>Hà Nội</w:t></w:r><w:r><w:tab/><w:t>mới</w:t></w:r></w:hyperlink>"))
+    link.add_run(" nhé.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    expected = [p.text.strip() for p in docx.Document(io.BytesIO(buffer.getvalue())).paragraphs
+                if p.text.strip()]
+    assert expected == ["Giá xăng tăng\tmạnh\nhôm nay.", "Xem Hà Nội\tmới nhé."]
+    assert docx_to_text(buffer.getvalue()) == "\n\n".join(expected)

@@ -68,7 +68,10 @@ def test_qa_flags_numbers_untranslated_repetition_and_empty(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert [item["line"] for item in data] == [1, 2, 4, 5]
     kinds = {item["line"]: {f["kind"] for f in item["flags"]} for item in data}
-    assert kinds == {1: {"number"}, 2: {"untranslated"}, 4: {"repetition"}, 5: {"alignment"}}
+    # Line 4's loop also makes the English longer than its source: the coverage check may say
+    # so too (with the similarity model installed it does).
+    assert kinds.pop(4) - {"addition"} == {"repetition"}
+    assert kinds == {1: {"number"}, 2: {"untranslated"}, 5: {"alignment"}}
     assert all(set(f) == {"kind", "detail"} for item in data for f in item["flags"])
     assert any("1.500" in f["detail"] for f in data[0]["flags"])
     assert main(args) == 1

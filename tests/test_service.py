@@ -1,4 +1,4 @@
-"""The server's library: cross-request batching, HTML text nodes, Vietnamese detection."""
+"""The server's library: cross-request batching, HTML text nodes (detection: test_detect.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.helpers import record_generate_calls
-from translate.detect import detect, vietnamese_share
 from translate.html_text import text_nodes, translate_html
 from translate.request_batcher import RequestBatcher
 from translate.results import ScoredText
 from translate.service import TranslationService
+from translate.stopping import Cancelled
 from translate.translator import Translator
 
 
@@ -30,11 +30,12 @@ class EchoTranslator:
         self.calls: list[list[str]] = []
         self.fail_on = fail_on
 
-    def translate(self, sentences: Sequence[str], *, options=None, progress=None) -> list[str]:
+    def translate(self, sentences: Sequence[str], *, options=None, progress=None,
+                  stop=None) -> list[str]:
         return [t.text for t in self.translate_scored(sentences, options=options)]
 
     def translate_scored(self, sentences: Sequence[str], *, options=None,
-                         progress=None) -> list[ScoredText]:
+                         progress=None, stop=None) -> list[ScoredText]:
         self.calls.append(list(sentences))
         if self.fail_on in sentences:
             raise RuntimeError("engine failed")
@@ -102,12 +103,69 @@ def test_a_short_request_does_not_wait_for_a_long_ones_whole_text():
     assert "Tin ngắn." in echo.calls[0] and len(echo.calls) == 4
 
 
-def test_a_failed_batch_fails_its_requests_and_the_batcher_carries_on():
+def test_a_failed_batch_fails_only_the_request_that_fails_alone():
     echo = EchoTranslator(fail_on="hỏng")
     batcher = RequestBatcher(echo, window_s=0.3)  # type: ignore[arg-type]
-    answers = run_together(batcher, [["hỏng"], ["Trời mưa."]])
-    assert all(isinstance(a, RuntimeError) for a in answers)  # they shared the failed batch
+    answers = run_together(batcher, [["hỏng", "Giá xăng tăng."], ["Trời mưa."]])
+    assert isinstance(answers[0], RuntimeError)
+    assert answers[1] == ["EN:Trời mưa."]
+    # The shared batch failed, then each request's sentences went alone.
+    assert len(echo.calls) == 3 and sorted(map(len, echo.calls)) == [1, 2, 3]
     assert batcher.translate(["Trời mưa."]) == ["EN:Trời mưa."]
+
+
+def test_a_poisoned_shared_batch_fails_only_its_sender(tiny_translator_dir, monkeypatch):
+    """A lone surrogate that got past the doors fails the tokenizer for the whole batch; each
+    request's sentences are then tried apart and only the sender's request fails."""
+    translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
+                            num_beams=1)
+    victims = [["Trời mưa to ở Hà Nội.", "Giao thông ùn tắc."], ["Giá xăng tăng mạnh."],
+               ["Bộ Y tế khuyến cáo người dân."]]
+    alone = [translator.translate(r) for r in victims]  # each request apart, as retried
+    with pytest.raises(Exception, match="Unable to cast|surrogate"):
+        translator.translate(["Gi\ud800"])  # what the attacker's text does to a tokenizer
+    calls = record_generate_calls(translator.engine, monkeypatch)
+    answers = run_together(RequestBatcher(translator, window_s=0.5),
+                           [["Gi\ud800", "Trời mưa to ở Hà Nội."], *victims])
+    assert isinstance(answers[0], Exception)
+    assert answers[1:] == alone
+    assert sorted(map(len, calls)) == [1, 1, 2]  # each victim apart; the attacker never ran
+
+
+def test_a_request_whose_caller_stops_is_dropped_from_the_queue(tiny_translator_dir,
+                                                                monkeypatch):
+    """The caller goes away while its first batch is in the model: that batch ends, the
+    request's other sentences never reach the model, and the batcher serves the next one."""
+    translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
+                            num_beams=1)
+    expected = translator.translate(["Trời mưa."])
+    batcher = RequestBatcher(translator, window_s=0.01, max_batch=2)
+    calls = record_generate_calls(translator.engine, monkeypatch)
+    spied, stop = translator.engine.generate_scored, threading.Event()
+
+    def client_leaves_meanwhile(texts, options, **kwargs):
+        stop.set()
+        return spied(texts, options, **kwargs)
+
+    monkeypatch.setattr(translator.engine, "generate_scored", client_leaves_meanwhile)
+    long = [f"Câu số {i} nói về giá xăng hôm nay." for i in range(40)]
+    with pytest.raises(Cancelled, match="Stopped after 0 of 40 sentences"):
+        batcher.translate(long, stop=stop)
+    monkeypatch.setattr(translator.engine, "generate_scored", spied)
+    assert batcher.translate(["Trời mưa."]) == expected
+    assert len(calls) == 2 and calls[1] == ["Trời mưa."]  # 38 sentences never ran
+
+
+def test_a_stopped_caller_waiting_for_the_model_leaves_without_it(tiny_translator_dir):
+    """Batching off (window 0): a caller queued behind another request gives up when stopped."""
+    translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
+                            num_beams=1)
+    batcher = RequestBatcher(translator, window_s=0)
+    stop = threading.Event()
+    stop.set()
+    with batcher._alone:  # another request holds the model
+        with pytest.raises(Cancelled, match="before the model was free"):
+            batcher.translate(["Trời mưa."], stop=stop)
 
 
 def test_window_zero_serves_each_request_alone():
@@ -168,19 +226,93 @@ def test_html_markup_survives_any_fragment(pieces):
     assert TAG.findall(out) == TAG.findall(fragment)
 
 
-# -- detection -----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "language"), [
-    ("Trời mưa to ở Hà Nội, giao thông ùn tắc nghiêm trọng.", "vi"),
-    ("Bộ trưởng cho biết giá xăng sẽ giảm vào tuần tới.", "vi"),
-    ("The minister said petrol prices would fall next week.", "en"),
-    ("Le ministre a déclaré que les prix baisseraient.", "en"),  # not Vietnamese
-    ("这是中文", "en"),
-])
-def test_detect(text, language):
-    assert detect(text).language == language
+# Hostile fragments of 100,000 characters: Python's html.parser rescans an unclosed construct
+# from each "<", quadratic (about 400 CPU-s for the first, 10 s at 24,000 characters).
+HOSTILE_PIECES = {"unclosed tags": "<a ", "unclosed end tags": "</a ",
+                  "unclosed declarations": "<![", "unclosed comments": "<!--",
+                  "unclosed quotes": '<a x="', "never-closed nesting": "<b>x",
+                  "stray end tags": "</b>", "bare less-than signs": "<",
+                  "many comments": "<!--a-->", "many scripts": "<script>a</script>"}
 
 
-def test_detect_without_letters_and_the_share():
-    assert detect("12/11 — 100%").confidence == 0.0
-    assert vietnamese_share("mưa to") == 0.5
-    assert vietnamese_share("") is None
+@pytest.mark.parametrize("piece", HOSTILE_PIECES.values(), ids=HOSTILE_PIECES.keys())
+def test_html_is_read_in_linear_time(piece):
+    for size in (30_000, 100_000):  # the smaller first: html.parser takes ~16 s on it
+        fragment = piece * (size // len(piece))
+        started = time.process_time()
+        nodes = text_nodes(fragment)
+        spent = time.process_time() - started
+        assert spent < 1.0, f"{size:,} characters of {piece!r}: {spent:.2f} CPU-s"
+        assert all(0 <= n.start < n.end <= len(fragment) for n in nodes)
+
+
+# Well-formed HTML built from parts whose text nodes are known by construction: (raw text,
+# decoded text or None for markup, translatable).
+Token = tuple[str, "str | None", bool]
+TEXTS = [("Trời mưa ", "Trời mưa "), ("giá &amp; xăng", "giá & xăng"), ("5 &lt; 6", "5 < 6"),
+         ("a < b", "a < b"), ("yêu <3", "yêu <3"), ("\n  ", "\n  "), ("&#7853;p", "ập"),
+         ("x &gt y", "x > y"), ("12/11", "12/11")]
+MARKUP = ["<br>", "<br/>", "<img src='x.png' alt=\"a > b\">", "<!-- <p>ghi chú</p> -->",
+          "<!DOCTYPE html>", "<hr class=x>", "<wbr >"]
+ATTRIBUTES = {"": False, ' class="mention hashtag"': True, ' translate="no"': True,
+              ' href="/x?a=1&amp;b=2"': False, " title='a > b'": False, " data-x=a/b": False,
+              ' CLASS="NoTranslate"': False, " class='notranslate'": True}
+
+
+@st.composite
+def html_tokens(draw, depth: int = 0, allowed: bool = True) -> list[Token]:
+    kind = draw(st.sampled_from(["text", "markup", "script", "element"] if depth < 3
+                                else ["text", "markup"]))
+    if kind == "text":
+        raw, decoded = draw(st.sampled_from(TEXTS))
+        return [(raw, decoded, allowed)]
+    if kind == "markup":
+        return [(draw(st.sampled_from(MARKUP)), None, False)]
+    if kind == "script":
+        return [("<script>", None, False), ("if (a<b) s = '</p>';", "if (a<b) s = '</p>';",
+                                                False), ("</SCRIPT >", None, False)]
+    tag = draw(st.sampled_from(["p", "b", "a", "span", "code", "div", "pre"]))
+    attributes = draw(st.sampled_from(list(ATTRIBUTES)))
+    inner = allowed and not ATTRIBUTES[attributes] and tag not in ("code", "pre")
+    children = draw(st.lists(html_tokens(depth + 1, inner), max_size=3))
+    return [(f"<{tag}{attributes}>", None, False), *(t for c in children for t in c),
+            (f"</{tag}>", None, False)]
+
+
+def expected_nodes(tokens: list[Token]) -> list[tuple[int, int, str, bool]]:
+    nodes: list[tuple[int, int, str, bool]] = []
+    position, run = 0, []
+    for raw, decoded, allowed in [*tokens, ("", None, False)]:
+        if decoded is None and run:
+            text = "".join(d for _, _, d, _ in run)
+            nodes.append((run[0][0], run[-1][1], text,
+                          all(a for *_, a in run) and bool(re.search(r"[^\W\d_]", text))))
+            run = []
+        if decoded is not None:
+            run.append((position, position + len(raw), decoded, allowed))
+        position += len(raw)
+    return nodes
+
+
+@given(st.lists(html_tokens(), max_size=6))
+def test_html_text_nodes_are_those_of_well_formed_html(parts):
+    tokens = [t for part in parts for t in part]
+    fragment = "".join(raw for raw, _, _ in tokens)
+    found = [(n.start, n.end, n.text, n.translatable) for n in text_nodes(fragment)]
+    assert found == expected_nodes(tokens)
+
+
+@given(st.text(st.sampled_from(list("<>/!?-=\"' abcxtp&;#\n")), max_size=60))
+def test_html_anything_keeps_what_is_outside_its_text_nodes(fragment):
+    """Broken markup of every kind: nodes in order, apart, and only they are replaced."""
+    nodes = text_nodes(fragment)
+    assert all(0 <= a.start < a.end <= b.start < b.end
+               for a, b in zip(nodes, nodes[1:], strict=False))
+    expected, position = [], 0
+    for node in (n for n in nodes if n.translatable):
+        raw = fragment[node.start:node.end]
+        expected += [fragment[position:node.start], raw[:len(raw) - len(raw.lstrip())], "Z",
+                     raw[len(raw.rstrip()):]]
+        position = node.end
+    out = translate_html(fragment, lambda texts: ["Z" for _ in texts])
+    assert out == "".join(expected) + fragment[position:]

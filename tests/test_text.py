@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from pathlib import Path
@@ -10,7 +11,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from translate.text import normalize, segment, split_long, split_paragraphs, split_sentences
+from translate.text import (
+    InvalidTextError,
+    check_text,
+    normalize,
+    segment,
+    split_long,
+    split_paragraphs,
+    split_sentences,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ARTICLE = SHARED / "examples" / "rare-earths.vi.txt"
@@ -717,3 +726,20 @@ def test_split_long_pieces_fit_and_rejoin(sentence: str, max_tokens: int, unit: 
     assert all(count(p) <= max_tokens for p in pieces)  # always possible with these counters
     if unit == "words" or all(len(w) <= max_tokens for w in sentence.split()):
         assert " ".join(pieces).split() == sentence.split()
+
+
+# -- text a model can take (issue 22, item 2) ---------------------------------------------------
+@pytest.mark.parametrize("text", ["Trời mưa to ở Hà Nội.", "Giá xăng 😀 tăng", "a\x00b\ufffe",
+                                  "\U0010ffff", ""])
+def test_check_text_takes_any_character(text):
+    assert check_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "where"), [("Gi\ud800", "(U+D800) at character 3"),
+                                             ("\udfff đầu", "(U+DFFF) at character 1"),
+                                             ("Tin 😀 \ud83d\ude00", "(U+D83D) at character 7")])
+def test_check_text_refuses_lone_surrogates_saying_where(text, where):
+    with pytest.raises(InvalidTextError, match=rf"^The glossary has a lone surrogate "
+                                               rf"{re.escape(where)}"):
+        check_text(text, "The glossary")
+    assert issubclass(InvalidTextError, ValueError)  # one line at every front end

@@ -13,31 +13,38 @@ OpenAPI at ``/openapi.json``, browsable at ``/docs``.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
 import logging
 import re
-import shutil
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote
 
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
 from .api_settings import ApiSettings
 from .catalog import ModelError, ModelUnavailableError
-from .detect import VIETNAMESE, detect
-from .extract import DOCUMENT_SUFFIXES, ExtractionError, read_document
+from .detect import VIETNAMESE, Detection, detect, detect_all
+from .documents import DOCUMENT_SUFFIXES, open_document, translated_name
+from .extract import ExtractionError
 from .glossary import Glossary
-from .html_text import prose
 from .scratch import ScratchFolders
 from .service import TranslationService
+from .serving.gate import BodyTooLarge
+from .serving.limits import ClientLimits, Refusal, client_of
+from .stopping import Cancelled
+from .text import InvalidTextError, check_text
 
 if TYPE_CHECKING:
     from .model_pool import ModelPool
+    from .serving.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -47,23 +54,46 @@ LANGUAGES = [{"code": "vi", "name": "Vietnamese", "targets": ["en"]},
 FRONTEND_TIMEOUT_MS = 500
 # Texts in one list q: each costs bookkeeping even when empty, so a body of "" cannot pile up.
 MAX_TEXTS = 1000
+# How often a running request looks whether its client is still there, in seconds.
+WATCH_S = 0.2
 # Paths the API answers; everything else belongs to the page.
 API_PREFIXES = ("/translate", "/translate_file", "/detect", "/languages", "/frontend/settings",
                 "/download_file/", "/v1/")
 _FILES = ScratchFolders("vi2en-api-files")
 
 
-class ApiError(Exception):
-    """A refusal: HTTP status and the one line a client sees."""
+# What a translated file is served as (Python's mimetypes lacks some on minimal systems).
+MEDIA_TYPES = {
+    ".txt": "text/plain; charset=utf-8", ".text": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8", ".markdown": "text/markdown; charset=utf-8",
+    ".srt": "application/x-subrip; charset=utf-8", ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text"}
 
-    def __init__(self, status: int, message: str) -> None:
+
+def media_type(name: str) -> str:
+    return MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+
+
+class ApiError(Exception):
+    """A refusal: HTTP status and the one line a client sees (and headers: Retry-After)."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None
+                 ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
+
+    @classmethod
+    def slow_down(cls, refusal: Refusal) -> ApiError:
+        return cls(429, refusal.message, refusal.headers)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _ClientGone(Exception):
+    """The client closed its connection while its request ran: there is no one to answer."""
 
 
 # -- request parsing ----------------------------------------------------------------------------
@@ -79,6 +109,20 @@ async def _read_body(request: Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ApiError(400, "Invalid JSON format")
         return data
+    if "application/x-www-form-urlencoded" in content_type:
+        # Starlette reads unescaped bytes as Latin-1 (`-d 'q=Giá xăng'` came out as "GiÃ¡ …");
+        # LibreTranslate (werkzeug) reads them, and %-escapes, as UTF-8.
+        raw = await request.body()
+        try:
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict",
+                              max_num_fields=MAX_TEXTS + 16)
+        except UnicodeDecodeError:
+            raise ApiError(400, "Invalid request: the form is not UTF-8 text") from None
+        fields: dict[str, list[str]] = {}
+        for key, value in pairs:
+            fields.setdefault(key, []).append(value)
+        return {key: values if key == "q" and len(values) > 1 else values[0]
+                for key, values in fields.items()}
     form = await request.form()
     data: dict[str, Any] = {}
     for key in form:
@@ -107,50 +151,88 @@ def _check_pair(source: str, target: str) -> None:
                             "English (en) only")
 
 
+def _check_detected(found: Detection) -> None:
+    """``source=auto`` goes on only for Vietnamese, or for text with nothing to identify
+    (numbers, emoji: confidence 0), which LibreTranslate passes through too."""
+    if found.language != VIETNAMESE and found.confidence > 0:
+        logger.info("source=auto: detected %s (%.0f%%), refused", found.language,
+                    found.confidence)
+        raise ApiError(400, f"{found.language} is not supported")  # LibreTranslate's words
+
+
 class Api:
     """The API's handlers over one service; settings checked on every request."""
 
     def __init__(self, service: TranslationService, settings: ApiSettings, max_chars: int,
-                 pool: ModelPool | None = None) -> None:
+                 pool: ModelPool | None = None, *, limits: ClientLimits | None = None,
+                 public_url: str | None = None, time_limit_s: float = 0) -> None:
         self.service = service
         self.settings = settings
         self.char_limit = settings.char_limit if settings.char_limit > 0 else max_chars
+        self.time_limit_s = time_limit_s  # per request, waiting included; 0: none
         self.pool = pool
-        self._limiter = None
-        if settings.req_limit > 0 or settings.api_keys:
-            from limits import parse
-            from limits.storage import MemoryStorage
-            from limits.strategies import MovingWindowRateLimiter
-
-            self._limiter = MovingWindowRateLimiter(MemoryStorage())
-            self._parse = parse
+        # Shared with the page, so a client has one rate whichever door it uses.
+        self.limits = limits or ClientLimits()
+        self.public_url = public_url
 
     # -- keys and limits ------------------------------------------------------------------------
+    def _per_minute(self, key: str | None) -> int:
+        keys = self.settings.api_keys
+        if keys is not None and key is not None and keys.get(key) is not None:
+            return keys[key]  # type: ignore[return-value]
+        return self.settings.req_limit
+
+    @staticmethod
+    def _key_outside_body(headers: Any, query: Any) -> str | None:
+        return headers.get("x-api-key") or query.get("api_key") or None
+
+    def before_body(self, address: str | None, headers: Any, query: Any) -> ApiError | None:
+        """What can be refused before the body is read: an address that sent too many wrong
+        keys, a client (its key when sent as an X-API-Key header or ?api_key=, else its
+        address) with no request left this minute."""
+        refusal = self.limits.failing(address)
+        if refusal is not None:
+            return ApiError.slow_down(refusal)
+        keys = self.settings.api_keys
+        key = self._key_outside_body(headers, query) if keys is not None else None
+        if key is not None and key not in keys:  # type: ignore[operator]
+            return None  # refused as a wrong key once read
+        refusal = self.limits.over(client_of(address, key=key), self._per_minute(key))
+        return ApiError.slow_down(refusal) if refusal is not None else None
+
     def access(self, request: Request, data: dict[str, Any]) -> None:
         """Refuse a bad key (403), a missing one when required (400), a client over its limit
-        (429)."""
-        key = data.get("api_key") or None
+        (429, with Retry-After). Wrong keys count against the address."""
+        key = data.get("api_key") or self._key_outside_body(request.headers,
+                                                            request.query_params)
+        if key is not None and not isinstance(key, str):
+            raise ApiError(400, "Invalid request: api_key must be a string")
+        address = request.client.host if request.client else None
         keys = self.settings.api_keys
-        per_minute = self.settings.req_limit
-        if keys is not None:
+        if keys is None:
+            key = None  # a server without keys counts by address, whatever a client sends
+        else:
             if key is not None and key not in keys:
+                self.limits.failed(address)
                 raise ApiError(403, "Invalid API key")
             if key is None and self.settings.require_api_key:
                 raise ApiError(400, "Please contact the server operator to get an API key")
-            if key is not None and keys[key] is not None:
-                per_minute = keys[key]
-        if self._limiter is None or per_minute <= 0:
-            return
-        client = f"key:{key}" if key else f"ip:{request.client.host if request.client else '-'}"
-        item = self._parse(f"{per_minute}/minute")
-        if not self._limiter.hit(item, client):
-            raise ApiError(429, f"Slowdown: {per_minute} per 1 minute")
+        refusal = self.limits.hit(client_of(address, key=key), self._per_minute(key))
+        if refusal is not None:
+            raise ApiError.slow_down(refusal)
 
     def _within_limit(self, texts: list[str]) -> None:
+        """Refuse texts over the character limit, or that no model can read (400): every door
+        checks what it was sent before any of it can join a batch shared with other clients."""
         size = sum(len(t) for t in texts)
         if size > self.char_limit:
             raise ApiError(400, f"Invalid request: request ({size}) exceeds text limit "
                                 f"({self.char_limit})")
+        for text in texts:
+            try:
+                check_text(text)
+            except InvalidTextError as exc:
+                raise ApiError(400, f"Invalid request: {exc}") from None
 
     def _loaded(self, summarizer: bool = False) -> None:
         """Load the shared models once (under the pool's locks) before the first use."""
@@ -160,7 +242,8 @@ class Api:
                 self.pool.summarizer()
 
     # -- LibreTranslate ---------------------------------------------------------------------------
-    def translate(self, data: dict[str, Any]) -> dict[str, Any]:
+    def translate(self, data: dict[str, Any],
+                  stop: threading.Event | None = None) -> dict[str, Any]:
         q = _text_field(data, "q", lists=True)
         source = _text_field(data, "source")
         target = _text_field(data, "target")
@@ -170,7 +253,7 @@ class Api:
             raise ApiError(400, f"{text_format} format is not supported")
         try:
             alternatives = max(0, int(data.get("alternatives") or 0))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # a list, "x", NaN, Infinity
             raise ApiError(400, "Invalid request: alternatives parameter is not a number") from None
         texts = q if isinstance(q, list) else [q]
         if len(texts) > MAX_TEXTS:
@@ -178,18 +261,15 @@ class Api:
                                 f"batch limit ({MAX_TEXTS})")
         self._within_limit(texts)
         answer: dict[str, Any] = {}
-        if source == "auto":
-            html = text_format == "html"
-            found = detect("\n".join(prose(t) if html else t for t in texts))
-            if found.language != VIETNAMESE:
-                raise ApiError(400, f"{found.language} is not supported: the text does not "
-                                    "look Vietnamese (few Vietnamese diacritics); send "
-                                    "source=vi to translate it anyway")
-            detected = found.to_dict()
-            answer["detectedLanguage"] = [detected] * len(texts) if isinstance(q, list) \
-                else detected
+        plans = self.service.plans(texts, html=text_format == "html")  # HTML parsed once
+        if source == "auto":  # each text on its own, as LibreTranslate detects a list
+            found = [detect(plan.prose) for plan in plans]
+            for item in found:
+                _check_detected(item)
+            answer["detectedLanguage"] = ([f.to_dict() for f in found]
+                                          if isinstance(q, list) else found[0].to_dict())
         self._loaded()
-        translated = self.service.translate_texts(texts, html=text_format == "html")
+        translated = self.service.translate_plans(plans, stop=stop)
         answer["translatedText"] = translated if isinstance(q, list) else translated[0]
         if alternatives:
             # One translation per text: the alternatives list is honest and empty.
@@ -199,7 +279,7 @@ class Api:
     def detect(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         q = _text_field(data, "q")
         self._within_limit([q])
-        return [detect(q).to_dict()]
+        return [d.to_dict() for d in detect_all(q)]
 
     def frontend_settings(self) -> dict[str, Any]:
         return {"charLimit": self.char_limit, "frontendTimeout": FRONTEND_TIMEOUT_MS,
@@ -211,11 +291,18 @@ class Api:
                 "language": {"source": {"code": "vi", "name": "Vietnamese"},
                              "target": {"code": "en", "name": "English"}}}
 
-    def translate_file(self, data: dict[str, Any], base_url: str) -> dict[str, str]:
+    def base_url(self) -> str:
+        """Where links point: ``--public-url``, else this server's root as a relative path
+        (never the request's Host header, which the client writes)."""
+        return self.public_url.rstrip("/") + "/" if self.public_url else "/"
+
+    def translate_file(self, data: dict[str, Any], base_url: str,
+                       stop: threading.Event | None = None) -> dict[str, str]:
         upload = data.get("file")
         if upload is None or isinstance(upload, str):
             raise ApiError(400, "Invalid request: missing file parameter")
-        _check_pair(_text_field(data, "source"), _text_field(data, "target"))
+        source = _text_field(data, "source")
+        _check_pair(source, _text_field(data, "target"))
         name = Path(upload.filename or "").name
         suffix = Path(name).suffix.lower()
         if not name:
@@ -223,23 +310,24 @@ class Api:
         if suffix not in DOCUMENT_SUFFIXES:
             raise ApiError(400, f"Invalid request: file format not supported ({suffix or 'none'}"
                                 f"; supported: {', '.join(DOCUMENT_SUFFIXES)})")
-        folder = _FILES.new()
-        source_path = folder / f"source{suffix}"
-        with source_path.open("wb") as sink:
-            shutil.copyfileobj(upload.file, sink)
-        try:
-            text = read_document(source_path)  # the page's reader
-        finally:
-            source_path.unlink()
-        self._within_limit([text])
+        # The body is bounded by the server's --max-body already.
+        document = open_document(upload.file.read(), name, max_chars=self.char_limit)
+        if source == "auto":
+            _check_detected(detect(document.text))
+        self._within_limit([document.text])
         self._loaded()
-        english = self.service.translate_texts([text])[0]
-        out_name = re.sub(r"[^\w.-]+", "_", Path(name).stem)[:80] + ".en.txt"
-        (folder / out_name).write_text(english, encoding="utf-8")
-        return {"translatedFileUrl": f"{base_url}download_file/{folder.name}/{out_name}"}
+        self.service.translate_document(document, stop=stop)
+        # The original name with .en before the suffix, in characters safe in a URL path.
+        out_name = translated_name(re.sub(r"[^\w.-]+", "_", Path(name).stem)[:80] + suffix,
+                                   document.output_suffix)
+        folder = _FILES.new()
+        with (folder / out_name).open("wb") as sink:
+            document.save(sink)
+        return {"translatedFileUrl": f"{base_url}download_file/{folder.name}/{quote(out_name)}"}
 
     # -- ours -------------------------------------------------------------------------------------
-    def v1_translate(self, body: V1Translate) -> dict[str, Any]:
+    def v1_translate(self, body: V1Translate,
+                     stop: threading.Event | None = None) -> dict[str, Any]:
         self._within_limit([body.text] + ([body.glossary] if body.glossary else []))
         if not body.text.strip():
             raise ApiError(400, "Invalid request: missing text parameter")
@@ -247,17 +335,60 @@ class Api:
         self._loaded(summarizer=body.summary)
         result = self.service.translate_article(body.text, summary=body.summary,
                                                 glossary=glossary, beams=body.beams,
-                                                summary_length=body.summary_length)
+                                                summary_length=body.summary_length,
+                                                stop=stop)
         return result.to_dict()
 
-    def v1_summarize(self, body: V1Summarize) -> dict[str, Any]:
+    def v1_summarize(self, body: V1Summarize,
+                     stop: threading.Event | None = None) -> dict[str, Any]:
         self._within_limit([body.text])
         if not body.text.strip():
             raise ApiError(400, "Invalid request: missing text parameter")
         self._loaded(summarizer=True)
-        summary = self.service.summarize(body.text, body.length)
+        summary = self.service.summarize(body.text, body.length, stop=stop)
         return {"summary": summary.text, "note": summary.note,
                 "flags": [f.to_dict() for f in summary.flags]}
+
+
+    # -- running a request ------------------------------------------------------------------------
+    async def run(self, request: Request, work: Callable[..., Any], *args: Any) -> Any:
+        """``work(*args, stop=…)`` in the thread pool, watched: when the client disconnects or
+        the request passes the time limit, ``stop`` is set, so its sentences waiting for the
+        model are dropped and its job ends at the next batch; a request over its time is
+        answered 503 at once."""
+        from fastapi.concurrency import run_in_threadpool
+
+        stop = threading.Event()
+        job = asyncio.ensure_future(run_in_threadpool(work, *args, stop=stop))
+        deadline = time.monotonic() + self.time_limit_s if self.time_limit_s > 0 else None
+        try:
+            while True:
+                finished, _ = await asyncio.wait({job}, timeout=WATCH_S)
+                if finished:
+                    return job.result()
+                if await request.is_disconnected():
+                    logger.info("client went away: its request is stopped")
+                    raise _ClientGone()
+                if deadline is not None and time.monotonic() > deadline:
+                    raise ApiError(503, f"The request ran past this server's time limit "
+                                        f"({self.time_limit_s:g} s) and was stopped; send a "
+                                        "shorter text, or try again when the server is less "
+                                        "busy")
+        finally:
+            if not job.done():
+                stop.set()  # the thread ends its current step and stops
+                job.add_done_callback(_stopped_job_ended)
+
+
+def _stopped_job_ended(job: asyncio.Future) -> None:
+    """A job whose client is no longer waiting: its end (Cancelled, as a rule) is logged."""
+    if job.cancelled():
+        return
+    error = job.exception()
+    if error is None or isinstance(error, Cancelled):
+        logger.info("a stopped request's job ended")
+    else:
+        logger.warning("a stopped request's job failed: %s: %s", type(error).__name__, error)
 
 
 # -- the FastAPI app ------------------------------------------------------------------------------
@@ -281,12 +412,27 @@ class V1Summarize(BaseModel):
     api_key: str | None = Field(None, description="as on /translate (or an X-API-Key header)")
 
 
-def _error(status: int, message: str):
+def _safe_json_response() -> type:
     from fastapi.responses import JSONResponse
 
+    class SafeJSONResponse(JSONResponse):
+        """JSON that always renders: text holding a lone surrogate (which UTF-8 cannot
+        encode) is sent with \\u escapes instead of failing as a plain-text 500."""
+
+        def render(self, content: Any) -> bytes:
+            try:
+                return super().render(content)
+            except UnicodeEncodeError:
+                return json.dumps(content, ensure_ascii=True, allow_nan=False,
+                                  separators=(",", ":")).encode("ascii")
+
+    return SafeJSONResponse
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None):
     line = message.strip().splitlines()[0] if message.strip() else "error"
-    return JSONResponse({"error": line}, status_code=status,
-                        headers={"Access-Control-Allow-Origin": "*"})
+    return _safe_json_response()({"error": line}, status_code=status,
+                                 headers={"Access-Control-Allow-Origin": "*", **(headers or {})})
 
 
 def _guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -299,28 +445,36 @@ def _guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
             return await handler(*args, **kwargs)
         except ApiError as exc:
             logger.info("refused (%d): %s", exc.status, exc.message)
-            return _error(exc.status, exc.message)
-        except _BodyTooLarge as exc:
+            return _error(exc.status, exc.message, exc.headers)
+        except BodyTooLarge as exc:
             return _error(413, str(exc))
+        except _ClientGone:
+            return _error(499, "client closed the connection")  # read by no one
+        except Cancelled as exc:  # stopped at a time limit while the answer was on its way
+            return _error(503, str(exc))
         except ModelUnavailableError as exc:
             logger.warning("model unavailable: %s", exc)
-            return _error(503, str(exc))
+            return _error(503, exc.on_server())
         except (ModelError, ExtractionError, ValueError) as exc:
             logger.info("refused: %s", exc)
             return _error(400, str(exc))
-        except Exception as exc:
+        except Exception:
+            # A bug or the machine (out of memory, disk): the detail is for the log only.
             logger.exception("API request failed")
-            return _error(500, f"Cannot translate text: {type(exc).__name__}: {exc}")
+            return _error(500, "Cannot translate text: an internal error; the details are "
+                               "in the server log")
 
     return wrapper
 
 
 class _ApiGuard:
-    """ASGI middleware for the API's paths: body size bound, CORS as LibreTranslate sends it."""
+    """ASGI middleware for the API's paths: CORS as LibreTranslate sends it, and the refusals
+    that need no body (a client over its rate, an address guessing keys) made before a byte
+    of it is read. The body's size is bounded for the whole app by the server's gate."""
 
-    def __init__(self, app: Any, max_body_bytes: int) -> None:
+    def __init__(self, app: Any, api: Api) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
+        self.api = api
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIXES):
@@ -335,22 +489,16 @@ class _ApiGuard:
                                     (b"access-control-max-age", b"86400")]})
             await send({"type": "http.response.body", "body": b""})
             return
-        limit = self.max_body_bytes
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _error(413, f"Request body too large ({int(declared):,} bytes; the limit is "
-                              f"{limit:,})")(scope, receive, send)
-            return
-        seen = 0
-
-        async def bounded_receive() -> dict[str, Any]:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _BodyTooLarge(f"Request body too large (over {limit:,} bytes)")
-            return message
+        if scope["method"] == "POST":
+            request = Request(scope)
+            refusal = self.api.before_body(request.client.host if request.client else None,
+                                           request.headers, request.query_params)
+            if refusal is not None:
+                logger.info("refused before the body (%d): %s", refusal.status, refusal.message)
+                # uvicorn reads past the unread body without keeping or parsing it.
+                await _error(refusal.status, refusal.message, refusal.headers)(scope, receive,
+                                                                                send)
+                return
 
         async def with_cors(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -360,18 +508,18 @@ class _ApiGuard:
                                                       (b"access-control-allow-origin", b"*")]}
             await send(message)
 
-        await self.app(scope, bounded_receive, with_cors)
+        await self.app(scope, receive, with_cors)
 
 
 def create_api(api: Api) -> FastAPI:
     """The FastAPI app with the API's routes (the page is mounted on it by create_server)."""
-    app = FastAPI(title="vi2en API", version="1",
+    app = FastAPI(title="vi2en API", version="1", default_response_class=_safe_json_response(),
                   description="Vietnamese news in, English out. LibreTranslate-compatible "
                               "endpoints (/translate, /detect, /languages, /frontend/settings, "
                               "/translate_file) and vi2en's own (/v1/translate, /v1/summarize)."
                               " Errors: {\"error\": \"…\"} with 400, 403 (bad API key), 413 "
                               "(body too large), 429 (over a rate limit).")
-    app.add_middleware(_ApiGuard, max_body_bytes=api.settings.max_body_bytes)
+    app.add_middleware(_ApiGuard, api=api)
     _add_error_handlers(app)
     _add_libretranslate_routes(app, api)
     _add_v1_routes(app, api)
@@ -385,13 +533,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        if isinstance(exc.__cause__, _BodyTooLarge):
-            return _error(413, str(exc.__cause__))
         return _error(exc.status_code, str(exc.detail))
-
-    @app.exception_handler(_BodyTooLarge)
-    async def too_large(request: Request, exc: _BodyTooLarge):
-        return _error(413, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -427,9 +569,7 @@ def _body_doc(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
 async def _data_of(request: Request) -> dict[str, Any]:
     try:
         return await _read_body(request)
-    except _BodyTooLarge:
-        raise
-    except ApiError:
+    except (BodyTooLarge, ApiError):  # the gate answers the first with a 413
         raise
     except Exception as exc:  # a malformed form or multipart body
         logger.info("unreadable request body: %s", exc)
@@ -438,7 +578,6 @@ async def _data_of(request: Request) -> dict[str, Any]:
 
 def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
     """LibreTranslate's endpoints, answered as LibreTranslate answers."""
-    from fastapi.concurrency import run_in_threadpool
     from fastapi.responses import FileResponse
 
     @app.post("/translate", tags=["LibreTranslate"], summary="Translate text",
@@ -449,15 +588,15 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
         `source=auto`. `format=html` keeps the markup byte for byte outside text nodes."""
         data = await _data_of(request)
         api.access(request, data)
-        return await run_in_threadpool(api.translate, data)
+        return await api.run(request, api.translate, data)
 
     @app.post("/detect", tags=["LibreTranslate"], summary="Detect the language",
               openapi_extra=_body_doc({"q": {"type": "string"}, "api_key": {"type": "string"}},
                                       ["q"]))
     @_guarded
     async def detect_language(request: Request):
-        """`[{"language": "vi"|"en", "confidence": 0-100}]`: the share of words with
-        Vietnamese diacritics (see translate/detect.py)."""
+        """`[{"language": "fr", "confidence": 0-100}, …]`: up to three candidates, most
+        likely first (see translate/detect.py)."""
         data = await _data_of(request)
         api.access(request, data)
         return api.detect(data)
@@ -474,11 +613,12 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
               openapi_extra=_FILE_DOC)
     @_guarded
     async def translate_file(request: Request):
-        """.txt/.md/.docx/.html, read as the page reads uploads; the English comes back as a
-        UTF-8 .txt at `translatedFileUrl` (kept for an hour)."""
+        """.docx, .pptx, .odt, .html, .md, .txt, .srt and .pdf: the translated document
+        comes back in its own format at `translatedFileUrl`, named as sent with `.en` before
+        the suffix (a .pdf comes back as a .docx); kept for an hour."""
         data = await _data_of(request)
         api.access(request, data)
-        return await run_in_threadpool(api.translate_file, data, str(request.base_url))
+        return await api.run(request, api.translate_file, data, api.base_url())
 
     @app.get("/download_file/{folder}/{name}", tags=["LibreTranslate"],
              summary="A translated file")
@@ -488,12 +628,11 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
         if (not re.fullmatch(r"[0-9a-f]{32}", folder) or not re.fullmatch(r"[\w.-]+", name)
                 or not path.is_file()):
             raise ApiError(404, "No such file (translated files are kept for an hour)")
-        return FileResponse(path, filename=name, media_type="text/plain; charset=utf-8")
+        return FileResponse(path, filename=name, media_type=media_type(name))
 
 
 def _add_v1_routes(app: FastAPI, api: Api) -> None:
     """vi2en's own endpoints: the full result of an article, a summary."""
-    from fastapi.concurrency import run_in_threadpool
 
     @app.post("/v1/translate", tags=["vi2en"], summary="Translate an article (full result)")
     @_guarded
@@ -502,26 +641,55 @@ def _add_v1_routes(app: FastAPI, api: Api) -> None:
         score, quality flags (with the span of the Vietnamese they point at, where known),
         models, timings, and the summary when asked."""
         api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
-        return await run_in_threadpool(api.v1_translate, body)
+        return await api.run(request, api.v1_translate, body)
 
     @app.post("/v1/summarize", tags=["vi2en"], summary="Summarize English text")
     @_guarded
     async def v1_summarize(request: Request, body: V1Summarize):
         api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
-        return await run_in_threadpool(api.v1_summarize, body)
+        return await api.run(request, api.v1_summarize, body)
 
 
-def create_server(blocks: Any, pool: ModelPool, settings: ApiSettings, max_chars: int, *,
-                  auth: tuple[str, str] | None = None, **gradio_options: Any) -> FastAPI:
-    """One app: the API's routes, and the Gradio page mounted at ``/``, sharing ``pool``."""
-    import gradio as gr
+def create_server(blocks: Any | None, pool: ModelPool, settings: ApiSettings, max_chars: int,
+                  *, auth: tuple[str, str] | None = None, server: ServerSettings | None = None,
+                  limits: ClientLimits | None = None, time_limit_s: float = 0,
+                  **gradio_options: Any) -> Any:
+    """One app: the API's routes, and the Gradio page (``blocks``; None: the API alone)
+    mounted at ``/``, sharing ``pool`` and the client ``limits``, behind the gate that every
+    request passes first (an ASGI app)."""
+    from .serving.gate import GateRules, ServerGate
+    from .serving.settings import ServerSettings
+    from .serving.uploads import UploadLedger
 
+    server = server or ServerSettings()
+    limits = limits or ClientLimits()
     service = TranslationService(pool.default, batch_window_s=settings.batch_window_s,
                                  max_batch=settings.max_batch)
-    api = Api(service, settings, max_chars, pool)
+    api = Api(service, settings, max_chars, pool, limits=limits, public_url=server.public_url,
+              time_limit_s=time_limit_s)
     app = create_api(api)
     app.state.vi2en_api = api
-    return gr.mount_gradio_app(app, blocks, path="/", auth=auth, **gradio_options)
+    named: frozenset[str] | None = None
+    uploads = None
+    if blocks is not None:
+        import gradio as gr
+
+        if server.public_url:  # Gradio's links and redirects, not from the Host header
+            gradio_options.setdefault("root_path", server.public_url)
+        gr.mount_gradio_app(app, blocks, path="/", auth=auth, **gradio_options)
+        # Gradio checks the file paths a request names (inputs: only its own uploads) once
+        # the app has launched; Blocks.launch() says so, mount_gradio_app does not, which
+        # left any file the server could read open to a forged request.
+        blocks.has_launched = True
+        named = frozenset(fn.api_name for fn in blocks.fns.values()
+                          if fn.api_name and fn.api_visibility == "public") or None
+        uploads = UploadLedger(server.upload_quota_bytes, server.upload_total_bytes)
+    rules = GateRules(max_body_bytes=settings.max_body_bytes, page=blocks is not None,
+                      named_api=named, trust_forwarded=server.forwarded_allow_ips is not None,
+                      public_url=server.public_url, upload_suffixes=DOCUMENT_SUFFIXES)
+    gate = ServerGate(app, rules, limits, uploads)
+    gate.state = app.state  # type: ignore[attr-defined]
+    return gate
 
 
 class PortBusyError(OSError):
@@ -545,15 +713,22 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(app: FastAPI, *, host: str, port: int, share: bool = False) -> None:
-    """Serve ``app`` with uvicorn until interrupted; ``share`` adds a gradio.live tunnel."""
+def run_server(app: Any, *, host: str, port: int, share: bool = False,
+               settings: ServerSettings | None = None, sock: socket.socket | None = None) -> None:
+    """Serve ``app`` with uvicorn until interrupted, with the timeouts and connection caps of
+    ``settings``; ``share`` adds a gradio.live tunnel. ``sock``: the socket :func:`bind` gave
+    (bound before the app was built, so a busy port is said at once), else bound here."""
     import threading
 
-    import uvicorn
+    from .convert import USER_NOTICE
+    from .serving.protocol import guarded_server, server_config
+    from .serving.settings import ServerSettings
 
-    sock = bind(host, port)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           timeout_graceful_shutdown=5))
+    settings = settings or ServerSettings()
+    sock = sock or bind(host, port)
+    notice = {USER_NOTICE: True}  # information the CLI shows without --verbose
+    server = guarded_server(server_config(app, host=host, port=port, settings=settings),
+                            settings)
     if share:
         def tunnel() -> None:
             import secrets
@@ -565,11 +740,13 @@ def run_server(app: FastAPI, *, host: str, port: int, share: bool = False) -> No
             try:
                 url = networking.setup_tunnel(host if host != "0.0.0.0" else "127.0.0.1",
                                               port, secrets.token_urlsafe(32), None, None)
-                logger.warning("public link (page and API): %s", url)
+                logger.info("public link (page and API): %s", url, extra=notice)
             except Exception as exc:  # the server stays up on its own address
-                logger.error("could not create the share link: %s", exc)
+                logger.warning("could not create the --share link (%s); the page is local "
+                               "only, on http://%s:%d/", str(exc).rstrip("."), host, port)
 
         threading.Thread(target=tunnel, name="vi2en-share", daemon=True).start()
-    logger.warning("serving the page and the API on http://%s:%d/ (API docs at /docs)%s",
-                   host, port, "" if share else "; for a temporary public link, use --share")
+    logger.info("serving the page and the API on http://%s:%d/ (API docs at /docs)%s",
+                host, port, "" if share else "; for a temporary public link, use --share",
+                extra=notice)
     server.run(sockets=[sock])

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .config import DEFAULT_WINDOW_S
 
-DEFAULT_MAX_BODY = 20 * 1024 * 1024  # the page's upload limit (web.MAX_UPLOAD)
+# The largest request body on any path of the server, page uploads included.
+DEFAULT_MAX_BODY = 20 * 1024 * 1024
 
 
 @dataclass

@@ -76,6 +76,9 @@ class SQLiteSentenceCache:
         self.hits = 0
         self.misses = 0
         self.write_errors = 0
+        # [hits, lookups] by translator signature: a retry with other decoding looks the same
+        # sentence up again under another signature, which a hit rate per sentence must omit.
+        self.by_signature: dict[str, list[int]] = {}
         self._lock = threading.Lock()
         self._signature_ids: dict[str, int] = {}
         try:
@@ -132,6 +135,9 @@ class SQLiteSentenceCache:
             result = {s: found[k] for s, k in keys.items() if k in found}
             self.hits += len(result)
             self.misses += len(keys) - len(result)
+            counts = self.by_signature.setdefault(signature, [0, 0])
+            counts[0] += len(result)
+            counts[1] += len(keys)
         return result
 
     def put_many(self, translations: dict[str, ScoredText], signature: str) -> None:

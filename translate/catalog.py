@@ -45,10 +45,16 @@ class ModelUnavailableError(ModelError):
     def __init__(self, name: str, hub_id: str | None, reason: str = "") -> None:
         self.name = name
         self.hub_id = hub_id
-        shown = f"'{name}'" + (f" ({hub_id})" if hub_id and hub_id != name else "")
-        hint = f"run `vi2en models download {name}` where the Hub is reachable"
-        super().__init__(f"model {shown} is not available locally and could not be downloaded"
-                         + (f" ({reason})" if reason else "") + f"; {hint}")
+        self.shown = f"'{name}'" + (f" ({hub_id})" if hub_id and hub_id != name else "")
+        hint = (f"run `vi2en models download {name}` where the Hub is reachable, or give a "
+                "local copy with --model DIR")
+        super().__init__(f"model {self.shown} is not available locally and could not be "
+                         "downloaded" + (f" ({reason})" if reason else "") + f"; {hint}")
+
+    def on_server(self) -> str:
+        """The same failure told to a server's visitor, who cannot run commands there."""
+        return (f"This server has not got the model {self.shown} and cannot download it now; "
+                "choose another model, or ask the server's operator to install it.")
 
 
 @dataclass(frozen=True)
@@ -264,7 +270,8 @@ def _folder_digest(path: str, stamps: tuple[tuple[str, int, int], ...]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _offline() -> bool:
+def hub_offline() -> bool:
+    """Whether HF_HUB_OFFLINE forbids the Hub (as huggingface_hub reads it)."""
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -325,7 +332,7 @@ def ensure_local(spec: ModelSpec) -> Path:
     path = local_path(spec)
     if path is not None:
         return path
-    if _offline():
+    if hub_offline():
         raise ModelUnavailableError(spec.name, spec.hub_id, "HF_HUB_OFFLINE is set")
     logger.info("downloading %s from the Hugging Face Hub", spec.hub_id)
     return fetch(spec)

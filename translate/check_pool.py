@@ -72,6 +72,9 @@ def _check_chunk(check: SentenceCheck, pairs: list[tuple[str, str]]) -> list[lis
 
 def _start_worker(records: multiprocessing.Queue, level: int) -> None:
     """In each worker: every log record goes back to the parent, which decides."""
+    # One thread each: the workers are the parallelism. The similarity model's OpenMP would
+    # otherwise start a thread per core in every worker (read when it loads, later).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     root = logging.getLogger()
     root.handlers[:] = [logging.handlers.QueueHandler(records)]
     root.setLevel(level)

@@ -18,6 +18,10 @@ SUMMARY_LENGTHS = ("short", "medium", "long")
 # How long a server's first waiting sentence waits for other requests' sentences to share its
 # batch (seconds): a few milliseconds cost one request little and let many share a batch.
 DEFAULT_WINDOW_S = 0.005
+# How long one request to a server (page or API) may take, waiting included, before it is
+# stopped and refused: the whole default limit of 100,000 characters with a real-size model on a
+# 2-core CPU takes a few minutes.
+DEFAULT_TIME_LIMIT_S = 600.0
 
 # Environment variables that give a setting its default (the CLI's options override them).
 ENVIRONMENT = {

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
+class DeviceUnavailableError(RuntimeError):
+    """A GPU was asked for that this machine's engines cannot see."""
+
+
 def pick_device(requested: str | None, gpu_count: Callable[[], int]) -> tuple[str, int]:
     """(``"cpu"`` or ``"cuda"``, GPU index). ``auto`` is the first GPU when ``gpu_count()``
     (the engine's own view: torch's or CTranslate2's) finds one, else the CPU."""
@@ -17,7 +21,7 @@ def pick_device(requested: str | None, gpu_count: Callable[[], int]) -> tuple[st
         raise ValueError(f"unknown device '{requested}'; use auto, cpu, cuda or cuda:N")
     count = gpu_count()
     if int(index or 0) >= count:
-        raise RuntimeError(f"device '{requested}' was asked for but "
+        raise DeviceUnavailableError(f"device '{requested}' was asked for but "
                            + ("no CUDA GPU is visible" if not count else
                               f"only {count} CUDA GPU(s) are visible"))
     return "cuda", int(index or 0)

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import text as vtext
-from .checks import check_numbers, has_number, sentence_flags
+from .checks import check_numbers, document_flags, has_number, sentence_flags
 from .checks.confidence import POOR_CHRF, Calibration, calibrate
 from .config import ModelConfig
 from .optional import import_failure
@@ -72,7 +72,15 @@ def qa_lines(sources: Sequence[str], translations: Sequence[str]) -> list[list[F
     if len(sources) != len(translations):
         raise ValueError(f"the source has {len(sources)} lines and the translation "
                          f"{len(translations)}; they must be line-aligned")
-    return [check_line(s, t) for s, t in zip(sources, translations, strict=True)]
+    flags = [check_line(s, t) for s, t in zip(sources, translations, strict=True)]
+    # The file is one document: a name spelt two ways across its lines is flagged too.
+    lines = [i for i, (s, t) in enumerate(zip(sources, translations, strict=True))
+             if s.strip() and t.strip()]
+    across = document_flags([checked_source(sources[i]) for i in lines],
+                            [translations[i] for i in lines])
+    for i, extra in zip(lines, across, strict=True):
+        flags[i].extend(extra)
+    return flags
 
 
 # --------------------------------------------------------------------------------------
@@ -181,18 +189,35 @@ def evaluate(config: ModelConfig, sources: Sequence[str], references: Sequence[s
     return result, hypotheses
 
 
-def format_table(results: Sequence[EvalResult]) -> str:
-    """One comparison table, then the sacrebleu signatures."""
-    rows = [("MODEL", "ENGINE", "DEVICE", "LINES", "BLEU", "CHRF++", "SENT/S", "ELAPSED_S",
-             "LOAD_S", "NUMBER FLAGS")]
-    for r in results:
-        rows.append((r.model, r.engine, r.device, str(r.sentences), f"{r.bleu:.2f}",
-                     f"{r.chrf:.2f}", f"{r.sentences_per_s:.2f}", f"{r.elapsed_s:.1f}",
-                     f"{r.load_s:.1f}",
-                     f"{r.number_flags}/{r.lines_with_numbers} ({r.number_flag_rate:.1%})"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+# The comparison table's columns and their widths; the model column is as wide as the longest
+# name, known before the first row is printed (rows are printed as each model finishes).
+_COLUMNS = (("ENGINE", 12), ("DEVICE", 6), ("LINES", 6), ("BLEU", 6), ("CHRF++", 6),
+            ("SENT/S", 7), ("ELAPSED_S", 9), ("LOAD_S", 6), ("NUMBER FLAGS", 0))
+
+
+def _line(cells: Sequence[str], name_width: int) -> str:
+    widths = (name_width, *(w for _, w in _COLUMNS))
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def table_header(names: Sequence[str]) -> str:
+    """The table's first line, for models of these names (:attr:`EvalResult.name`)."""
+    return _line(("MODEL", *(title for title, _ in _COLUMNS)), _name_width(names))
+
+
+def table_row(result: EvalResult, names: Sequence[str]) -> str:
+    """One model's line of the table: its name (never a path), engine, scores, speed."""
+    r = result
+    return _line((r.name, r.engine, r.device, str(r.sentences), f"{r.bleu:.2f}",
+                  f"{r.chrf:.2f}", f"{r.sentences_per_s:.2f}", f"{r.elapsed_s:.1f}",
+                  f"{r.load_s:.1f}",
+                  f"{r.number_flags}/{r.lines_with_numbers} ({r.number_flag_rate:.1%})"),
+                 _name_width(names))
+
+
+def table_notes(results: Sequence[EvalResult]) -> str:
+    """What follows the rows: the sacrebleu signatures and what NUMBER FLAGS counts."""
+    lines: list[str] = []
     signatures = dict.fromkeys((r.bleu_signature, r.chrf_signature) for r in results)
     for bleu_sig, chrf_sig in signatures:
         lines += [f"BLEU signature: {bleu_sig}", f"chrF++ signature: {chrf_sig}"]
@@ -230,3 +255,14 @@ def _calibration_table(results: Sequence[EvalResult]) -> str:
               "LOW_CONFIDENCE: the lines that flag marks with the whole set taken as one text, "
               "their mean chrF++ against the other lines'"]
     return "\n".join(lines)
+
+
+def _name_width(names: Sequence[str]) -> int:
+    return max([len("MODEL"), *map(len, names)])
+
+
+def format_table(results: Sequence[EvalResult]) -> str:
+    """One comparison table, then the sacrebleu signatures."""
+    names = [r.name for r in results]
+    return "\n".join([table_header(names), *(table_row(r, names) for r in results),
+                      table_notes(results)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -11,6 +12,13 @@ from .catalog import ModelSpec, resolve_spec
 from .engines import Engine, create_engine
 
 V = TypeVar("V", bound="LazyModel")
+
+# How the models report progress: called with (done, total) as work finishes, distinct
+# sentences for a translator (once at the start, then after each batch), parts for a
+# summarizer. It may raise to stop the job there (the page's Cancel).
+ProgressCallback = Callable[[int, int], None]
+# How their progress bars read on a terminal: "translating: 7 of 18 sentences [00:41<01:05]".
+BAR_FORMAT = "{desc}: {n_fmt} of {total_fmt} {unit} [{elapsed}<{remaining}]"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ def check_output_file(path: str | os.PathLike[str]) -> None:
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a directory")
     existed = target.exists()
+    # Through a symlink (even one to a file not there yet) the file written is its target;
+    # the link itself is the user's and stays.
+    written = Path(os.path.realpath(target))
     try:
         with open(target, "a", encoding="utf-8"):
             pass
@@ -33,7 +36,7 @@ def check_output_file(path: str | os.PathLike[str]) -> None:
         raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
     if not existed:
         # The check must not leave an empty file behind if the work later fails.
-        target.unlink(missing_ok=True)
+        written.unlink(missing_ok=True)
 
 
 def check_output_dir(path: str | os.PathLike[str]) -> None:

@@ -8,15 +8,18 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from . import text as vtext
 from .check_pool import CheckRunner, PendingChecks, auto_workers
-from .checks import confidence_flags, needs_retry, sentence_flags, summary_flags
+from .checks import confidence_flags, document_flags, needs_retry, sentence_flags, summary_flags
+from .checks.similarity import wanted as similarity_wanted
 from .config import ModelConfig
 from .engines import GenerationOptions
 from .glossary import Glossary
 from .results import Flag, ParagraphResult, PipelineResult, ScoredText, SentenceResult
+from .stopping import StopSignal, raise_if_stopped
 from .summarizer import Summarizer, Summary
 from .translator import ProgressCallback, Translator
 
@@ -74,28 +77,35 @@ class Pipeline:
         return view
 
     def run(self, text: str, *, summarize: bool = True, glossary: Glossary | None = None,
-            progress: ProgressCallback | None = None) -> PipelineResult:
-        """Translate an article and, unless told not to, summarize the English."""
-        result = self.translate_many([text], glossary=glossary, progress=progress)[0]
+            progress: ProgressCallback | None = None,
+            summary_progress: ProgressCallback | None = None,
+            stop: StopSignal | None = None) -> PipelineResult:
+        """Translate an article and, unless told not to, summarize the English.
+        ``progress`` counts sentences translated, ``summary_progress`` parts summarized."""
+        result = self.translate_many([text], glossary=glossary, progress=progress, stop=stop)[0]
         if summarize:
-            self.add_summary(result)
+            self.add_summary(result, progress=summary_progress, stop=stop)
         return result
 
     def translate(self, text: str, *, glossary: Glossary | None = None,
-                  progress: ProgressCallback | None = None) -> PipelineResult:
-        return self.translate_many([text], glossary=glossary, progress=progress)[0]
+                  progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> PipelineResult:
+        return self.translate_many([text], glossary=glossary, progress=progress, stop=stop)[0]
 
     def translate_many(self, texts: Sequence[str], *, glossary: Glossary | None = None,
-                       progress: ProgressCallback | None = None) -> list[PipelineResult]:
+                       progress: ProgressCallback | None = None,
+                       stop: StopSignal | None = None) -> list[PipelineResult]:
         """Translate several documents with their sentences batched together.
 
         ``glossary`` replaces the pipeline's own for this call (an empty Glossary() turns it
-        off).
+        off). ``stop`` (a :class:`threading.Event`, say) is checked between batches: once it is
+        set the call raises :class:`~translate.stopping.Cancelled` and keeps nothing.
         """
-        return self.start_many(texts, glossary=glossary, progress=progress).result()
+        return self.start_many(texts, glossary=glossary, progress=progress, stop=stop).result()
 
     def start_many(self, texts: Sequence[str], *, glossary: Glossary | None = None,
-                   progress: ProgressCallback | None = None) -> PendingTranslation:
+                   progress: ProgressCallback | None = None,
+                   stop: StopSignal | None = None) -> PendingTranslation:
         """:meth:`translate_many` in two steps: this one translates and hands the checks to
         the check workers; the result's :meth:`~PendingTranslation.result` waits for them and
         retries what looped. A caller can translate the next documents in between."""
@@ -103,16 +113,17 @@ class Pipeline:
         started = time.perf_counter()
         documents = [vtext.segment(text) for text in texts]
         segmented = time.perf_counter()
+        raise_if_stopped(stop)
         self.translator.load()  # now, so that the timing below is translation alone
         loaded = time.perf_counter()
         sources = [s for doc in documents for para in doc for s in para]
-        outputs, term_flags = self._translate(sources, glossary, progress=progress)
+        outputs, term_flags = self._translate(sources, glossary, progress=progress, stop=stop)
         translations = [out.text for out in outputs]
         checked = (self.check_runner().submit(sources, translations)
                    if self.check_quality else None)
         return PendingTranslation(self, documents, sources, translations,
                                   [out.score for out in outputs], term_flags, checked,
-                                  glossary, (started, segmented, loaded))
+                                  glossary, (started, segmented, loaded), stop)
 
     def check_runner(self) -> CheckRunner:
         """Where sentence checks run: started once, with the translator's device known."""
@@ -122,7 +133,14 @@ class Pipeline:
                 workers = self.check_workers
                 if not isinstance(workers, int):  # "auto"
                     workers = auto_workers(self.translator.engine.device)
-                slot.runner = CheckRunner(workers)
+                # The sentence-similarity model costs more than a CPU translation: only in
+                # check workers (beside a GPU) unless VI2EN_SIMILARITY=1.
+                use = similarity_wanted(workers > 0)
+                if not use:
+                    logger.info("omission/addition checks run without the similarity model "
+                                "in this process (VI2EN_SIMILARITY=1 turns it on)")
+                slot.runner = CheckRunner(workers, check=partial(sentence_flags,
+                                                                 use_similarity=use))
             return slot.runner
 
     def close(self) -> None:
@@ -135,18 +153,20 @@ class Pipeline:
 
     def _translate(self, sources: list[str], glossary: Glossary | None,
                    options: GenerationOptions | None = None,
-                   progress: ProgressCallback | None = None
+                   progress: ProgressCallback | None = None,
+                   stop: StopSignal | None = None
                    ) -> tuple[list[ScoredText], list[list[Flag]]]:
         """Translations with their scores, and glossary flags; glossary terms go through as
         placeholders (the score is the placeholdered sentence's: what the model wrote)."""
         if not glossary:
-            return (self.translator.translate_scored(sources, options=options, progress=progress),
+            return (self.translator.translate_scored(sources, options=options, progress=progress,
+                                                     stop=stop),
                     [[] for _ in sources])
         # The placeholdered sentence is what is translated, deduped and cached, so cached
         # translations stay valid under any rendering; renderings are put back afterwards.
         masked = [glossary.mask(s) for s in sources]
         outputs = self.translator.translate_scored([m.text for m in masked], options=options,
-                                                   progress=progress)
+                                                   progress=progress, stop=stop)
         broken = [i for i, m in enumerate(masked) if outputs[i].text.strip()
                   and m.problems(outputs[i].text)]
         safer = (options or self.translator.options).with_(**_RETRY_CHANGES)
@@ -154,7 +174,7 @@ class Pipeline:
             logger.info("%d sentence(s) lost or repeated a glossary placeholder; retrying",
                         len(broken))
             again = self.translator.translate_scored([masked[i].text for i in broken],
-                                                     options=safer)
+                                                     options=safer, stop=stop)
             for i, second in zip(broken, again, strict=True):
                 if second.text.strip() and \
                         masked[i].problems(second.text) < masked[i].problems(outputs[i].text):
@@ -165,7 +185,8 @@ class Pipeline:
 
     def _retry_looped(self, sources: list[str], translations: list[str],
                       scores: list[float | None], flags: list[list[Flag]],
-                      glossary: Glossary | None) -> list[list[Flag]]:
+                      glossary: Glossary | None,
+                      stop: StopSignal | None = None) -> list[list[Flag]]:
         """Sentences whose output looped or ran away get one safer retry; the better of the
         two is kept (with its score). Checks compare the final English (glossary renderings
         in place) with the original source."""
@@ -174,11 +195,11 @@ class Pipeline:
             return flags
         safer = self.translator.options.with_(**_RETRY_CHANGES)
         unique = list(dict.fromkeys(sources[i] for i in retry))
-        outputs, retry_terms = self._translate(unique, glossary, options=safer)
+        outputs, retry_terms = self._translate(unique, glossary, options=safer, stop=stop)
         second = dict(zip(unique, zip(outputs, retry_terms, strict=True), strict=True))
         for i in retry:
             again, again_terms = second[sources[i]]
-            again_flags = sentence_flags(sources[i], again.text) + again_terms
+            again_flags = self.check_runner().check(sources[i], again.text) + again_terms
             if len(again_flags) < len(flags[i]):
                 translations[i], scores[i] = again.text, again.score
                 flags[i] = again_flags + [Flag("retried", "first output looped or ran away; "
@@ -188,20 +209,24 @@ class Pipeline:
                                                        "better; first output kept")]
         return flags
 
-    def summarize(self, english: str) -> Summary:
+    def summarize(self, english: str, *, progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> Summary:
         """Summarize English text (a translation, maybe edited by its reader), with the
-        summary's claims checked against that text: the one entry point for every front end."""
-        summary = self.summarizer.summarize(english)
+        summary's claims checked against that text: the one entry point for every front end.
+        ``progress`` counts the parts summarized (see :meth:`Summarizer.summarize`)."""
+        summary = self.summarizer.summarize(english, progress=progress, stop=stop)
         if self.check_quality and summary.text:
             summary = replace(summary, flags=tuple(summary_flags(summary.text, english)))
         return summary
 
-    def add_summary(self, result: PipelineResult) -> PipelineResult:
+    def add_summary(self, result: PipelineResult, *,
+                    progress: ProgressCallback | None = None,
+                    stop: StopSignal | None = None) -> PipelineResult:
         """Summarize a result's translation into it."""
         started = time.perf_counter()
         self.summarizer.load()  # before timing
         loaded = time.perf_counter()
-        summary = self.summarize(result.translation)
+        summary = self.summarize(result.translation, progress=progress, stop=stop)
         result.summary = summary.text
         result.summary_note = summary.note
         result.summary_flags = list(summary.flags)
@@ -225,7 +250,8 @@ class PendingTranslation:
     def __init__(self, pipeline: Pipeline, documents: list[list[list[str]]], sources: list[str],
                  translations: list[str], scores: list[float | None],
                  term_flags: list[list[Flag]], checked: PendingChecks | None,
-                 glossary: Glossary | None, times: tuple[float, float, float]) -> None:
+                 glossary: Glossary | None, times: tuple[float, float, float],
+                 stop: StopSignal | None = None) -> None:
         self.pipeline = pipeline
         self.documents = documents
         self.sources = sources
@@ -235,6 +261,7 @@ class PendingTranslation:
         self.checked = checked
         self.glossary = glossary
         self.times = times
+        self.stop = stop
         self._results: list[PipelineResult] | None = None
 
     def result(self) -> list[PipelineResult]:
@@ -250,7 +277,8 @@ class PendingTranslation:
             flags = [list(t) for t in self.term_flags]
         else:
             flags = [f + t for f, t in zip(self.checked.result(), self.term_flags, strict=True)]
-            flags = pipeline._retry_looped(sources, translations, scores, flags, self.glossary)
+            flags = pipeline._retry_looped(sources, translations, scores, flags, self.glossary,
+                                           self.stop)
         for i, translation in enumerate(translations):
             if not translation.strip():
                 # Shown, not dropped: the reader sees the sentence and the reason.
@@ -266,6 +294,13 @@ class PendingTranslation:
         position = 0
         for doc in self.documents:
             size = sum(len(para) for para in doc)
+            if self.checked is not None and size > 1:
+                # A name spelt two ways needs the whole document: checked here, once its
+                # sentences are final (retries done).
+                across = document_flags(sources[position:position + size],
+                                        translations[position:position + size])
+                for k, extra in enumerate(across):
+                    flags[position + k].extend(extra)
             if pipeline.check_quality:
                 # Judged within the document: a score means little against a fixed bar.
                 own = confidence_flags(scores[position:position + size])

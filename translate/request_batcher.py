@@ -9,6 +9,12 @@ with different decoding options never share a batch.
 
 With a window of 0 batching is off: each request is translated alone, one at a time (the
 baseline the load benchmark compares with).
+
+One client's request fails only that client: when a shared batch fails, each of its requests'
+sentences are translated again apart, and only the requests that fail alone get the failure.
+A request whose ``stop`` is set (its client went away, or its time is up) leaves at once: its
+waiting sentences are dropped, and a batch in flight whose every request has left stops at its
+next step.
 """
 
 from __future__ import annotations
@@ -23,9 +29,13 @@ from dataclasses import dataclass, field
 from .config import DEFAULT_WINDOW_S
 from .engines import GenerationOptions
 from .results import ScoredText
+from .stopping import Cancelled, StopSignal
 from .translator import ProgressCallback, Translator
 
 logger = logging.getLogger(__name__)
+
+# How often a caller waiting for its answers looks at its stop signal, in seconds.
+STOP_POLL_S = 0.05
 
 
 @dataclass(eq=False)
@@ -39,9 +49,25 @@ class _Request:
     answers: dict[str, ScoredText] = field(default_factory=dict)
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    stop: StopSignal | None = None
+    left: bool = False  # its caller stopped waiting
 
     def finished(self) -> bool:
         return self.error is not None or len(self.answers) == self.total
+
+    def gone(self) -> bool:
+        """Whether nobody wants this request's answers any more: nothing more is done for it."""
+        return self.left or (self.stop is not None and self.stop.is_set())
+
+
+class _AllLeft:
+    """A batch's stop signal: set once every request in the batch has left."""
+
+    def __init__(self, requests: set[_Request]) -> None:
+        self._requests = requests
+
+    def is_set(self) -> bool:
+        return all(request.gone() for request in self._requests)
 
 
 _NOTHING = ScoredText("")
@@ -73,33 +99,61 @@ class RequestBatcher:
         return self._max_batch or self.translator.max_batch_size
 
     def translate(self, sentences: Sequence[str], *, options: GenerationOptions | None = None,
-                  progress: ProgressCallback | None = None) -> list[str]:
-        """Translations of ``sentences``, one for one (the same contract as the translator's)."""
+                  progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> list[str]:
+        """Translations of ``sentences``, one for one (the same contract as the translator's).
+
+        Once ``stop`` is set the call raises :class:`~translate.stopping.Cancelled` within
+        :data:`STOP_POLL_S` seconds, and this request's sentences not yet translated are
+        dropped.
+        """
         return [out.text for out in self.translate_scored(sentences, options=options,
-                                                          progress=progress)]
+                                                          progress=progress, stop=stop)]
 
     def translate_scored(self, sentences: Sequence[str], *,
                          options: GenerationOptions | None = None,
-                         progress: ProgressCallback | None = None) -> list[ScoredText]:
+                         progress: ProgressCallback | None = None,
+                         stop: StopSignal | None = None) -> list[ScoredText]:
         """:meth:`translate` with each translation's score (as the translator's)."""
         unique = [s for s in dict.fromkeys(sentences) if s.strip()]
         if not unique:
             return [ScoredText("") for _ in sentences]
         if not self.enabled:
-            with self._alone:
+            while not self._alone.acquire(timeout=STOP_POLL_S if stop is not None else -1):
+                if stop is not None and stop.is_set():
+                    raise Cancelled("Stopped before the model was free; nothing was kept.")
+            try:
                 return self.translator.translate_scored(sentences, options=options,
-                                                        progress=progress)
-        request = _Request(options, deque(unique), len(unique), time.monotonic())
+                                                        progress=progress, stop=stop)
+            finally:
+                self._alone.release()
+        request = _Request(options, deque(unique), len(unique), time.monotonic(), stop=stop)
         with self._condition:
             self._ensure_worker()
             self._pending.append(request)
             self._condition.notify_all()
-        request.done.wait()
+        while not request.done.wait(STOP_POLL_S if stop is not None else None):
+            if stop is not None and stop.is_set():
+                break
+        if not request.finished():  # stopped before its answers were all in
+            self._leave(request)
+            raise Cancelled(f"Stopped after {len(request.answers)} of {request.total} "
+                            "sentences; nothing was kept.")
         if request.error is not None:
             raise request.error
         if progress is not None:
             progress(len(unique), len(unique))
         return [request.answers.get(s, _NOTHING) for s in sentences]
+
+    def _leave(self, request: _Request) -> None:
+        """A caller that stopped waiting: its sentences still waiting are dropped."""
+        with self._condition:
+            request.left = True
+            request.waiting.clear()
+            if request in self._pending:
+                self._pending.remove(request)
+        logger.info("a request left with %d of its %d sentences translated; the rest dropped",
+                    len(request.answers), request.total)
 
     # -- the worker ------------------------------------------------------------------------------
     def _ensure_worker(self) -> None:
@@ -108,11 +162,13 @@ class RequestBatcher:
             self._worker.start()
 
     def _waiting_count(self, options: GenerationOptions | None) -> int:
-        return sum(len(r.waiting) for r in self._pending if r.options == options)
+        return sum(len(r.waiting) for r in self._pending if r.options == options and not r.gone())
 
     def _run(self) -> None:
         while True:
             with self._condition:
+                for gone in [r for r in self._pending if r.gone()]:
+                    self._pending.remove(gone)  # its caller leaves at its next look
                 while not self._pending:
                     self._condition.wait()
                 options = self._pending[0].options
@@ -126,6 +182,8 @@ class RequestBatcher:
                         break
                     self._condition.wait(left)
                 batch, owners = self._take(options)
+            if not batch:  # the requests waiting left during the window
+                continue
             self._translate(batch, owners, options)
             self._free_since = time.monotonic()
 
@@ -135,7 +193,8 @@ class RequestBatcher:
         held). A sentence two requests both sent is translated once for both."""
         batch: dict[str, None] = {}
         owners: list[tuple[_Request, str]] = []
-        requests = [r for r in self._pending if r.options == options and r.waiting]
+        requests = [r for r in self._pending
+                    if r.options == options and r.waiting and not r.gone()]
         while requests and len(batch) < self.max_batch:
             for request in list(requests):
                 if len(batch) >= self.max_batch and request.waiting[0] not in batch:
@@ -151,26 +210,58 @@ class RequestBatcher:
 
     def _translate(self, batch: list[str], owners: list[tuple[_Request, str]],
                    options: GenerationOptions | None) -> None:
-        error: BaseException | None = None
+        requests = {request for request, _ in owners}
+        outputs: dict[str, ScoredText] = {}
+        errors: dict[_Request, BaseException] = {}
         try:
-            outputs = dict(zip(batch, self.translator.translate_scored(batch, options=options),
-                               strict=True))
-        except Exception as exc:  # every request in the batch gets the failure, none hangs
-            logger.exception("a shared batch of %d sentences failed", len(batch))
-            outputs, error = {}, exc
+            outputs = dict(zip(batch, self.translator.translate_scored(
+                batch, options=options, stop=_AllLeft(requests)), strict=True))
+        except Cancelled:
+            pass  # every request of the batch left: nobody wants its answers
+        except Exception as exc:
+            if len(requests) == 1:
+                errors = {request: exc for request in requests}
+            else:
+                # One request's text may have failed them all: try each request's sentences
+                # apart, so that only a request that fails alone fails.
+                logger.warning("a shared batch of %d sentences from %d requests failed (%s: "
+                               "%s); translating each request's sentences apart", len(batch),
+                               len(requests), type(exc).__name__, exc)
+                outputs, errors = self._apart(owners, options)
         self.batches += 1
         with self._condition:
             for request, sentence in owners:
-                if error is not None:
-                    request.error = error
-                else:
+                if request in errors:
+                    request.error = errors[request]
+                elif sentence in outputs:
                     request.answers[sentence] = outputs[sentence]
-            finished = {request for request, _ in owners if request.finished()}
-            for request in finished:
-                request.done.set()
-                self._pending.remove(request)
-            logger.debug("batch of %d sentences from %d request(s)", len(batch),
-                         len({request for request, _ in owners}))
+            for request in requests:
+                if request.finished():
+                    request.done.set()
+                if (request.finished() or request.gone()) and request in self._pending:
+                    self._pending.remove(request)
+            logger.debug("batch of %d sentences from %d request(s)", len(batch), len(requests))
+
+    def _apart(self, owners: list[tuple[_Request, str]], options: GenerationOptions | None
+               ) -> tuple[dict[str, ScoredText], dict[_Request, BaseException]]:
+        """Each request's sentences of a failed batch translated on their own."""
+        outputs: dict[str, ScoredText] = {}
+        errors: dict[_Request, BaseException] = {}
+        mine: dict[_Request, list[str]] = {}
+        for request, sentence in owners:
+            mine.setdefault(request, []).append(sentence)
+        for request, sentences in mine.items():
+            if request.gone():
+                continue
+            try:
+                outputs.update(zip(sentences, self.translator.translate_scored(
+                    sentences, options=options, stop=_AllLeft({request})), strict=True))
+            except Cancelled:
+                continue
+            except Exception as exc:
+                logger.exception("a request's %d sentences failed on their own", len(sentences))
+                errors[request] = exc
+        return outputs, errors
 
 
 class BatchingTranslator:
@@ -186,15 +277,17 @@ class BatchingTranslator:
         self.options = options or batcher.translator.options
 
     def translate(self, sentences: Sequence[str], *, options: GenerationOptions | None = None,
-                  progress: ProgressCallback | None = None) -> list[str]:
+                  progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> list[str]:
         return self._batcher.translate(sentences, options=options or self.options,
-                                       progress=progress)
+                                       progress=progress, stop=stop)
 
     def translate_scored(self, sentences: Sequence[str], *,
                          options: GenerationOptions | None = None,
-                         progress: ProgressCallback | None = None) -> list[ScoredText]:
+                         progress: ProgressCallback | None = None,
+                         stop: StopSignal | None = None) -> list[ScoredText]:
         return self._batcher.translate_scored(sentences, options=options or self.options,
-                                              progress=progress)
+                                              progress=progress, stop=stop)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._translator, name)

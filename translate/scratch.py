@@ -1,9 +1,11 @@
-"""Short-lived files a server hands out (downloads, translated uploads): one fresh folder per
-request under a root in the temp folder, folders older than an hour removed as new ones come."""
+"""Short-lived files a server hands out (downloads, translated uploads): one folder per
+request (or per distinct content) under a root in the temp folder, folders older than an hour
+removed as new ones come."""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -27,6 +29,15 @@ class ScratchFolders:
         self.prune(time.time())
         folder = self.root / uuid.uuid4().hex
         folder.mkdir(parents=True)
+        return folder
+
+    def for_content(self, digest: str) -> Path:
+        """The folder of content with this digest, made once: asking again for what is already
+        there reuses it (kept an hour after its last use) instead of writing another copy."""
+        self.prune(time.time())
+        folder = self.root / digest
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)
         return folder
 
     def prune(self, now: float) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from .documents import Document, translate_units
 from .glossary import Glossary
-from .html_text import translate_html
+from .html_text import HtmlFragment
 from .pipeline import Pipeline, PipelineResult
 from .request_batcher import DEFAULT_WINDOW_S, BatchingTranslator, RequestBatcher
+from .stopping import StopSignal
 from .summarizer import Summary
 
 logger = logging.getLogger(__name__)
@@ -41,21 +43,29 @@ class TranslationService:
         view.translator = BatchingTranslator(self.batcher, options) if options else self._batched
         return view
 
-    def translate_texts(self, texts: Sequence[str], *, html: bool = False) -> list[str]:
+    def translate_texts(self, texts: Sequence[str], *, html: bool = False,
+                        stop: StopSignal | None = None) -> list[str]:
         """Each text translated with its line structure (or, for HTML, its markup) kept.
 
         Every line of plain text (every text node of HTML) is segmented into sentences, and
         the sentences of all texts go to the model together.
         """
+        return self.translate_plans(self.plans(texts, html=html), stop=stop)
+
+    @staticmethod
+    def plans(texts: Sequence[str], *, html: bool = False) -> list[TextPlan]:
+        """Each text read once (HTML parsed once): what to translate, and how to put it back."""
+        return [TextPlan.of_html(t) if html else TextPlan.of_lines(t) for t in texts]
+
+    def translate_plans(self, plans: Sequence[TextPlan], *,
+                        stop: StopSignal | None = None) -> list[str]:
+        """The texts of :meth:`plans`, translated, their sentences sent to the model together.
+        Once ``stop`` is set, the work stops (:class:`~translate.stopping.Cancelled`) and this
+        request's sentences still waiting for the model are dropped."""
         chunks: list[str] = []
-        if html:
-            # The HTML reader asks for its nodes' translations; collect them, answer later.
-            plans = [_Plan.of_html(t) for t in texts]
-        else:
-            plans = [_Plan.of_lines(t) for t in texts]
         for plan in plans:
             chunks.extend(plan.chunks)
-        translations = self._translate_chunks(chunks)
+        translations = self._translate_chunks(chunks, stop)
         answers: list[str] = []
         position = 0
         for plan in plans:
@@ -63,36 +73,46 @@ class TranslationService:
             position += len(plan.chunks)
         return answers
 
-    def _translate_chunks(self, chunks: list[str]) -> list[str]:
+    def translate_document(self, document: Document, *, stop: StopSignal | None = None) -> None:
+        """Every text unit of ``document`` translated in place (its lines kept), in one
+        batch with the other requests' sentences; ``document.save`` writes it."""
+        translate_units(document, lambda texts: self.translate_texts(texts, stop=stop))
+
+    def _translate_chunks(self, chunks: list[str], stop: StopSignal | None) -> list[str]:
         if not chunks:
             return []
-        results = self._view().translate_many(chunks)
+        results = self._view().translate_many(chunks, stop=stop)
         return [r.translation for r in results]
 
     def translate_article(self, text: str, *, summary: bool = False,
                           glossary: Glossary | None = None, beams: int | None = None,
-                          summary_length: str | None = None) -> PipelineResult:
+                          summary_length: str | None = None,
+                          stop: StopSignal | None = None) -> PipelineResult:
         """The whole result, as ``vi2en translate --json`` gives it."""
         pipeline = self._view(beams, summary_length)  # a bad length is refused here
-        result = pipeline.translate(text, glossary=glossary)
+        result = pipeline.translate(text, glossary=glossary, stop=stop)
         if summary:
-            pipeline.add_summary(result)
+            pipeline.add_summary(result, stop=stop)
         return result
 
-    def summarize(self, english: str, length: str | None = None) -> Summary:
+    def summarize(self, english: str, length: str | None = None,
+                  stop: StopSignal | None = None) -> Summary:
         """A summary of English text, its claims checked against that text."""
-        return self.pipeline.with_options(summary_length=length).summarize(english)
+        return self.pipeline.with_options(summary_length=length).summarize(english, stop=stop)
 
 
-class _Plan:
-    """A text cut into the chunks to translate and a way to put the answers back."""
+class TextPlan:
+    """A text cut into the chunks to translate and a way to put the answers back; ``prose`` is
+    what language detection reads (an HTML fragment's text nodes, not its markup)."""
 
-    def __init__(self, chunks: list[str], render) -> None:
+    def __init__(self, chunks: list[str], render: Callable[[list[str]], str],
+                 prose: str) -> None:
         self.chunks = chunks
         self.render = render
+        self.prose = prose
 
     @classmethod
-    def of_lines(cls, text: str) -> _Plan:
+    def of_lines(cls, text: str) -> TextPlan:
         """One chunk per line with letters; whitespace and line breaks kept as they were."""
         lines = [m.group(0) for m in _LINE_RE.finditer(text) if m.group(0)]
         slots: list[tuple[str, str, str] | str] = []
@@ -116,20 +136,9 @@ class _Plan:
                 out.append(slot if isinstance(slot, str) else slot[0] + next(it) + slot[2])
             return "".join(out)
 
-        return cls(chunks, render)
+        return cls(chunks, render, text)
 
     @classmethod
-    def of_html(cls, fragment: str) -> _Plan:
-        collected: list[str] = []
-
-        def collect(texts: Sequence[str]) -> list[str]:
-            collected.extend(texts)
-            return list(texts)
-
-        translate_html(fragment, collect)  # a dry run: which nodes, in which order
-
-        def render(answers: list[str]) -> str:
-            it = iter(answers)
-            return translate_html(fragment, lambda texts: [next(it) for _ in texts])
-
-        return cls(collected, render)
+    def of_html(cls, fragment: str) -> TextPlan:
+        parsed = HtmlFragment.parse(fragment)  # once per request: parsing is the costly part
+        return cls(parsed.texts, parsed.render, parsed.prose)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,8 +13,9 @@ from tqdm.auto import tqdm
 from . import text as vtext
 from .config import ModelConfig
 from .engines import GenerationOptions
-from .loading import LazyModel
+from .loading import BAR_FORMAT, LazyModel, ProgressCallback
 from .results import Flag
+from .stopping import StopSignal, raise_if_stopped
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +90,16 @@ class Summarizer(LazyModel):
         return view
 
     def summarize(self, text: str, *, length: str | None = None,
-                  max_words: int | None = None) -> Summary:
-        """Summarize ``text``; a text already short enough comes back as is, with a note."""
+                  max_words: int | None = None,
+                  progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> Summary:
+        """Summarize ``text``; a text already short enough comes back as is, with a note.
+
+        ``progress(done, total)`` counts the model's parts of the work: each chunk of each
+        map-reduce round, then the final pass (a round found needed adds its chunks to the
+        total). It is called at the start and after each batch, and may raise to stop there.
+        ``stop`` is checked before each batch of chunks (:class:`Cancelled` once set).
+        """
         low, high = length_bounds(length or self.length,
                                   max_words if max_words is not None else self.max_words)
         sentences = vtext.english_sentences(text)
@@ -104,13 +114,16 @@ class Summarizer(LazyModel):
         window = engine.max_input_tokens
         rounds, first_chunks = 0, 1
         current = sentences
+        parts = _Parts(progress, self.show_progress)
         while engine.count_tokens([" ".join(current)])[0] > window:
             chunks = self._chunks(current, window)
             first_chunks = first_chunks if rounds else len(chunks)
+            parts.add(len(chunks))
             # Share the window among the chunks so that one round usually suffices; halve the
             # share on later rounds so the loop always shrinks the text.
             share = min(SUMMARY_LENGTHS["medium"][1], window // len(chunks)) // (2 ** rounds)
-            partial = self._generate(chunks, low=0, high=max(_MIN_CHUNK_SUMMARY, share))
+            partial = self._generate(chunks, low=0, high=max(_MIN_CHUNK_SUMMARY, share),
+                                     done=parts.done, stop=stop)
             rounds += 1
             logger.info("summary round %d: %d chunks -> %d characters", rounds, len(chunks),
                         sum(map(len, partial)))
@@ -121,7 +134,8 @@ class Summarizer(LazyModel):
         input_tokens = engine.count_tokens([joined])[0]
         # A minimum above half the input would make the "summary" pad itself out.
         low = min(low, input_tokens // 2, high)
-        summary = self._generate([joined], low=low, high=high)[0]
+        summary = self._generate([joined], low=low, high=high, done=parts.done, stop=stop)[0]
+        parts.close()
         note = (f"the text was longer than the model's window ({window} tokens): summarized in "
                 f"{first_chunks} parts over {rounds} round(s), then condensed") if rounds else None
         return Summary(summary, note=note, rounds=rounds, chunks=first_chunks)
@@ -149,14 +163,48 @@ class Summarizer(LazyModel):
             chunks.append(" ".join(current))
         return chunks
 
-    def _generate(self, texts: list[str], *, low: int, high: int) -> list[str]:
+    def _generate(self, texts: list[str], *, low: int, high: int,
+                  done: Callable[[int], None] = lambda n: None,
+                  stop: StopSignal | None = None) -> list[str]:
         options = self.options.with_(min_new_tokens=min(low, high), max_new_tokens=high)
         results: list[str] = []
-        with tqdm(total=len(texts), unit="chunk", desc="summarizing", leave=False,
-                  disable=not self.show_progress or len(texts) < 2) as bar:
-            # Chunks are all about a window long, so small batches waste little on padding.
-            for start in range(0, len(texts), _CHUNK_BATCH):
-                batch = texts[start:start + _CHUNK_BATCH]
-                results.extend(self.engine.generate(batch, options))
-                bar.update(len(batch))
+        # Chunks are all about a window long, so small batches waste little on padding.
+        for start in range(0, len(texts), _CHUNK_BATCH):
+            batch = texts[start:start + _CHUNK_BATCH]
+            raise_if_stopped(stop, "Stopped while summarizing; nothing was kept.")
+            watch = {} if stop is None else {"stop": stop}
+            results.extend(self.engine.generate(batch, options, **watch))
+            done(len(batch))
         return results
+
+
+class _Parts:
+    """The parts of one summary (chunks of each round, then the final pass), counted for a
+    callback and a terminal's progress bar."""
+
+    def __init__(self, progress: ProgressCallback | None, show: bool) -> None:
+        self.progress = progress
+        self.finished = 0
+        self.total = 1  # the final pass
+        self.bar = tqdm(total=1, unit="parts", desc="summarizing", leave=False,
+                        bar_format=BAR_FORMAT, disable=not show)
+        self._report()
+
+    def add(self, parts: int) -> None:
+        """A map-reduce round of this many chunks is needed."""
+        self.total += parts
+        self.bar.total = self.total
+        self.bar.refresh()
+        self._report()
+
+    def done(self, parts: int) -> None:
+        self.finished += parts
+        self.bar.update(parts)
+        self._report()
+
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.finished, self.total)
+
+    def close(self) -> None:
+        self.bar.close()

@@ -44,7 +44,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["normalize", "split_paragraphs", "split_sentences", "segment", "split_long"]
+__all__ = ["normalize", "split_paragraphs", "split_sentences", "segment", "split_long",
+           "check_text", "InvalidTextError"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,32 @@ def _build_char_table() -> dict[int, str | None]:
 
 _CHAR_TABLE = _build_char_table()
 _SPACES_RE = re.compile(r" {2,}")
+
+# --------------------------------------------------------------------------------------------
+# Text a model can take
+# --------------------------------------------------------------------------------------------
+
+# Lone UTF-16 halves: JSON's "\ud800" escapes and surrogateescape decoding make them; they are
+# not characters, and no tokenizer (sentencepiece, tokenizers, CTranslate2) can encode them.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+class InvalidTextError(ValueError):
+    """Text no model can read; the message says which character and where."""
+
+
+def check_text(text: str, what: str = "the text") -> str:
+    """``text`` if a tokenizer can take every character of it, else :class:`InvalidTextError`.
+
+    Every front end calls this on what a client sends, before any of it reaches a model: a bad
+    character found in a batch shared with other clients would fail them all.
+    """
+    bad = _SURROGATE_RE.search(text)
+    if bad is not None:
+        raise InvalidTextError(f"{what} has a lone surrogate (U+{ord(bad.group()):04X}) at "
+                               f"character {bad.start() + 1:,}, which is not a character; "
+                               "send valid Unicode text")
+    return text
 
 # --------------------------------------------------------------------------------------------
 # Vietnamese tone marks

@@ -13,12 +13,12 @@ from . import text as vtext
 from .catalog import ModelSpec, folder_identity
 from .config import ModelConfig
 from .engines import GenerationOptions
-from .loading import LazyModel
+from .loading import BAR_FORMAT, LazyModel, ProgressCallback
 from .results import ScoredText
+from .stopping import Cancelled, StopSignal
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[int, int], None]
 
 # Output length bound, relative to the input: English from Vietnamese rarely needs more than
 # twice the source's tokens; the margin covers very short inputs.
@@ -104,14 +104,20 @@ class Translator(LazyModel):
                                 lambda piece: engine.count_tokens([piece])[0])
 
     def translate(self, sentences: Sequence[str], *, options: GenerationOptions | None = None,
-                  progress: ProgressCallback | None = None) -> list[str]:
-        """Translate each sentence; identical sentences are translated once."""
+                  progress: ProgressCallback | None = None,
+                  stop: StopSignal | None = None) -> list[str]:
+        """Translate each sentence; identical sentences are translated once.
+
+        ``stop`` is checked before each batch: once set, :class:`~translate.stopping.Cancelled`
+        is raised and nothing of this call is kept (or cached).
+        """
         return [out.text for out in self.translate_scored(sentences, options=options,
-                                                          progress=progress)]
+                                                          progress=progress, stop=stop)]
 
     def translate_scored(self, sentences: Sequence[str], *,
                          options: GenerationOptions | None = None,
-                         progress: ProgressCallback | None = None) -> list[ScoredText]:
+                         progress: ProgressCallback | None = None,
+                         stop: StopSignal | None = None) -> list[ScoredText]:
         """:meth:`translate`, each translation with the model's score for it (cached ones
         keep theirs); an empty sentence gets an empty text and no score."""
         options = options or self.options
@@ -120,24 +126,36 @@ class Translator(LazyModel):
         if self.cache is not None and unique:
             done.update(self.cache.get_many(unique, self.signature(options)))
         todo = [s for s in unique if s not in done]
+        if progress is not None and unique:
+            progress(len(done), len(unique))  # at once: a first batch may take minutes
         if todo:
-            fresh = self._translate_unique(todo, options, progress)
+            counted = None if progress is None else (
+                lambda finished, _: progress(len(done) + finished, len(unique)))
+            fresh = self._translate_unique(todo, options, counted, stop)
             done.update(fresh)
             if self.cache is not None:
                 self.cache.put_many(fresh, self.signature(options))
         return [done.get(s, _NOTHING) for s in sentences]
 
     def _translate_unique(self, sentences: list[str], options: GenerationOptions,
-                          progress: ProgressCallback | None) -> dict[str, ScoredText]:
+                          progress: ProgressCallback | None,
+                          stop: StopSignal | None = None) -> dict[str, ScoredText]:
         pieces_of, token_ids = self._prepare(sentences)
         pieces = list(dict.fromkeys(p for ps in pieces_of.values() for p in ps))
-        outputs = self._run_batches(pieces, token_ids, options, progress)
+        by_sentence = None
+        if progress is not None:
+            # Counted in sentences (a long one is translated in pieces): those all done.
+            def by_sentence(outputs: dict[str, ScoredText]) -> None:
+                progress(sum(1 for ps in pieces_of.values() if all(p in outputs for p in ps)),
+                         len(pieces_of))
+        outputs = self._run_batches(pieces, token_ids, options, by_sentence, stop)
         empty = [p for p in pieces if not outputs[p].text.strip()]
         if empty:
             # An empty output would drop the sentence without a trace: ask again, this time
             # forbidding an immediate end of sequence.
             logger.info("%d piece(s) came back empty; retrying with min_new_tokens", len(empty))
-            again = self._run_batches(empty, token_ids, options.with_(min_new_tokens=1), None)
+            again = self._run_batches(empty, token_ids, options.with_(min_new_tokens=1), None,
+                                      stop)
             outputs.update({p: t for p, t in again.items() if t.text.strip()})
         return {s: joined([outputs[p] for p in ps]) for s, ps in pieces_of.items()}
 
@@ -185,27 +203,32 @@ class Translator(LazyModel):
 
     def _run_batches(self, pieces: Sequence[str], token_ids: dict[str, Sequence[int]],
                      options: GenerationOptions,
-                     progress: ProgressCallback | None) -> dict[str, ScoredText]:
+                     progress: Callable[[dict[str, ScoredText]], None] | None,
+                     stop: StopSignal | None = None) -> dict[str, ScoredText]:
         outputs: dict[str, ScoredText] = {}
         lengths = {p: len(token_ids[p]) for p in pieces}
         batches = self.batches(pieces, lengths)
         total = len(pieces)
         # A fixed output length (min = max, as benchmarks ask) is kept as given.
         fixed = options.min_new_tokens >= options.max_new_tokens
-        with tqdm(total=total, unit="sent", desc="translating", leave=False,
-                  disable=not self.show_progress) as bar:
+        with tqdm(total=total, unit="sentences", desc="translating", leave=False,
+                  bar_format=BAR_FORMAT, disable=not self.show_progress) as bar:
             for batch in batches:
+                if stop is not None and stop.is_set():
+                    raise Cancelled(f"Stopped after {len(outputs)} of {total} sentences; "
+                                    "nothing was kept.")
                 longest = lengths[batch[0]]  # batches are sorted longest first
                 bound = (options.max_new_tokens if fixed
                          else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
                 bound = max(bound, options.min_new_tokens)
                 batch_options = options.with_(max_new_tokens=bound)
                 translated = self.engine.generate_scored(batch, batch_options,
-                                                         token_ids=[token_ids[p] for p in batch])
+                                                         token_ids=[token_ids[p] for p in batch],
+                                                         stop=stop)
                 outputs.update(zip(batch, translated, strict=True))
                 bar.update(len(batch))
                 if progress is not None:
-                    progress(len(outputs), total)
+                    progress(outputs)
         return outputs
 
 

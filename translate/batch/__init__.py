@@ -25,7 +25,7 @@ Ray Data; imported on use, as it needs the ``scale`` extra).
 
 from __future__ import annotations
 
-from .errors import BatchUsageError, NotOurOutputError, OutputLockedError
+from .errors import BatchUsageError, NotOurOutputError, OutputLockedError, OutputWriteError
 from .inputs import (
     CSV_SUFFIXES,
     DEFAULT_MAX_CHARS,
@@ -77,6 +77,7 @@ __all__ = [
     "NotOurOutputError",
     "OutputFile",
     "OutputLockedError",
+    "OutputWriteError",
     "PendingWindow",
     "Source",
     "WindowResult",

@@ -1,4 +1,5 @@
-"""Why a batch job cannot start: each is a usage error (exit code 2), never a partial run."""
+"""Why a batch job cannot start (each a usage error, exit code 2, never a partial run), or
+cannot go on."""
 
 from __future__ import annotations
 
@@ -13,3 +14,7 @@ class OutputLockedError(BatchUsageError):
 
 class NotOurOutputError(BatchUsageError):
     """The output exists and is not a vi2en batch output: it is left untouched."""
+
+
+class OutputWriteError(OSError):
+    """The output could not be written mid-run (a full disk): the message names the file."""

@@ -1,7 +1,7 @@
 """Batch inputs: which files a job reads, and the records in them.
 
 Inputs are named as files, folders (read recursively) and glob patterns, and hold JSONL, CSV or
-one document each (.txt, .md, .docx, .html). Every input record becomes an
+one document each (.txt, .md, .docx, .html, .pptx, .odt, .srt, .pdf). Every input record becomes an
 :class:`InputRecord`: its text, or the reason it cannot be translated (bad JSON, not UTF-8, no
 text field, empty, too long), so that every record gets an output record.
 """
@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from ..documents import DOCUMENT_SUFFIXES, formats, open_document, read_text
 from ..extract import (
-    DOCUMENT_SUFFIXES,
     ExtractionError,
     decode_loosely,
     decode_text,
     looks_binary,
-    read_document,
+    read_bounded,
 )
 from .errors import BatchUsageError
 
@@ -51,6 +51,7 @@ class InputRecord:
     error: str | None = None
     where: str = ""  # for messages: "in.jsonl line 5", "docs/a.txt"
     name: str | None = None  # file name stem for --out-dir (documents: relative path)
+    document: Path | None = None  # a document to write back translated (--translated-files)
 
 
 @dataclass(frozen=True)
@@ -254,8 +255,11 @@ class InputReader:
     """Reads every source into :class:`InputRecord` s, in order."""
 
     def __init__(self, sources: Sequence[Source], *, text_field: str = "text",
-                 id_field: str = "id") -> None:
+                 id_field: str = "id", whole_documents: bool = False) -> None:
         self.sources = list(sources)
+        # Documents read as all their text units (to be written back in their format)
+        # rather than as extract.py's reading (a saved page's article, a .docx's body).
+        self.whole_documents = whole_documents
         self.text_field = text_field
         self.id_field = id_field
         self._stdin: bytes | None = None
@@ -304,8 +308,12 @@ class InputReader:
 
     def _document(self, source: Source) -> InputRecord:
         assert source.path is not None
+        whole = self.whole_documents and source.path.suffix.lower() in formats()
         try:
-            text = read_document(source.path)
+            if whole:
+                text = open_document(read_bounded(source.path), source.path.name).text
+            else:
+                text = read_text(source.path)
         except ExtractionError as exc:
             return InputRecord(source.label, error=str(exc), where=source.label,
                                name=source.name)
@@ -313,7 +321,8 @@ class InputReader:
             return InputRecord(source.label, error=f"cannot read {source.label}: "
                                                    f"{exc.strerror or exc}",
                                where=source.label, name=source.name)
-        return InputRecord(source.label, text=text, where=source.label, name=source.name)
+        return InputRecord(source.label, text=text, where=source.label, name=source.name,
+                           document=source.path if whole else None)
 
     def _jsonl(self, source: Source) -> Iterator[InputRecord]:
         data = self._bytes(source)

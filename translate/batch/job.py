@@ -7,23 +7,29 @@ finish while the next window translates, so a kill loses at most two windows of 
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tqdm.auto import tqdm
 
+from ..extract import ExtractionError
+from .documents import TranslatedFiles
+from .errors import BatchUsageError
 from .inputs import InputReader, InputRecord, expand_inputs, validate
 from .output import OutputFile, check_outputs, safe_name, write_text_atomically
 from .records import BatchOptions, PendingWindow, Record, WindowResult, start_window
 
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:  # the pipeline and translator load models; a job receives them ready-made
     from ..pipeline import Pipeline
-    from ..translator import SentenceCache
+    from ..translator import ProgressCallback, SentenceCache
 
     class CountingCache(SentenceCache, Protocol):
         """A :class:`SentenceCache` that counts, as :class:`SQLiteSentenceCache` does; the
@@ -32,6 +38,7 @@ if TYPE_CHECKING:  # the pipeline and translator load models; a job receives the
         hits: int
         misses: int
         write_errors: int
+        by_signature: dict[str, list[int]]  # [hits, lookups] per translator signature
 
 
 @dataclass
@@ -122,14 +129,18 @@ class _Window:
 class _Progress:
     """Two progress bars on stderr (documents, sentences), and the cache's hit rate."""
 
-    def __init__(self, total: int | None, cache: CountingCache | None, show: bool) -> None:
+    def __init__(self, total: int | None, cache: CountingCache | None, show: bool,
+                 signature: Callable[[], str | None] = lambda: None) -> None:
         self.cache = cache
-        self.hits0 = cache.hits if cache is not None else 0
-        self.lookups0 = cache.hits + cache.misses if cache is not None else 0
+        self.signature = signature
+        self.start = ({k: list(v) for k, v in cache.by_signature.items()}
+                      if cache is not None else {})
         self.docs = tqdm(total=total, unit="doc", desc="documents", disable=not show,
                          file=sys.stderr, dynamic_ncols=True)
-        self.sentences = tqdm(unit="sent", desc="sentences", disable=not show,
+        # Moves as each batch of sentences is translated, not only as a window is written.
+        self.sentences = tqdm(unit="sent", desc="sentences translated", disable=not show,
                               file=sys.stderr, position=1, dynamic_ncols=True)
+        self._window_done = 0
 
     def __enter__(self) -> _Progress:
         return self
@@ -141,19 +152,32 @@ class _Progress:
     def skipped(self) -> None:
         self.docs.update(1)
 
+    def translating(self) -> ProgressCallback:
+        """The callback of a window's translation: its sentences, batch by batch."""
+        self._window_done = 0
+
+        def report(done: int, total: int) -> None:
+            self.sentences.update(done - self._window_done)
+            self._window_done = done
+
+        return report
+
     def window_done(self, docs: int, sentences: int) -> None:
         self.docs.update(docs)
-        self.sentences.update(sentences)
         hits, lookups = self.cache_counts()
         if lookups:
             self.sentences.set_postfix_str(f"cache {100 * hits / lookups:.0f}%")
 
     def cache_counts(self) -> tuple[int, int]:
-        """Cache hits and lookups since this run began."""
-        if self.cache is None:
+        """Cache hits and lookups since this run began, of the translator's own settings:
+        a sentence retried with safer decoding is looked up again, and counting that would
+        show more lookups than sentences."""
+        signature = self.signature()
+        if self.cache is None or signature is None:
             return 0, 0
-        return (self.cache.hits - self.hits0,
-                self.cache.hits + self.cache.misses - self.lookups0)
+        hits, lookups = self.cache.by_signature.get(signature, (0, 0))
+        hits0, lookups0 = self.start.get(signature, (0, 0))
+        return hits - hits0, lookups - lookups0
 
 
 class BatchJob:
@@ -162,7 +186,8 @@ class BatchJob:
     def __init__(self, pipeline: Pipeline, output: str | os.PathLike[str], *,
                  options: BatchOptions | None = None, out_dir: str | os.PathLike[str] | None = None,
                  overwrite: bool = False, cache: CountingCache | None = None,
-                 show_progress: bool = False) -> None:
+                 show_progress: bool = False,
+                 translated_files: str | os.PathLike[str] | None = None) -> None:
         self.pipeline = pipeline
         self.output = Path(output)
         self.options = options or BatchOptions()
@@ -172,9 +197,16 @@ class BatchJob:
         self.show_progress = show_progress
         self._input_paths: set[Path] = set()
         self._names: dict[str, str] = {}  # record id -> its --out-dir file name
+        self.translated_files = (TranslatedFiles(translated_files)
+                                 if translated_files is not None else None)
+        # record id -> a document to write back translated, and its file name
+        self._documents: dict[str, tuple[Path, str]] = {}
 
     def run(self, reader: InputReader) -> BatchStats:
         check_outputs(reader.sources, self.output, self.out_dir)
+        if self.translated_files is not None:
+            self.translated_files.check(reader.sources)
+            reader.whole_documents = True
         self._input_paths = {s.path.resolve() for s in reader.sources if s.path is not None}
         self._names = {}
         reader.check()
@@ -182,7 +214,7 @@ class BatchJob:
         started = time.perf_counter()
         total = reader.count() if self.show_progress else None
         with OutputFile(self.output, overwrite=self.overwrite) as out, \
-                _Progress(total, self.cache, self.show_progress) as progress:
+                _Progress(total, self.cache, self.show_progress, self._signature) as progress:
             stats.repaired_bytes = out.repaired_bytes
             self._translate_all(reader, out, stats, progress)
         stats.elapsed_s = time.perf_counter() - started
@@ -190,6 +222,11 @@ class BatchJob:
         if self.cache is not None:
             stats.cache_write_errors = self.cache.write_errors
         return stats
+
+    def _signature(self) -> str | None:
+        """The translator's signature once its model is loaded (the cache's key)."""
+        translator = self.pipeline.translator
+        return translator.signature() if translator.loaded else None
 
     def _translate_all(self, reader: InputReader, out: OutputFile, stats: BatchStats,
                        progress: _Progress) -> None:
@@ -203,6 +240,10 @@ class BatchJob:
             stats.total += 1
             record = self._unique(record, seen)
             self._names[record.id] = self._name(record, used_names)
+            if record.document is not None and self.translated_files is not None:
+                self._documents[record.id] = (
+                    record.document,
+                    self.translated_files.name_for(record.name or record.id, record.document))
             if record.id in out.done:
                 stats.skipped += 1
                 stats.skipped_failed += out.done[record.id]
@@ -219,7 +260,7 @@ class BatchJob:
         """Translate a window, then write the one before it; the new one is now in flight."""
         if not records:
             return in_flight
-        started = start_window(self.pipeline, records, self.options)
+        started = start_window(self.pipeline, records, self.options, progress.translating())
         if in_flight is not None:
             self._write(in_flight.finish(), out, stats, progress)
         return started
@@ -230,11 +271,28 @@ class BatchJob:
         if self.out_dir is not None:
             for record_id, text in result.texts.items():
                 write_text_atomically(self.out_dir / f"{self._names[record_id]}.en.txt", text)
+        if self.translated_files is not None:
+            self._write_documents(result)
         out.write(result.records)
         stats.count(result.records)
         assert stats.sentences is not None  # known in a local run
         stats.sentences += result.sentences
         progress.window_done(len(result.records), result.sentences)
+
+    def _write_documents(self, result: WindowResult) -> None:
+        """Translated documents first, records after: a record marks its file written."""
+        assert self.translated_files is not None
+        for record in result.records:
+            document = self._documents.pop(record["id"], None)
+            if document is None or record["error"] is not None or record["translation"] is None:
+                continue
+            path, name = document
+            try:
+                self.translated_files.write(name, path, record["translation"], self.pipeline)
+                record["translated_file"] = name
+            except (ExtractionError, OSError, BatchUsageError) as exc:
+                logger.warning("%s: translated file not written", path, exc_info=True)
+                record["error"] = f"translated file not written: {exc}"
 
     @staticmethod
     def _unique(record: InputRecord, seen: dict[str, int]) -> InputRecord:
@@ -265,9 +323,13 @@ class BatchJob:
 
 
 def check_job(inputs: Sequence[str], output: str | os.PathLike[str], *, fmt: str | None = None,
-              out_dir: str | os.PathLike[str] | None = None) -> None:
+              out_dir: str | os.PathLike[str] | None = None,
+              translated_files: str | os.PathLike[str] | None = None) -> None:
     """Everything about inputs and outputs that can fail, checked before models load."""
-    check_outputs(expand_inputs(inputs, fmt), output, out_dir)
+    sources = expand_inputs(inputs, fmt)
+    check_outputs(sources, output, out_dir)
+    if translated_files is not None:
+        TranslatedFiles(translated_files).check(sources)
     OutputFile(output).check()
 
 
@@ -275,9 +337,12 @@ def run_batch(inputs: Sequence[str], output: str | os.PathLike[str], pipeline: P
               options: BatchOptions | None = None, fmt: str | None = None,
               text_field: str = "text", id_field: str = "id",
               out_dir: str | os.PathLike[str] | None = None, overwrite: bool = False,
-              cache: CountingCache | None = None, show_progress: bool = False) -> BatchStats:
-    """Library entry point: the whole job from input names to stats."""
+              cache: CountingCache | None = None, show_progress: bool = False,
+              translated_files: str | os.PathLike[str] | None = None) -> BatchStats:
+    """Library entry point: the whole job from input names to stats. ``translated_files``:
+    a folder where each document input is written again, translated, in its format."""
     reader = InputReader(expand_inputs(inputs, fmt), text_field=text_field, id_field=id_field)
     job = BatchJob(pipeline, output, options=options, out_dir=out_dir, overwrite=overwrite,
-                   cache=cache, show_progress=show_progress)
+                   cache=cache, show_progress=show_progress,
+                   translated_files=translated_files)
     return job.run(reader)

@@ -19,7 +19,7 @@ from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
 from ..outputs import OutputError, check_output_dir, check_output_file
-from .errors import BatchUsageError, NotOurOutputError, OutputLockedError
+from .errors import BatchUsageError, NotOurOutputError, OutputLockedError, OutputWriteError
 from .inputs import Source, input_kind
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ RECORD_START = b'{"id": '
 # ------------------------------------------------------------------------------------------
 
 
-def _read_as_input(path: Path, source: Source) -> bool:
+def read_as_input(path: Path, source: Source) -> bool:
     """Whether a file at ``path`` would be read by the next run with the same inputs."""
     if source.root is not None:
         root = source.root.resolve()
@@ -73,7 +73,7 @@ def check_outputs(sources: Sequence[Source], output: str | os.PathLike[str],
             raise BatchUsageError(f"the output {output} is also an input ({source.label}); "
                                   "write the output to another file")
     for source in sources:
-        if _read_as_input(target, source):
+        if read_as_input(target, source):
             where = source.root if source.root is not None else source.pattern
             raise BatchUsageError(f"the output {output} is among the inputs ({where}): a "
                                   "rerun would read it as an input; write it elsewhere")
@@ -81,7 +81,7 @@ def check_outputs(sources: Sequence[Source], output: str | os.PathLike[str],
         return
     probe = Path(out_dir) / "document.en.txt"
     for source in sources:
-        if _read_as_input(probe, source):
+        if read_as_input(probe, source):
             where = source.root if source.root is not None else source.pattern
             raise BatchUsageError(f"--out-dir {out_dir} is among the inputs ({where}): a "
                                   "rerun would read its .en.txt files as inputs; choose "
@@ -116,7 +116,8 @@ class OutputFile:
 
     def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         self.path = Path(path)
-        self.lock_path = Path(str(self.path) + ".lock")
+        # Beside the file itself: the same output named through a symlink takes the same lock.
+        self.lock_path = Path(str(self.path.resolve()) + ".lock")
         self.overwrite = overwrite
         self.done: dict[str, bool] = {}  # id -> the record is an error
         self.repaired_bytes = 0
@@ -127,8 +128,8 @@ class OutputFile:
         self.open()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(failing=exc_type is not None)
 
     def open(self) -> None:
         self._check_kind()
@@ -256,22 +257,36 @@ class OutputFile:
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:
         assert self._fh is not None, "open() first"
-        for record in records:
-            # One write per line: a kill can cut only the last line, which _load repairs.
-            self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-            self.done[record["id"]] = record.get("error") is not None
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        try:
+            for record in records:
+                # One write per line: a kill can cut only the last line, which _load repairs.
+                self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self.done[record["id"]] = record.get("error") is not None
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:  # a full disk, a quota: say which file, and that a rerun resumes
+            raise OutputWriteError(f"cannot write {self.path}: {exc.strerror or exc}; the "
+                                   "records before it are kept, and running the same command "
+                                   "again resumes after them") from exc
 
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        if self._lock is not None:
-            # filelock leaves the lock file on Unix: removing it would let a waiting run and a
-            # new one both believe they hold the lock.
-            self._lock.release()
-            self._lock = None
+    def close(self, *, failing: bool = False) -> None:
+        """Close the file and release the lock. ``failing``: a write already failed (its line
+        is still in the buffer, so closing fails the same way); that error is the one told."""
+        fh, self._fh = self._fh, None
+        try:
+            if fh is not None:
+                fh.close()
+        except OSError as exc:
+            if not failing:
+                raise OutputWriteError(f"cannot write {self.path}: {exc.strerror or exc}"
+                                       ) from exc
+            logger.debug("closing %s after a failed write: %s", self.path, exc)
+        finally:
+            if self._lock is not None:
+                # filelock leaves the lock file on Unix: removing it would let a waiting run
+                # and a new one both believe they hold the lock.
+                self._lock.release()
+                self._lock = None
 
 
 # ------------------------------------------------------------------------------------------
@@ -290,7 +305,10 @@ def safe_name(name: str) -> str:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputWriteError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -18,6 +18,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -185,7 +186,9 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
         out_file.open()
     try:
         if not ray.is_initialized():
-            ray.init(address=config.address, ignore_reinit_error=True, log_to_driver=False)
+            # At the level the caller gave Ray's logger (ray.init would reset it to INFO).
+            ray.init(address=config.address, ignore_reinit_error=True, log_to_driver=False,
+                     logging_level=logging.getLogger("ray").getEffectiveLevel())
         skip = frozenset(out_file.done) if out_file is not None else frozenset()
         if kind == "jsonl":
             labels = {_path_key(str(Path(p).resolve())): label for p, label in paths}
@@ -225,7 +228,7 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
                 stats.count(records)
     finally:
         if out_file is not None:
-            out_file.close()
+            out_file.close(failing=sys.exc_info()[0] is not None)
     stats.total = stats.done + stats.failed + stats.skipped
     stats.elapsed_s = time.perf_counter() - started
     return stats

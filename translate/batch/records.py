@@ -19,6 +19,7 @@ from .inputs import DEFAULT_MAX_CHARS, InputRecord
 
 if TYPE_CHECKING:  # the pipeline loads models; a job receives one ready-made
     from ..pipeline import PendingTranslation, Pipeline, PipelineResult
+    from ..translator import ProgressCallback
 
 logger = logging.getLogger(__name__)
 
@@ -89,18 +90,19 @@ def translate_window(pipeline: Pipeline, records: Sequence[InputRecord],
     return start_window(pipeline, records, options).finish()
 
 
-def start_window(pipeline: Pipeline, records: Sequence[InputRecord],
-                 options: BatchOptions) -> PendingWindow:
+def start_window(pipeline: Pipeline, records: Sequence[InputRecord], options: BatchOptions,
+                 progress: ProgressCallback | None = None) -> PendingWindow:
     """Translate a window; its checks go on (in the check workers) until
-    :meth:`PendingWindow.finish`, so the caller can translate the next window meanwhile."""
-    return PendingWindow(pipeline, records, options)
+    :meth:`PendingWindow.finish`, so the caller can translate the next window meanwhile.
+    ``progress`` counts the window's distinct sentences as each batch is translated."""
+    return PendingWindow(pipeline, records, options, progress)
 
 
 class PendingWindow:
     """A window translated, its checks under way."""
 
     def __init__(self, pipeline: Pipeline, records: Sequence[InputRecord],
-                 options: BatchOptions) -> None:
+                 options: BatchOptions, progress: ProgressCallback | None = None) -> None:
         self.pipeline = pipeline
         self.records = list(records)
         self.options = options
@@ -114,7 +116,8 @@ class PendingWindow:
                 pipeline.summarizer.load()
             started = time.perf_counter()
             try:
-                self.pending = pipeline.start_many([r.text or "" for r in self.good])
+                self.pending = pipeline.start_many([r.text or "" for r in self.good],
+                                                   progress=progress)
             except ModelError:
                 raise
             except Exception as exc:

@@ -8,6 +8,10 @@ No models are involved: these checks compare the source and the output as text (
 * :func:`check_untranslated` -- Vietnamese words left in the English.
 * :func:`check_repetition` -- n-gram loops and runaway / truncated output (length ratio);
   :func:`check_summary_repetition` -- loops in a summary.
+* :func:`check_names` -- names of the source (people, places, organisations) missing from
+  the English; :func:`check_name_consistency` -- a name spelt two ways in one document.
+* :func:`check_coverage` -- English that says clearly less (``omission``) or more
+  (``addition``) than the source: similarity, lengths, quotations, invented names.
 * :func:`check_summary` -- numbers and named entities in a summary that the translation
   does not support.
 * :func:`check_confidence` -- sentences the translation model was much less sure of than of
@@ -17,22 +21,27 @@ No models are involved: these checks compare the source and the output as text (
 
 Modules: ``tokens`` (tokenizer, digit parsing, :class:`Quantity`), ``vi_quantities``,
 ``en_quantities`` (extraction rules), ``numbers`` (matching), ``untranslated``,
-``repetition``, ``summary``, ``confidence``, ``guard``; word lists in ``data/*.toml``.
+``repetition``, ``names``, ``similarity`` (the optional embedding model), ``coverage``,
+``summary``, ``confidence``, ``guard``, ``kinds`` (every flag kind); word lists in
+``data/*.toml``.
 """
 
 from __future__ import annotations
 
 from ..results import Flag
 from .confidence import check_confidence
+from .coverage import check_coverage
 from .en_quantities import extract_en_quantities
 from .guard import (
     STRICT_CHECKS_ENV,
     check_sentence,
     confidence_flags,
+    document_flags,
     run_check,
     sentence_flags,
     summary_flags,
 )
+from .names import check_name_consistency, check_names
 from .numbers import check_numbers, has_number
 from .repetition import RETRY_KINDS, check_repetition, check_summary_repetition, needs_retry
 from .summary import check_summary
@@ -45,6 +54,9 @@ __all__ = [
     "STRICT_CHECKS_ENV",
     "Flag",
     "Quantity",
+    "check_coverage",
+    "check_name_consistency",
+    "check_names",
     "check_confidence",
     "check_numbers",
     "check_repetition",
@@ -53,6 +65,7 @@ __all__ = [
     "check_summary_repetition",
     "check_untranslated",
     "confidence_flags",
+    "document_flags",
     "extract_en_quantities",
     "extract_vi_quantities",
     "has_number",

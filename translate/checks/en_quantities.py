@@ -221,6 +221,9 @@ def _named(s: Scan, i: int) -> Found | None:
     return None
 
 
+_MATCH_HALF_PREV = frozenset({"first", "second", "opening", "closing", "1st", "2nd"})
+
+
 def _ordinal_or_fraction(s: Scan, i: int) -> Found | None:
     """First ... hundredth; "two-thirds", "a quarter" (the denominator); half; twice."""
     t = s.toks[i]
@@ -236,6 +239,9 @@ def _ordinal_or_fraction(s: Scan, i: int) -> Found | None:
     if w in _FRACTIONS and (p in UNITS or p in ("a", "one") or w.endswith("s")):
         return [quantity([_FRACTIONS[w]], "number", t.text, False, t.start)], i + 1
     if w == "half":
+        # "half-time", "first half", "second half": a period of a match, not 0.5.
+        if s.low_at(i + 1) in ("time", "times") or p in _MATCH_HALF_PREV:
+            return [], i + 1
         return [quantity([0.5], "number", t.text, False, t.start)], i + 1
     if w in _MULTIPLES:
         return [quantity([_MULTIPLES[w]], "number", t.text, False, t.start)], i + 1

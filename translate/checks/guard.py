@@ -11,9 +11,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from ..results import Flag
 from .confidence import check_confidence
+from .coverage import check_coverage
+from .kinds import CHECK_ERROR
+from .names import check_name_consistency, check_names
 from .numbers import check_numbers
 from .repetition import check_repetition, check_summary_repetition
 from .summary import check_summary
@@ -39,25 +43,52 @@ def _crashed(check: Callable[..., object], what: str) -> Flag:
     ``check_error`` flag that says the text was not checked for that."""
     if os.environ.get(STRICT_CHECKS_ENV) == "1":
         raise  # the exception being handled: this runs in an except block
-    name = check.__name__.removeprefix("check_").replace("_", " ")
+    function = getattr(check, "func", check)  # a functools.partial's own function
+    name = getattr(function, "__name__", "a").removeprefix("check_").replace("_", " ")
     logger.exception("the %s check crashed on %s", name, what)
-    return Flag("check_error", f"the {name} check failed on this text, so it was not "
-                               "checked for that (details in the log)")
+    return Flag(CHECK_ERROR, f"the {name} check failed on this text, so it was not "
+                             "checked for that (details in the log)")
 
 
-def check_sentence(source_vi: str, translation_en: str) -> list[Flag]:
-    """All sentence-level checks, unguarded: numbers, untranslated words, repetition, length."""
-    return [f for check in sentence_checks() for f in check(source_vi, translation_en)]
+def check_sentence(source_vi: str, translation_en: str, *,
+                   use_similarity: bool | None = None) -> list[Flag]:
+    """All sentence-level checks, unguarded: numbers, untranslated words, repetition, length,
+    names, coverage (omission and addition; ``use_similarity`` as in
+    :func:`~translate.checks.coverage.check_coverage`)."""
+    return [f for check in sentence_checks(use_similarity)
+            for f in check(source_vi, translation_en)]
 
 
-def sentence_checks() -> tuple[Check, ...]:
+def sentence_checks(use_similarity: bool | None = None) -> tuple[Check, ...]:
     # Looked up at call time, so a test that replaces a check replaces it here too.
-    return (check_numbers, check_untranslated, check_repetition)
+    coverage: Check = check_coverage if use_similarity is None else partial(
+        check_coverage, use_similarity=use_similarity)
+    return (check_numbers, check_untranslated, check_repetition, check_names, coverage)
 
 
-def sentence_flags(source_vi: str, translation_en: str) -> list[Flag]:
+def sentence_flags(source_vi: str, translation_en: str, *,
+                   use_similarity: bool | None = None) -> list[Flag]:
     """The sentence checks, each guarded by :func:`run_check` (what the pipeline runs)."""
-    return [f for check in sentence_checks() for f in run_check(check, source_vi, translation_en)]
+    return [f for check in sentence_checks(use_similarity)
+            for f in run_check(check, source_vi, translation_en)]
+
+
+def document_flags(sources: list[str], translations: list[str]) -> list[list[Flag]]:
+    """The checks across one document's sentences (a name spelt two ways), guarded as a
+    whole: a crash puts a ``check_error`` flag on the first sentence."""
+    try:
+        return check_name_consistency(sources, translations)
+    except Exception:
+        if os.environ.get(STRICT_CHECKS_ENV) == "1":
+            raise
+        logger.exception("the name consistency check crashed on a document of %d sentences",
+                         len(sources))
+        flags: list[list[Flag]] = [[] for _ in sources]
+        if flags:
+            flags[0].append(Flag(CHECK_ERROR, "the name consistency check failed on this "
+                                              "document, so it was not checked for that "
+                                              "(details in the log)"))
+        return flags
 
 
 def summary_flags(summary_en: str, translation_en: str) -> list[Flag]:

@@ -20,6 +20,10 @@ from .vi_quantities import extract_vi_quantities
 
 _EN_ARTICLE_RE = re.compile(r"\b(?:a|an|one|single|once|another|each|every|per)\b", re.I)
 _EN_ZERO_RE = re.compile(r"\b(?:no|zero|none|nothing|nobody|nil|neither)\b", re.I)
+# "hai bên" = "both sides"; "100% đại biểu" = "all deputies".
+_EN_TWO_RE = re.compile(r"\b(?:both|pair|couple|twin|twins|double)\b", re.I)
+_EN_ALL_RE = re.compile(r"\b(?:all|every|entire|entirely|whole|unanimous|unanimously|fully|"
+                        r"completely)\b", re.I)
 _DIGITS_RE = re.compile(r"\d")
 # Number words that make a line "have a number" ("one" and "first" are mostly pronoun or
 # idiom: "no one", "at first"; "zero" is rare).
@@ -126,12 +130,18 @@ def _explained_missing(unmatched_src: list[Quantity], translation_en: str) -> li
     # Articles and "zero" words can stand for a source 1 or 0 ("1 dặm" -> "a mile").
     n_articles = len(_EN_ARTICLE_RE.findall(translation_en))
     n_zero = len(_EN_ZERO_RE.findall(translation_en))
+    n_two = len(_EN_TWO_RE.findall(translation_en))
+    n_all = len(_EN_ALL_RE.findall(translation_en))
     missing: list[Quantity] = []
     for q in unmatched_src:
         if 1.0 in q.values and n_articles > 0:
             n_articles -= 1
         elif 0.0 in q.values and n_zero > 0:
             n_zero -= 1
+        elif 2.0 in q.values and not q.strong and n_two > 0:
+            n_two -= 1
+        elif q.kind == "percent" and 100.0 in q.values and n_all > 0:
+            n_all -= 1
         else:
             missing.append(q)
     return missing

@@ -45,6 +45,10 @@ _UNIT_EXPONENT = set(_W["unit_exponent"])
 _SCALE_NOT_BEFORE = set(_W["scale_not_before"])
 # A day.month written with a dot ("4.11") is a date only after one of these.
 _DATE_PREV = {"ngày", "hôm", "từ", "đến", "tới", "đêm", "sáng", "chiều", "tối", "trưa"}
+# "5.30 chiều" = 5.30pm, "lúc 7 tối" = 7pm: a time without "giờ" before a part of the day.
+_DAYPARTS = {"sáng", "trưa", "chiều", "tối", "đêm", "khuya"}
+# a/b with a small denominator outside a date ("1/3 dân số") is a fraction: "a third".
+_FRACTION_DENOMINATORS = {2, 3, 4, 5, 10}
 _ROMAN_RE = re.compile(r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 
 
@@ -203,6 +207,15 @@ def _slash_date(s: Scan, i: int) -> Found | None:
     # "24/7", "24/24": around the clock, unless a date is announced ("ngày 24/7" = 24 July).
     if parts in (["24", "7"], ["24", "24"]) and s.prev_low(i) not in _DATE_PREV:
         return [quantity([], "always", t.text, True, t.start, [("always",)])], i + 1
+    if (len(parts) == 2 and s.prev_low(i) not in _DATE_PREV and s.prev_low(i) != "tháng"
+            and int(parts[1]) in _FRACTION_DENOMINATORS and 0 < int(parts[0]) < int(parts[1])):
+        a, b = int(parts[0]), int(parts[1])
+        # Read as the fraction or its denominator ("the final third"); a numerator of 1 is
+        # English's "a"/"the", a larger one is its own number ("three-quarters").
+        found = [quantity([a / b, b], "number", t.text, True, t.start)]
+        if a > 1:
+            found.insert(0, quantity([a], "number", parts[0], True, t.start))
+        return found, i + 1
     month_pos = 0 if s.prev_low(i) == "tháng" else 1
     found = []
     for k, part in enumerate(parts):
@@ -266,6 +279,11 @@ def _digits_in_context(s: Scan, i: int, j: int, vals: list[float], extra: list[K
             return timed
         extra.append(("time", int(vals[0]) % 12, 0))
         kind = "time"
+    elif nl in _DAYPARTS and (p == "lúc" or "." in s.toks[i].text) \
+            and _clock_hour(s.toks[i].text) is not None:
+        h, mi = _clock_hour(s.toks[i].text)  # type: ignore[misc]
+        return [quantity([h] if mi == 0 else [], "time", s.span(i, j + 1), True,
+                         s.toks[i].start, [("time", h % 12, mi)])], j + 1
     elif nl in _CURRENCY or p in ("$", "usd", "vnd"):
         kind = "currency"
     elif nl == "%" or (nl == "phần" and s.low_at(j + 1) == "trăm"):

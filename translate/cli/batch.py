@@ -16,6 +16,8 @@ from .common import (
     show_progress,
 )
 
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..batch import BatchOptions, BatchStats
     from ..config import ModelConfig
@@ -35,10 +37,15 @@ def _add_options(p: Any) -> None:
     from ..batch import DEFAULT_MAX_CHARS, DEFAULT_WINDOW_DOCS, INPUT_FORMATS
 
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="JSONL or CSV files, .txt/.md/.docx/.html files, directories or globs "
-                        "(- reads JSONL from stdin)")
+                   help="JSONL or CSV files, documents (.txt .md .docx .html .pptx .odt .srt "
+                        ".pdf), directories or globs (- reads JSONL from stdin)")
     p.add_argument("-o", "--output", help="output JSONL (default: OUT_DIR/batch.jsonl)")
     p.add_argument("--out-dir", help="also write NAME.en.txt for each document here")
+    p.add_argument("--translated-files", nargs="?", const="", default=None, metavar="DIR",
+                   help="also write each document input translated in its own format "
+                        "(NAME.en.docx, .pptx, .odt, .html, .md, .txt, .srt; a .pdf as "
+                        ".docx) into DIR (default: beside the output JSONL); files there "
+                        "that vi2en did not write are never replaced")
     p.add_argument("--summary", action="store_true", help="add an English summary per record")
     p.add_argument("--detail", action="store_true",
                    help="add per-sentence 'paragraphs' as in `vi2en translate --json`")
@@ -83,7 +90,7 @@ def _add_options(p: Any) -> None:
 
 
 def cmd_batch(args: Any) -> int:
-    from ..batch import BatchOptions, BatchUsageError
+    from ..batch import BatchOptions, BatchUsageError, OutputWriteError
 
     if not args.output and not args.out_dir:
         raise UsageError("give the output file with -o OUT.jsonl (or --out-dir DIR)")
@@ -100,14 +107,20 @@ def cmd_batch(args: Any) -> int:
     on_ray = args.engine == "ray"
     if args.glossary and on_ray:
         raise UsageError("--glossary is not supported with --engine ray yet; run without Ray")
+    if args.translated_files is not None and on_ray:
+        raise UsageError("--translated-files is not supported with --engine ray yet; run "
+                         "without Ray")
+    if args.translated_files == "":  # given without a folder: beside the JSONL
+        args.translated_files = str(Path(output).parent)
     options = BatchOptions(summary=args.summary, detail=args.detail, max_chars=args.max_chars,
                            window_docs=args.window)
     # With Ray the models run inside actors, with the engine of --actor-engine.
-    config = config_from_args(args, engine=args.actor_engine if on_ray else None)
+    config = config_from_args(args, here=not on_ray,
+                              engine=args.actor_engine if on_ray else None)
     try:
         if on_ray:
             if not args.verbose:
-                _quiet_ray()
+                _quiet_ray(args.ray_address)
             from ..batch.ray import RayConfig, run_ray
 
             ray_config = RayConfig(models=config,
@@ -122,6 +135,10 @@ def cmd_batch(args: Any) -> int:
             stats = _run_local(args, config, output, options, show_progress(args))
     except BatchUsageError as exc:
         raise UsageError(str(exc)) from None
+    except OutputWriteError as exc:  # a full disk mid-run: one line naming the file
+        logger.debug("cannot write the output", exc_info=True)
+        print(f"vi2en: error: {exc}", file=sys.stderr)
+        return 1
     for line in stats.errors:
         print(f"vi2en: failed: {line}", file=sys.stderr)
     if stats.failed > len(stats.errors):
@@ -131,16 +148,42 @@ def cmd_batch(args: Any) -> int:
     return stats.exit_code
 
 
-def _quiet_ray() -> None:
-    """Ray Data logs every scheduling step at INFO; the summary line is enough."""
+def _quiet_ray(address: str | None) -> None:
+    """Start Ray without its chatter: Ray Data logs every scheduling step at INFO, Ray its
+    start-up at INFO and WARNING, and its C++ core worker an "E ... core_worker.cc" line on
+    runs that succeed. The summary line is enough (--verbose shows them all); failures still
+    reach the user as exceptions."""
     import importlib.util
+    import os
+    import tempfile
 
     if importlib.util.find_spec("ray") is None:
         return  # run_ray says which extra to install
+    # Ray's C++ side reads this as ray.init starts it: only fatal errors reach stderr...
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    import ray
     import ray.data  # noqa: F401  configures its loggers on import; adjust them afterwards
 
     for name in ("ray", "ray.data"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if ray.is_initialized():
+        return
+    # ...after one INFO line saying so, written straight to file descriptor 2: caught here,
+    # and anything else Ray writes while starting is passed on.
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False,
+                     logging_level=logging.ERROR)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().decode("utf-8", "replace").splitlines(keepends=True):
+                if "Set ray log level from environment variable" not in line:
+                    sys.stderr.write(line)
 
 
 def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOptions,
@@ -151,7 +194,8 @@ def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOption
     from ..translator import Translator
 
     # Inputs and outputs first: a bad path fails in a second, not after the models load.
-    check_job(args.inputs, output, fmt=args.format, out_dir=args.out_dir)
+    check_job(args.inputs, output, fmt=args.format, out_dir=args.out_dir,
+              translated_files=args.translated_files)
     glossary = load_glossary(args.glossary)
     cache = None
     pipeline = None
@@ -169,7 +213,7 @@ def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOption
         return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
                          text_field=args.text_field, id_field=args.id_field,
                          out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,
-                         show_progress=progress)
+                         show_progress=progress, translated_files=args.translated_files)
     finally:
         if pipeline is not None:
             pipeline.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import DEVICES, ENGINES, SUMMARY_LENGTHS, ModelConfig
+from ..extract import DOCUMENT_SUFFIXES
 from ..outputs import check_output_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,8 +59,13 @@ class CommandParser(argparse.ArgumentParser):
         return super().format_usage()
 
 
-def read_input(source: str | None) -> str:
-    """Text of FILE, or of standard input for ``-``/nothing; UTF-8 whatever the locale."""
+def read_input(source: str | None, *, documents: bool = False) -> str:
+    """Text of FILE, or of standard input for ``-``/nothing; UTF-8 whatever the locale.
+
+    ``documents``: a FILE of a document type the page reads (.docx, .html, ...) is read as
+    the page and ``vi2en batch`` read it (its article text, through the one reader,
+    :func:`translate.extract.read_document`); any other FILE is UTF-8 text.
+    """
     if source in (None, "-"):
         if sys.stdin is None:  # started with standard input closed (`<&-`)
             raise UsageError("standard input is closed; give the input FILE")
@@ -75,6 +81,15 @@ def read_input(source: str | None) -> str:
                              "(`vi2en batch` reads folders)")
         if not path.is_file():
             raise UsageError(f"no such file: {source}")
+        if documents and path.suffix.lower() in DOCUMENT_SUFFIXES:
+            from ..extract import ExtractionError, read_document
+
+            try:
+                return read_document(path)
+            except ExtractionError as exc:
+                raise UsageError(str(exc)) from None
+            except OSError as exc:
+                raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -139,22 +154,30 @@ def add_model_options(parser: argparse.ArgumentParser, *, summarizer: bool = Tru
 
 def add_summarizer_options(parser: argparse.ArgumentParser) -> None:
     """The model options of a command that only summarizes (``vi2en summarize``)."""
-    parser.add_argument("--summarizer", default=None)
-    parser.add_argument("--device", default=None, choices=list(DEVICES))
-    parser.add_argument("--engine", default=None, choices=list(ENGINES))
+    parser.add_argument("--summarizer", default=None,
+                        help="summarization model: preset, Hub id or directory "
+                             "(default: $VI2EN_SUMMARIZER or the catalog default)")
+    parser.add_argument("--device", default=None, choices=list(DEVICES),
+                        help="where to run (default: auto)")
+    parser.add_argument("--engine", default=None, choices=list(ENGINES),
+                        help="inference engine (default: auto)")
 
 
 def add_summary_options(parser: argparse.ArgumentParser) -> None:
     """How long a summary should be."""
-    parser.add_argument("--summary-length", default=None, choices=list(SUMMARY_LENGTHS))
+    parser.add_argument("--summary-length", default=None, choices=list(SUMMARY_LENGTHS),
+                        help="how long a summary to write (default: medium)")
     parser.add_argument("--max-words", type=int, default=None,
                         help="cap the summary at about this many words")
 
 
-def config_from_args(args: argparse.Namespace, **overrides: object) -> ModelConfig:
+def config_from_args(args: argparse.Namespace, *, here: bool = True,
+                     **overrides: object) -> ModelConfig:
     """The one ModelConfig of a command: its options over ``$VI2EN_*`` over the defaults.
 
     ``overrides`` replace options (``None`` ignored); options a command lacks stay unset.
+    ``here``: the models run in this process, so a GPU asked for must be visible here (not
+    so for a Ray cluster's actors).
     """
     options = {"model": getattr(args, "model", None),
                "summarizer": getattr(args, "summarizer", None),
@@ -165,9 +188,20 @@ def config_from_args(args: argparse.Namespace, **overrides: object) -> ModelConf
                "max_words": getattr(args, "max_words", None)}
     options.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return ModelConfig.from_env(**options)
+        config = ModelConfig.from_env(**options)
     except ValueError as exc:  # a bad --beams or $VI2EN_ENGINE: the user's to fix
         raise UsageError(str(exc)) from None
+    if here and config.device.startswith("cuda"):
+        # Before anything loads: a missing GPU is one line, not a warning about engines and
+        # then a failure minutes into loading.
+        from ..devices import DeviceUnavailableError
+        from ..engines import check_device
+
+        try:
+            check_device(config.device, config.engine)
+        except DeviceUnavailableError as exc:
+            raise UsageError(f"{exc}; use --device cpu or auto") from None
+    return config
 
 
 def load_glossary(path: str | None) -> Glossary | None:

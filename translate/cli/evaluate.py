@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import sys
 
 from .common import (
@@ -18,12 +19,14 @@ from .common import (
     write_output,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add ``vi2en qa`` and ``vi2en eval``."""
     p = sub.add_parser("qa", parents=[common],
-                       help="check an existing translation line by line (numbers, "
-                            "untranslated words, repetition)")
+                       help="check an existing translation line by line (numbers, names, "
+                            "omission, addition, untranslated words, repetition)")
     p.add_argument("--source", required=True, help="Vietnamese, one segment a line")
     p.add_argument("--translation", required=True, help="English, line-aligned with --source")
     p.add_argument("--json", action="store_true",
@@ -77,12 +80,15 @@ def cmd_qa(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from ..catalog import resolve_spec
     from ..evaluate import (
         EvalResult,
         MissingDependencyError,
         check_sacrebleu,
         evaluate,
-        format_table,
+        table_header,
+        table_notes,
+        table_row,
     )
 
     if args.models and args.model:
@@ -92,6 +98,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     base = config_from_args(args)
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models \
         else [base.model]
+    # Every name is checked (and named for the table) before the first model translates.
+    names = [resolve_spec(m, "translation").name for m in models]
     sources, references = _read_aligned(args, "source", "reference")
     if args.limit is not None:
         sources, references = sources[: args.limit], references[: args.limit]
@@ -103,14 +111,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"vi2en: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     results: list[EvalResult] = []
+    failures: list[Exception] = []
     for model in models:
         config = base.with_(model=model)
-        result, _ = evaluate(config, sources, references, show_progress=show_progress(args))
-        gc.collect()  # the model goes with its translator: one in memory at a time
+        try:
+            result, _ = evaluate(config, sources, references,
+                                 show_progress=show_progress(args))
+        except Exception as exc:  # one model failing keeps the others' scores
+            logger.debug("eval of %s failed", model, exc_info=True)
+            failures.append(exc)
+            continue
+        finally:
+            gc.collect()  # the model goes with its translator: one in memory at a time
+        if not args.json:  # each row as its model finishes: hours of scoring are never lost
+            if not results:
+                write_output(table_header(names), None)
+            write_output(table_row(result, names), None)
         results.append(result)
     if args.json:
         write_output(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2),
                      None)
-    else:
-        write_output(format_table(results), None)
+    elif results:
+        write_output(table_notes(results), None)
+    if failures:
+        for earlier in failures[:-1]:
+            print(f"vi2en: error: {str(earlier).splitlines()[0]}", file=sys.stderr)
+        raise failures[-1]  # the last line, with its exit code
     return EXIT_OK

@@ -14,7 +14,7 @@ from .common import EXIT_OK, UsageError, write_output
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``models`` and its actions."""
-    models = sub.add_parser("models", parents=[common], help="list or download models")
+    models = sub.add_parser("models", parents=[common], help="list, download or convert models")
     actions = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     p = actions.add_parser("list", parents=[common], help="presets, licenses, local copies")
     p.set_defaults(handler=cmd_models_list)
@@ -65,8 +65,16 @@ def resolve_any(model: str) -> ModelSpec:
 
 
 def cmd_models_download(args: argparse.Namespace) -> int:
-    from ..catalog import fetch, models_dir
+    import os
 
+    from ..catalog import fetch, hub_offline, models_dir
+
+    if hub_offline():
+        # huggingface_hub would refuse the download; the variable is the user's to change.
+        raise UsageError(f"HF_HUB_OFFLINE={os.environ['HF_HUB_OFFLINE']} is set, which "
+                         "forbids downloads; run "
+                         f"`HF_HUB_OFFLINE=0 vi2en models download {args.name}` where the Hub "
+                         "is reachable")
     try:
         spec = resolve_any(args.name)
     except ModelError:

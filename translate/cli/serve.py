@@ -15,10 +15,12 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import DEFAULT_TIME_LIMIT_S
 from .common import UsageError, add_model_options, config_from_args
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..api_settings import ApiSettings
+    from ..serving.settings import ServerSettings
     from ..web import WebConfig
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,11 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_MAX_CHARS:,})")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="model calls at once (default: 1 on CPU, 2 on GPU)")
+    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
+                        metavar="SECONDS",
+                        help="most seconds one job (page or API) may take before it is "
+                             "stopped and refused (an API request's wait for the model "
+                             f"included); 0: none (default: {DEFAULT_TIME_LIMIT_S:g})")
     parser.add_argument("--models", metavar="A,B,C", default=os.environ.get("VI2EN_MODELS", ""),
                         help="translation models visitors may choose (presets, Hub ids or "
                              "directories), besides --model, which is always offered and "
@@ -62,6 +69,7 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                              "else --model only)")
     add_model_options(parser)
     add_api_options(parser)
+    add_server_options(parser)
 
 
 def add_api_options(parser: argparse.ArgumentParser) -> None:
@@ -76,17 +84,102 @@ def add_api_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--require-api-key", action="store_true",
                        help="with --api-keys: refuse API requests without a key")
     group.add_argument("--char-limit", type=int, default=-1, metavar="N",
-                       help="most characters per API request (default: --max-chars)")
+                       help="most characters per request, of the API and the page alike "
+                            "(LibreTranslate's name; default: --max-chars)")
     group.add_argument("--req-limit", type=int, default=0, metavar="N",
-                       help="API requests per client (key, else address) per minute; "
-                            "0: no limit (default)")
+                       help="requests per client (its key, else its address) per "
+                            "minute, the API's and the page's counted together; 0: no limit "
+                            "(default)")
     group.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
-                       help=f"largest API request body (default: {DEFAULT_MAX_BODY:,})")
+                       help="largest request body, page uploads included (default: "
+                            f"{DEFAULT_MAX_BODY:,})")
     group.add_argument("--batch-window", type=float, default=DEFAULT_WINDOW_S * 1000,
                        metavar="MS",
                        help="how long the first waiting sentence waits for others to share "
                             "its batch; 0 turns cross-request batching off (default: "
                             f"{DEFAULT_WINDOW_S * 1000:g})")
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """What keeps a public server up: timeouts, caps, quotas, the proxy in front of it."""
+    from ..serving.settings import MB, ServerSettings, default_max_connections
+
+    defaults = ServerSettings()
+    group = parser.add_argument_group("public server (see the README's \"Running a public "
+                                      "server\")")
+    group.add_argument("--no-page", action="store_true",
+                       help="serve the REST API alone, without the web page")
+    group.add_argument("--public-url", metavar="URL",
+                       help="the address clients use (https://translate.example.org/): links "
+                            "and redirects are built from it, never from the Host header "
+                            "(default: relative links)")
+    group.add_argument("--forwarded-allow-ips", metavar="IPS",
+                       help="proxies whose X-Forwarded-For/-Proto are believed (comma-separated "
+                            "addresses or networks, '*' for any); default: none, every "
+                            "client is its own address")
+    group.add_argument("--header-timeout", type=float, default=defaults.header_timeout_s,
+                       metavar="S", help="seconds for a request's line and headers to arrive "
+                                         f"(default: {defaults.header_timeout_s:g})")
+    group.add_argument("--body-timeout", type=float, default=defaults.body_timeout_s,
+                       metavar="S", help="seconds for a request's body to arrive after its "
+                                         f"headers (default: {defaults.body_timeout_s:g})")
+    group.add_argument("--keep-alive-timeout", type=float, default=defaults.keep_alive_s,
+                       metavar="S", help="seconds an idle connection stays open between "
+                                         f"requests (default: {defaults.keep_alive_s:g})")
+    group.add_argument("--max-connections", type=int, default=None, metavar="N",
+                       help="connections at once; more are refused with 503 (default: "
+                            f"{default_max_connections():,} here: 1,000, or fewer under a low "
+                            "open-files limit)")
+    group.add_argument("--max-connections-per-client", type=int,
+                       default=defaults.max_connections_per_client, metavar="N",
+                       help="connections at once from one address; 0: no limit, and none "
+                            "with --forwarded-allow-ips (default: "
+                            f"{defaults.max_connections_per_client})")
+    group.add_argument("--queue-size", type=int, default=defaults.queue_size, metavar="N",
+                       help="page jobs waiting or running, all visitors together (default: "
+                            f"{defaults.queue_size})")
+    group.add_argument("--queue-per-client", type=int, default=defaults.queue_per_client,
+                       metavar="N", help="page jobs waiting or running per visitor (default: "
+                                         f"{defaults.queue_per_client})")
+    group.add_argument("--upload-quota", type=int, default=defaults.upload_quota_bytes,
+                       metavar="BYTES", help="uploads a visitor may leave unread on the server "
+                                             f"(default: {defaults.upload_quota_bytes // MB} MB)")
+    group.add_argument("--upload-total", type=int, default=defaults.upload_total_bytes,
+                       metavar="BYTES", help="uploads of all visitors together (default: "
+                                             f"{defaults.upload_total_bytes // MB} MB)")
+
+
+def server_settings_from_args(args: argparse.Namespace) -> ServerSettings:
+    """The server's timeouts, caps and quotas from the options."""
+    from ..serving.settings import ServerSettings, default_max_connections, open_files_limit
+
+    for name in ("header_timeout", "body_timeout", "keep_alive_timeout"):
+        if getattr(args, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be more than 0")
+    for name in ("queue_size", "queue_per_client", "upload_quota", "upload_total"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.max_connections_per_client < 0:
+        raise UsageError("--max-connections-per-client cannot be negative")
+    connections = args.max_connections or default_max_connections()
+    if args.max_connections is not None and args.max_connections < 1:
+        raise UsageError("--max-connections must be at least 1")
+    files = open_files_limit()
+    if files is not None and connections > files - 20:
+        logger.warning("--max-connections %d is close to or above the open-files limit (%d): "
+                       "new connections may fail; raise the limit (ulimit -n)", connections,
+                       files)
+    public_url = args.public_url
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise UsageError("--public-url must start with http:// or https://")
+    trusted = args.forwarded_allow_ips or None
+    return ServerSettings(
+        header_timeout_s=args.header_timeout, body_timeout_s=args.body_timeout,
+        keep_alive_s=args.keep_alive_timeout, max_connections=connections,
+        max_connections_per_client=0 if trusted else args.max_connections_per_client,
+        forwarded_allow_ips=trusted, public_url=public_url, queue_size=args.queue_size,
+        queue_per_client=args.queue_per_client, upload_quota_bytes=args.upload_quota,
+        upload_total_bytes=args.upload_total, page=not args.no_page)
 
 
 def api_settings_from_args(args: argparse.Namespace) -> ApiSettings:
@@ -133,32 +226,61 @@ def web_config_from_args(args: argparse.Namespace) -> WebConfig:
     """The server's WebConfig: the shared ModelConfig plus the serving limits."""
     from ..catalog import resolve_spec
     from ..web import WebConfig
+    from ..web.door import DoorRules
 
     if args.max_chars < 1:
         raise UsageError("--max-chars must be at least 1")
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if not 0 <= args.time_limit < float("inf"):
+        raise UsageError("--time-limit must be a number of seconds, 0 or more")
     models = parse_models(args.models)
     for model in models:  # a bad entry is refused now, not on a visitor's request
         resolve_spec(model, "translation")
-    return WebConfig(model_config=config_from_args(args), max_chars=args.max_chars,
+    # One character limit for every door: --char-limit, LibreTranslate's name, when given.
+    max_chars = args.char_limit if args.char_limit > 0 else args.max_chars
+    door = DoorRules(requests_per_minute=args.req_limit, queue_size=args.queue_size,
+                     queue_per_client=args.queue_per_client)
+    return WebConfig(model_config=config_from_args(args), max_chars=max_chars,
                      allow_private_urls=args.allow_private_urls, concurrency=args.concurrency,
-                     models=models)
+                     models=models, door=door, named_api=not args.require_api_key,
+                     time_limit_s=args.time_limit)
 
 
 def serve(args: argparse.Namespace) -> int:
     """Serve the page at / and the REST API beside it, one process, one port, shared models."""
     from .. import api
     from ..catalog import resolve_spec
-    from ..web import build_app, page_options
+    from ..model_pool import ModelPool
+    from ..serving.limits import ClientLimits
 
     auth = parse_auth(args.auth)
     config = web_config_from_args(args)
     settings = api_settings_from_args(args)
+    server = server_settings_from_args(args)
+    if settings.require_api_key and server.page and not auth:
+        # The page's events cannot check API keys: with keys required, the page is for
+        # logged-in visitors only, or not served.
+        raise UsageError("--require-api-key needs --auth USER:PASS for the web page (its "
+                         "endpoints cannot check API keys), or --no-page to serve the API alone")
     # Refuse a bad model argument now rather than on the first visitor's request.
     resolve_spec(config.model_config.model, "translation")
     resolve_spec(config.model_config.summarizer, "summarization")
-    app = build_app(config)
+    # The port before the page: a busy one is said at once, not after Gradio has loaded.
+    try:
+        sock = api.bind(args.host, args.port)
+    except api.PortBusyError:
+        raise UsageError(f"port {args.port} is busy; use --port") from None
+    limits = ClientLimits()  # one count per client, whichever door it uses
+    if server.page:
+        from ..web import build_app, page_options
+
+        app = build_app(config, limits=limits)
+        pool = app.vi2en_handlers.pool
+        page_settings = page_options(max_file_size=settings.max_body_bytes,
+                                     named_api=config.named_api)
+    else:
+        app, pool, page_settings = None, ModelPool(config.model_config, config.models), {}
     if hasattr(signal, "SIGPIPE"):
         # main() lets SIGPIPE kill the process, right for a filter; a server must instead
         # see EPIPE when a browser hangs up mid-answer, and carry on.
@@ -168,10 +290,9 @@ def serve(args: argparse.Namespace) -> int:
     if auth and settings.api_keys is None:
         logger.warning("--auth protects the page; the REST API is open (use --api-keys FILE "
                        "--require-api-key to close it)")
-    server = api.create_server(app, app.vi2en_handlers.pool, settings, config.max_chars,
-                               auth=auth, **page_options())
-    try:
-        api.run_server(server, host=args.host, port=args.port, share=args.share)
-    except api.PortBusyError:
-        raise UsageError(f"port {args.port} is busy; use --port") from None
+    gate = api.create_server(app, pool, settings, config.max_chars, auth=auth if app else None,
+                             server=server, limits=limits, time_limit_s=config.time_limit_s,
+                             **page_settings)
+    api.run_server(gate, host=args.host, port=args.port, share=args.share, settings=server,
+                   sock=sock)
     return 0

@@ -25,7 +25,9 @@ from .common import (
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``translate``, ``summarize`` and ``segment``."""
     p = sub.add_parser("translate", parents=[common], help="translate a Vietnamese article")
-    p.add_argument("file", nargs="?", help="input file, or - for stdin (default)")
+    p.add_argument("file", nargs="?",
+                   help="input file (.txt, .md, .docx, .html: a saved page's article is read), "
+                        "or - for stdin (default)")
     p.add_argument("--summary", action="store_true", help="add an English summary")
     p.add_argument("--json", action="store_true", help="print the whole result as JSON")
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
@@ -50,9 +52,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _article(args: argparse.Namespace) -> str:
-    """The input, after the output was checked; an empty one is refused."""
+    """The input (a saved page or Word file read as the page reads it), after the output was
+    checked; an empty one is refused."""
     check_output(args.output, args.file)
-    source = read_input(args.file)
+    source = read_input(args.file, documents=True)
     if not source.strip():
         raise UsageError("the input is empty")
     return source
@@ -110,6 +113,6 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from .. import text as vtext
 
     check_output(args.output, args.file)
-    paragraphs = vtext.segment(read_input(args.file))
+    paragraphs = vtext.segment(read_input(args.file, documents=True))
     write_output("\n\n".join("\n".join(p) for p in paragraphs), args.output)
     return EXIT_OK

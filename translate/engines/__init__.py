@@ -6,6 +6,7 @@ import importlib.util
 import logging
 from typing import Any
 
+from ..devices import DeviceUnavailableError, pick_device
 from .base import Engine, GenerationOptions, engine_class, engine_names, register_engine
 
 # Importing registers the engines; the heavy imports (torch, ctranslate2) happen on load.
@@ -13,7 +14,7 @@ from . import transformers_engine  # noqa: E402,F401  isort: skip
 from . import ctranslate2_engine  # noqa: E402,F401  isort: skip
 
 __all__ = ["Engine", "GenerationOptions", "engine_class", "engine_names", "register_engine",
-           "create_engine", "ENGINE_CHOICES"]
+           "create_engine", "check_device", "ENGINE_CHOICES"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,33 @@ def auto_engine(spec, device: str = "auto") -> Engine:
                        type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
         logger.debug("CTranslate2 failure", exc_info=True)
         return engine_class("transformers")(spec, device)
+
+
+def check_device(device: str | None, engine: str = "auto") -> None:
+    """Refuse a GPU that no engine able to run here can see, before any model loads
+    (:class:`~translate.devices.DeviceUnavailableError`): a model load later would fail the
+    same way, after a warning about engines and minutes of loading."""
+    if not device or not device.startswith("cuda"):
+        return
+    seen: list[int] = []
+    builds: list[str] = []
+    if engine in ("auto", "transformers"):
+        import torch
+
+        seen.append(torch.cuda.device_count())
+        if torch.version.cuda is None:
+            builds.append(f"torch {torch.__version__} is a CPU-only build")
+    if engine in ("auto", "ctranslate2") and importlib.util.find_spec("ctranslate2"):
+        import ctranslate2
+
+        seen.append(ctranslate2.get_cuda_device_count())
+    if not seen:
+        return  # the engine asked for is not installed: loading says so
+    try:
+        pick_device(device, lambda: max(seen))
+    except DeviceUnavailableError as exc:
+        raise DeviceUnavailableError(f"{exc}" + (f" ({'; '.join(builds)})" if builds else "")
+                                     ) from None
 
 
 def _wants_gpu(device: str | None) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..catalog import ModelSpec
 from ..results import ScoredText
+from ..stopping import StopSignal
 
 _ENGINES: dict[str, type[Engine]] = {}
 
@@ -82,25 +83,30 @@ class Engine(ABC):
         return [len(ids) for ids in self.encode(texts)]
 
     def generate(self, texts: Sequence[str], options: GenerationOptions, *,
-                 token_ids: Sequence[Sequence[int]] | None = None) -> list[str]:
+                 token_ids: Sequence[Sequence[int]] | None = None,
+                 stop: StopSignal | None = None) -> list[str]:
         """One output per input text, in order, with the family's conventions undone.
 
         ``token_ids``, when given, are :meth:`encode`'s ids of ``texts``; the texts are then
-        not tokenized again.
+        not tokenized again. ``stop`` is looked at while decoding where the runtime allows it
+        (every step; CTranslate2 only in greedy decoding): once it is set the call ends early
+        and raises :class:`~translate.stopping.Cancelled`, returning nothing.
         """
-        return [out.text for out in self._generate(texts, options, token_ids, scores=False)]
+        return [out.text for out in self._generate(texts, options, token_ids, scores=False,
+                                                   stop=stop)]
 
     def generate_scored(self, texts: Sequence[str], options: GenerationOptions, *,
-                        token_ids: Sequence[Sequence[int]] | None = None) -> list[ScoredText]:
+                        token_ids: Sequence[Sequence[int]] | None = None,
+                        stop: StopSignal | None = None) -> list[ScoredText]:
         """:meth:`generate`, each output with the model's score for it: the mean
         log-probability of the output tokens the search chose (what the translation checks
         compare across a document's sentences)."""
-        return self._generate(texts, options, token_ids, scores=True)
+        return self._generate(texts, options, token_ids, scores=True, stop=stop)
 
     @abstractmethod
     def _generate(self, texts: Sequence[str], options: GenerationOptions,
                   token_ids: Sequence[Sequence[int]] | None, *,
-                  scores: bool) -> list[ScoredText]:
+                  scores: bool, stop: StopSignal | None = None) -> list[ScoredText]:
         """The outputs of :meth:`generate`, with scores when ``scores`` (else None)."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from ..catalog import ModelSpec, finish_spec
 from ..devices import pick_device
 from ..results import ScoredText
+from ..stopping import StopSignal, raise_if_stopped
 from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
 from .memory import cap_malloc_arenas
 
@@ -183,7 +184,7 @@ class CTranslate2Engine(HFTokenizerEngine):
 
     def _generate(self, texts: Sequence[str], options: GenerationOptions,
                   token_ids: Sequence[Sequence[int]] | None, *,
-                  scores: bool) -> list[ScoredText]:
+                  scores: bool, stop: StopSignal | None = None) -> list[ScoredText]:
         if not texts:
             return []
         tokens = self._id_to_token
@@ -194,6 +195,10 @@ class CTranslate2Engine(HFTokenizerEngine):
         min_new = min(options.min_new_tokens, max_new)
         prefix = [list(self._prefix) for _ in texts] if self._prefix else None
         beams = max(1, options.num_beams)
+        # CTranslate2 calls back on each step of greedy decoding only; beam search stops when
+        # its batch is done.
+        watch = ({"callback": lambda step: stop.is_set()}
+                 if stop is not None and beams == 1 else {})
         max_batch = 0  # a GPU takes the whole batch at once
         if self.max_hypotheses:
             # CTranslate2 sorts the batch by length and gives each worker a share.
@@ -206,7 +211,8 @@ class CTranslate2Engine(HFTokenizerEngine):
             repetition_penalty=options.repetition_penalty,
             length_penalty=options.length_penalty,
             # No truncation: callers split inputs to fit, and a silent cut would lose text.
-            max_input_length=0, return_scores=scores)
+            max_input_length=0, return_scores=scores, **watch)
+        raise_if_stopped(stop, "Stopped while the model was writing; nothing was kept.")
         decoded = self.tokenizer.batch_decode([self._ids_of(r.hypotheses[0]) for r in results],
                                               skip_special_tokens=True)
         return [ScoredText(clean_output(text, self.spec),

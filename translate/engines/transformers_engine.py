@@ -9,6 +9,7 @@ from typing import Any
 from ..catalog import ModelSpec, ensure_local, finish_spec
 from ..devices import pick_device
 from ..results import ScoredText
+from ..stopping import StopSignal, raise_if_stopped
 from .base import GenerationOptions, HFTokenizerEngine, clean_output, register_engine
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class TransformersEngine(HFTokenizerEngine):
 
     def _generate(self, texts: Sequence[str], options: GenerationOptions,
                   token_ids: Sequence[Sequence[int]] | None, *,
-                  scores: bool) -> list[ScoredText]:
+                  scores: bool, stop: StopSignal | None = None) -> list[ScoredText]:
         import torch
         from transformers import LogitsProcessorList
 
@@ -105,8 +106,11 @@ class TransformersEngine(HFTokenizerEngine):
                                          eos_token_ids(self.model.generation_config))
             kwargs["logits_processor"] = LogitsProcessorList([recorder])
             kwargs["return_dict_in_generate"] = True
+        if stop is not None:
+            kwargs["stopping_criteria"] = _stopping_criteria(stop)
         with torch.inference_mode():
             output = self.model.generate(**batch, **kwargs)
+        raise_if_stopped(stop, "Stopped while the model was writing; nothing was kept.")
         sequences = output.sequences if recorder is not None else output
         # One transfer to the host, then plain lists: per-row tensor indexing is slow.
         decoded = self.tokenizer.batch_decode(sequences.tolist(), skip_special_tokens=True)
@@ -133,6 +137,20 @@ class TransformersEngine(HFTokenizerEngine):
             masks.append([0] * fill + [1] * len(ids) if left else [1] * len(ids) + [0] * fill)
         return {"input_ids": torch.tensor(rows, dtype=torch.long, device=self._device),
                 "attention_mask": torch.tensor(masks, dtype=torch.long, device=self._device)}
+
+
+def _stopping_criteria(stop: StopSignal) -> Any:
+    """transformers' stopping criteria that end every row of a generate call once ``stop`` is
+    set: a long batch stops within a decoding step, not when it is done."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class _Stopped(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool,
+                              device=input_ids.device)
+
+    return StoppingCriteriaList([_Stopped()])
 
 
 def padded_length(longest: int, device: str) -> int:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from ..catalog import ModelError, ModelUnavailableError
 from ..extract import ExtractionError
 from ..fetch import FetchError
+from ..stopping import Cancelled  # the visitor pressed Cancel, left, or ran out of time
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +24,6 @@ def _one_line(message: str) -> str:
     """The first line of a message, as plain text: the page escapes it where it shows it, and an
     API client receives it as written."""
     return message.strip().splitlines()[0] if message.strip() else message
-
-
-class Cancelled(Exception):
-    """The visitor pressed Cancel; the job stops at the next batch of sentences."""
 
 
 _GLOSSARY_LINE = re.compile(r"glossary line (\d+): (.*)")
@@ -77,13 +74,15 @@ def user_errors(fn: F) -> F:
             raise
         except (ModelError, ExtractionError, FetchError, ValueError, Cancelled) as exc:
             logger.info("%s refused: %s", fn.__name__, exc or type(exc).__name__)
-            message = str(exc) or "Stopped at your request."
+            message = (exc.on_server() if isinstance(exc, ModelUnavailableError)
+                       else str(exc) or "Stopped at your request.")
             raise gr.Error(_one_line(message), title=failure_title(exc),
                            print_exception=False) from None
         except Exception as exc:
+            # A bug or the machine: what failed is for the log, not for a visitor (a path, a
+            # file's existence, the server's insides).
             logger.exception("%s failed", fn.__name__)
-            raise gr.Error(_one_line(f"Something went wrong ({type(exc).__name__}: {exc}). "
-                                     "The details are in the server log."),
+            raise gr.Error("Something went wrong; the details are in the server log.",
                            title=failure_title(exc), print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
@@ -98,14 +97,31 @@ def refuse(message: str, title: str) -> Exception:
 
 
 
+# Titles of refusals about the source text itself: their notice goes once the text is edited
+# to fit (page.py), instead of saying "Text too long" beside a text that no longer is.
+TEXT_TITLES = ("Nothing to translate", "Text too long")
+
+
+def _after_title(title: str, message: str) -> str:
+    """The message without a first clause that repeats the title ("Nothing to translate yet:
+    paste…" under "Nothing to translate" reads "Paste…"); API clients get the whole message."""
+    head, sep, rest = message.partition(": ")
+    if sep and rest and head.lower().startswith(title.lower()):
+        return rest[:1].upper() + rest[1:]
+    return message
+
+
 def toast_html(title: str, message: str) -> str:
     """A toast's message, starting with its title: page.js moves that into the toast's header,
     since Gradio 6.31 titles toasts by their kind only ("Warning")."""
-    return f'<strong class="vi2en-toast">{html.escape(title)}.</strong> {html.escape(message)}'
+    return (f'<strong class="vi2en-toast">{html.escape(title)}.</strong> '
+            f"{html.escape(_after_title(title, message))}")
 
 
 def notice_html(title: str, message: str, kind: str = "error") -> str:
     """The line above the English that says what happened to the last job."""
+    if title in TEXT_TITLES:
+        kind += " about-text"
     return (f'<div class="vi2en-notice {kind}" role="status"><strong>{html.escape(title)}.'
-            f"</strong> {html.escape(message)}</div>")
+            f"</strong> {html.escape(_after_title(title, message))}</div>")
 

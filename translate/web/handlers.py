@@ -8,16 +8,20 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .. import exports
-from ..config import ModelConfig
-from ..extract import read_document
+from ..config import DEFAULT_TIME_LIMIT_S, ModelConfig
+from ..documents import open_document, read_text, translate_units
+from ..extract import read_bounded
 from ..fetch import fetch_article
 from ..glossary import Glossary
 from ..model_pool import ModelPool
-from .downloads import write_exports
-from .errors import Cancelled, refuse, user_errors
+from ..text import check_text
+from .door import DoorRules
+from .downloads import write_document, write_exports
+from .errors import TEXT_TITLES, Cancelled, refuse, user_errors
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +38,16 @@ class WebConfig:
     allow_private_urls: bool = False
     concurrency: int | None = None  # None: chosen from the device
     fetch_timeout_s: float = 15.0
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S  # per job, 0: none
     # Translation models visitors may pick besides the configured one (always offered, the
     # default).
     # Nothing else is ever loaded: on a public server each one costs disk, memory and time.
     models: tuple[str, ...] = ()
+    # What a client may queue and how often (shared with the REST API by vi2en serve).
+    door: DoorRules = field(default_factory=DoorRules)
+    # Gradio's named endpoints (/translate, /summarize, /process for gradio_client); off on a
+    # server that requires API keys, whose page is then for logged-in visitors only.
+    named_api: bool = True
 
 
 class Handlers:
@@ -58,17 +68,43 @@ class Handlers:
         if len(text) > self.config.max_chars:
             raise refuse(f"The text has {len(text):,} characters; this server accepts up to "
                           f"{self.config.max_chars:,}. Send a shorter article or split it.",
-                          "Text too long")
-        return text
+                          TEXT_TITLES[1])
+        return check_text(text, "The text")  # a bad character: one line, no model call
 
     @user_errors
     def load_file(self, path: str | None) -> str:
-        """Text of an uploaded .txt/.md/.docx/.html file (the article, for a saved page)."""
+        """Text of an uploaded .txt/.md/.docx/.html file (the article, for a saved page); a
+        file with more text than the server accepts is refused as soon as that is known."""
         if not path:
             return ""
-        text = read_document(path)
-        self._warn_if_long(text)
-        return text
+        return read_text(path, max_chars=self.config.max_chars)
+
+    @user_errors
+    def translate_file(self, path: str | None, model: str | None = None,
+                       beams: float | None = None, source: str | None = None,
+                       stop: threading.Event | None = None) -> Path | None:
+        """The uploaded document translated in its own format (``name.en.docx``; a .pdf as
+        .docx), written for download; None without an upload, or when ``source`` (the text
+        just translated) is no longer the file's text (an example, a fetched page or an edit
+        replaced it). Each paragraph, cell or cue is translated whole and its English put
+        back where its text was."""
+        if not path:
+            return None
+        if source is not None and " ".join(source.split()) != " ".join(
+                read_text(path).split()):
+            return None
+        document = open_document(read_bounded(Path(path)), Path(path).name,
+                                 max_chars=self.config.max_chars)
+        self._checked(document.text, "translate")
+        pipeline = self.pool.for_request(model, beams)
+        self._stop_if_cancelled(stop)
+
+        def translate(texts: list[str]) -> list[str]:
+            return [r.translation for r in pipeline.translate_many(texts)]
+
+        translate_units(document, translate)
+        self._stop_if_cancelled(stop)
+        return write_document(document)
 
     @user_errors
     def load_url(self, url: str | None) -> str:
@@ -94,7 +130,7 @@ class Handlers:
         if len(tsv) > self.config.max_chars:
             raise refuse(f"The glossary has {len(tsv):,} characters; the limit is "
                           f"{self.config.max_chars:,}.", "Glossary too long")
-        return Glossary.from_tsv(tsv)  # a bad line: ValueError naming it -> one line
+        return Glossary.from_tsv(check_text(tsv, "The glossary"))  # a bad line: one line
 
     # -- model calls ---------------------------------------------------------------------------
     def _reporter(self, progress: Progress | None, model: str | None,
@@ -110,7 +146,28 @@ class Handlers:
             if stop is not None and stop.is_set():
                 raise Cancelled(f"Stopped after {done} of {total} sentences; nothing was kept.")
             if progress is not None:
-                progress((done, total), desc="Translating", unit="sentences")
+                # The words carry the count: page.css hides Gradio's timer, whose estimate is
+                # the average of every earlier run, whatever their length.
+                progress((done, total), desc=f"Translating: {done:,} of {total:,} sentences",
+                         unit="sentences")
+
+        return report
+
+    def _summary_reporter(self, progress: Progress | None,
+                          stop: threading.Event | None = None
+                          ) -> Callable[[int, int], None] | None:
+        """Progress of a summary, part by part (map-reduce rounds, then the final pass); a
+        cancelled summary stops at the next part."""
+        if progress is None and stop is None:
+            return None
+        if progress is not None and not self.pool.default.summarizer.loaded:
+            progress(0, desc="Loading the summarization model (first use)…")
+
+        def report(done: int, total: int) -> None:
+            self._stop_if_cancelled(stop)
+            if progress is not None:
+                progress((done, total), desc=f"Summarizing: {done:,} of {total:,} parts",
+                         unit="parts")
 
         return report
 
@@ -130,7 +187,7 @@ class Handlers:
         report = self._reporter(progress, model, stop)
         pipeline = self.pool.for_request(model, beams)
         self._stop_if_cancelled(stop)
-        result = pipeline.translate(text, glossary=terms, progress=report)
+        result = pipeline.translate(text, glossary=terms, progress=report, stop=stop)
         logger.info("translated %d sentences in %.2f s", len(result.sentences),
                     result.timings.get("translate_s", 0.0))
         return result.translation, result.to_dict()
@@ -142,11 +199,10 @@ class Handlers:
         """English text (as the user left it) -> (summary, the session's result with it).
         A cancelled summary is dropped when the model call returns."""
         english = self._checked(english, "summarize")
-        if progress is not None:
-            progress(None, desc="Summarizing…")
+        report = self._summary_reporter(progress, stop)
         pipeline = self.pool.summarizing(length)
         self._stop_if_cancelled(stop)
-        summary = pipeline.summarize(english)
+        summary = pipeline.summarize(english, progress=report, stop=stop)
         self._stop_if_cancelled(stop)
         result = dict(state) if state else {"source": None, "translation": english,
                                             "paragraphs": [], "models": {}, "timings": {}}
@@ -173,7 +229,9 @@ class Handlers:
         pipeline = self.pool.for_request(model, beams, length)
         self.pool.summarizer()  # loaded (or one line on failure) before the article is translated
         self._stop_if_cancelled(stop)
-        result = pipeline.run(text, summarize=True, glossary=terms, progress=report)
+        result = pipeline.run(text, summarize=True, glossary=terms, progress=report,
+                              summary_progress=self._summary_reporter(progress, stop),
+                              stop=stop)
         self._stop_if_cancelled(stop)
         return result.to_dict()
 

@@ -17,14 +17,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exports
 from ..config import SUMMARY_LENGTHS
-from ..extract import DOCUMENT_SUFFIXES
+from ..documents import DOCUMENT_SUFFIXES
 from ..model_pool import ModelPool
-from .errors import notice_html, toast_html
+from ..stopping import JobStop
+from .door import PageDoor
+from .errors import notice_html, refuse, toast_html
 from .handlers import Handlers, WebConfig
 from .sessions import PageSessions
+from .uploads import PageUploads
 
 if TYPE_CHECKING:  # gradio is imported when the app is built, not when the CLI starts
     import gradio as gr
+
+    from ..serving.limits import ClientLimits
 
 logger = logging.getLogger(__name__)
 
@@ -95,25 +100,56 @@ def _session_of(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "-"
 
 
+def _client_gone() -> Callable[[], bool] | None:
+    """Whether the client of the Gradio event running this job went away: Gradio marks such
+    an event dead (its queue's ``clean_events``, when the browser tab or an API client's
+    stream closes) but lets the function run on, so the job asks. Gradio keeps the running
+    events in ``blocks._queue.active_jobs``: not public, hence read with care, and a job
+    whose event is not found there is taken as still wanted."""
+    from gradio.context import LocalContext
+
+    blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
+    if blocks is None or event_id is None:  # called outside a queued Gradio event
+        return None
+    queue = getattr(blocks, "_queue", None)
+
+    def gone() -> bool:
+        for job in getattr(queue, "active_jobs", None) or ():
+            for event in job or ():
+                if getattr(event, "_id", None) == event_id:
+                    return not getattr(event, "alive", True)
+        return False
+
+    return gone
+
+
 @contextlib.contextmanager
-def _attempt(sessions: PageSessions, request: gr.Request | None, *, remember: bool = True
-             ) -> Iterator[threading.Event]:
-    """One job of a visitor: Cancel can stop it; a failure becomes a toast titled with what
+def _attempt(sessions: PageSessions, request: gr.Request | None, *,
+             time_limit_s: float = 0) -> Iterator[threading.Event]:
+    """One job of a visitor: Cancel, the visitor leaving (the tab or the API client's stream
+    closed) and ``time_limit_s`` stop it; a failure becomes a toast titled with what
     failed (Gradio 6.31 shows neither gr.Error's nor gr.Warning's title, see toast_html), is
     remembered for the notice above the English, and reaches API clients as the plain
     message (gr.Error, hidden on the page)."""
     import gradio as gr
 
     session = _session_of(request)
-    with sessions.job(session) as stop:
+    stop = JobStop(time_limit_s, gone=_client_gone())
+    with sessions.job(session, stop):
         try:
             yield stop
         except gr.Error as error:
-            if not stop.is_set():  # a cancelled job's page has already moved on
-                if remember:  # for the notice; loading a source only needs the toast
-                    sessions.fail(session, error.title, error.message)
-                gr.Warning(toast_html(error.title, error.message), title=error.title)
-            raise gr.Error(error.message, title=error.title, visible=False,
+            failure = error
+            if stop.timed_out:
+                failure = refuse(f"The job ran past this server's time limit ({time_limit_s:g} "
+                                 "s) and was stopped; nothing was kept. Send a shorter text, "
+                                 "or try again when the server is less busy.",
+                                 "Time limit reached")
+            # A job cancelled, or whose visitor left: its page has already moved on.
+            if stop.timed_out or not stop.is_set():
+                sessions.fail(session, failure.title, failure.message)  # for the notice
+                gr.Warning(toast_html(failure.title, failure.message), title=failure.title)
+            raise gr.Error(failure.message, title=failure.title, visible=False,
                            print_exception=False) from None
 
 
@@ -126,16 +162,19 @@ def _with_request(fn: F) -> F:
     return fn
 
 
-def _api_functions(handlers: Handlers, sessions: PageSessions) -> SimpleNamespace:
+def _api_functions(handlers: Handlers, sessions: PageSessions,
+                   uploads: PageUploads) -> SimpleNamespace:
     """The API's functions: gradio reads their signatures (names, defaults, the Progress)."""
     import gradio as gr
+
+    limit = handlers.config.time_limit_s
 
     @_with_request
     def translate(text: str, model: str | None = None, beams: float | None = None,
                   glossary: str | None = "", request: gr.Request = None,  # type: ignore[assignment]
                   progress: gr.Progress = gr.Progress()) -> tuple[str, dict[str, Any]]:  # noqa: B008
         """Vietnamese article in, English out (paragraphs as in the source)."""
-        with _attempt(sessions, request) as stop:
+        with _attempt(sessions, request, time_limit_s=limit) as stop:
             return handlers.translate(text, model, beams, glossary, progress=progress, stop=stop)
 
     @_with_request
@@ -144,7 +183,7 @@ def _api_functions(handlers: Handlers, sessions: PageSessions) -> SimpleNamespac
                   request: gr.Request = None,  # type: ignore[assignment]
                   progress: gr.Progress = gr.Progress()) -> tuple[str, dict[str, Any]]:  # noqa: B008
         """English text in, an English summary out."""
-        with _attempt(sessions, request) as stop:
+        with _attempt(sessions, request, time_limit_s=limit) as stop:
             return handlers.summarize(english, length, state, progress=progress, stop=stop)
 
     @_with_request
@@ -153,23 +192,42 @@ def _api_functions(handlers: Handlers, sessions: PageSessions) -> SimpleNamespac
                 request: gr.Request = None,  # type: ignore[assignment]
                 progress: gr.Progress = gr.Progress()) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: B008
         """Vietnamese article in; translation, summary, sentences and flags out as JSON."""
-        with _attempt(sessions, request) as stop:
+        with _attempt(sessions, request, time_limit_s=limit) as stop:
             result = handlers.process(text, model, beams, length, glossary, progress=progress,
                                       stop=stop)
         return result, result
 
     @_with_request
     def load_file(path: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
-        with _attempt(sessions, request, remember=False):
-            return handlers.load_file(path)
+        with _attempt(sessions, request):
+            if not path:
+                return handlers.load_file(path)
+            upload = uploads.take(path)  # only files uploaded to this page
+            try:
+                return handlers.load_file(str(upload))
+            finally:
+                uploads.discard(upload)  # read once: nothing stays on the server's disk
 
     @_with_request
     def load_url(url: str | None, request: gr.Request = None) -> str:  # type: ignore[assignment]
-        with _attempt(sessions, request, remember=False):
+        with _attempt(sessions, request):
             return handlers.load_url(url)
 
+    @_with_request
+    def translate_file(path: str | None, model: str | None = None, beams: float | None = None,
+                       source: str | None = None,
+                       request: gr.Request = None) -> Any:  # type: ignore[assignment]
+        """After a translation: the uploaded file translated in its own format."""
+        with _attempt(sessions, request) as stop:
+            translated = handlers.translate_file(path, model, beams, source or "", stop=stop)
+        if translated is None:
+            return gr.update(value=None, visible=False)
+        return gr.update(value=str(translated), visible=True,
+                         label=f"Download {translated.name}")
+
     return SimpleNamespace(translate=translate, summarize=summarize, process=process,
-                           load_file=load_file, load_url=load_url)
+                           load_file=load_file, load_url=load_url,
+                           translate_file=translate_file)
 
 
 def _page_steps(handlers: Handlers, sessions: PageSessions) -> SimpleNamespace:
@@ -213,6 +271,12 @@ def _page_steps(handlers: Handlers, sessions: PageSessions) -> SimpleNamespace:
         sessions.cancel(_session_of(request))
         return ("", *handlers.cleared(), "", gr.update(visible=False))
 
+    @_with_request
+    def load_failed(request: gr.Request = None) -> Any:  # type: ignore[assignment]
+        """A file or page that could not be read: said above the English."""
+        failure = sessions.last_failure(_session_of(request))
+        return notice_html(*failure) if failure else gr.update()
+
     def replaced() -> tuple[Any, ...]:
         """New source text (upload, fetch, example): the old results no longer belong to it."""
         return (*handlers.cleared(), "")
@@ -220,7 +284,7 @@ def _page_steps(handlers: Handlers, sessions: PageSessions) -> SimpleNamespace:
     return SimpleNamespace(job_started=job_started, summary_started=summary_started,
                            job_ended=job_ended, job_failed=job_failed,
                            summary_failed=summary_failed, cancel=cancel, clear=clear,
-                           replaced=replaced)
+                           load_failed=load_failed, replaced=replaced)
 
 
 # -- layout ---------------------------------------------------------------------------------------
@@ -301,6 +365,9 @@ def _result_views() -> dict[str, Any]:
                                       elem_id="download-json")
         docx_file = gr.DownloadButton("Download Word (bilingual)", interactive=False, size="sm",
                                       elem_id="download-docx")
+        # The uploaded document in its own format, once it has been translated.
+        translated_file = gr.DownloadButton("Download the translated file", visible=False,
+                                            size="sm", elem_id="download-translated-file")
     with gr.Accordion("Side by side", open=True):
         gr.Checkbox(False, label="Show only flagged sentences",  # the CSS reads it
                     elem_id="only-flagged")
@@ -308,7 +375,8 @@ def _result_views() -> dict[str, Any]:
     with gr.Accordion("Full result (JSON)", open=False):
         result_json = gr.JSON(label="Result", elem_id="result-json")
     return {"status": status, "md_file": md_file, "json_file": json_file,
-            "docx_file": docx_file, "table": table, "result_json": result_json}
+            "docx_file": docx_file, "translated_file": translated_file, "table": table,
+            "result_json": result_json}
 
 
 def _layout(config: WebConfig, pool: ModelPool, example: str | None) -> SimpleNamespace:
@@ -342,22 +410,29 @@ def _wire_sources(app: gr.Blocks, page: SimpleNamespace, config: WebConfig,
     count_js = f"(text) => window.vi2en ? window.vi2en.count(text, {config.max_chars}) : ''"
     page.source.change(None, page.source, page.counter, js=count_js, **PRIVATE)
     app.load(None, page.source, page.counter, js=count_js, **PRIVATE)
+    # A notice refusing the text ("Text too long") goes once the text is edited to fit.
+    fits_js = (f"(text, notice) => (notice || '').includes('about-text') && (text || '').trim()"
+               f" && [...text].length <= {config.max_chars} ? '' : notice")
+    page.source.change(None, [page.source, page.notice], page.notice, js=fits_js, **PRIVATE)
 
     cleared = [*page.results, page.notice]
     if example is not None:
         page.example_btn.click(lambda: (example, *steps.replaced()), None,
                                [page.source, *cleared], **PRIVATE)
-    page.upload.upload(calls.load_file, page.upload, page.source, **LIGHT
-                       ).success(steps.replaced, None, cleared, **QUIET)
-    page.fetch_btn.click(calls.load_url, page.url, page.source, **LIGHT
-                         ).success(steps.replaced, None, cleared, **QUIET)
-    page.url.submit(calls.load_url, page.url, page.source, **LIGHT
-                    ).success(steps.replaced, None, cleared, **QUIET)
+    # A file or page that cannot be read leaves the source as it was (and its results: they
+    # still belong to it), and says why above the English.
+    for loaded in (page.upload.upload(calls.load_file, page.upload, page.source, **LIGHT),
+                   page.fetch_btn.click(calls.load_url, page.url, page.source, **LIGHT),
+                   page.url.submit(calls.load_url, page.url, page.source, **LIGHT)):
+        loaded.success(steps.replaced, None, cleared, **QUIET)
+        loaded.failure(steps.load_failed, None, page.notice, **QUIET)
 
 
 def _wire_jobs(page: SimpleNamespace, handlers: Handlers, calls: SimpleNamespace,
                steps: SimpleNamespace, model_calls: dict[str, Any]) -> None:
     """Translate, summarize, both; Cancel and Clear stop whichever is running."""
+    import gradio as gr
+
     p = page
     job_outputs = [*p.results, p.notice, p.cancel_btn]
     # Translate: clear, run (the named API endpoint), then show or explain.
@@ -393,22 +468,36 @@ def _wire_jobs(page: SimpleNamespace, handlers: Handlers, calls: SimpleNamespace
     pr_run.failure(steps.job_failed, None, job_outputs, **QUIET)
     pr_run.then(steps.job_ended, None, p.cancel_btn, **QUIET)
 
-    running = [tr_run, sm_run, pr_run]
+    # After a translation of an upload, the file itself in its own format; hidden when a
+    # new job or source begins.
+    hidden = {"value": None, "visible": False}
+    for button in (p.translate_btn, p.process_btn, p.clear_btn):
+        button.click(lambda: gr.update(**hidden), None, p.translated_file, **QUIET)
+    p.upload.change(lambda: gr.update(**hidden), None, p.translated_file, **QUIET)
+    file_run = [run.success(calls.translate_file, [p.upload, p.model, p.beams, p.source],
+                            p.translated_file, **{**model_calls, "api_visibility": "private"})
+                for run in (tr_run, pr_run)]
+    running = [tr_run, sm_run, pr_run, *file_run]
     p.cancel_btn.click(steps.cancel, None, [p.notice, p.cancel_btn], cancels=running, **QUIET)
     p.clear_btn.click(steps.clear, None, [p.source, *job_outputs], cancels=running, **QUIET)
 
 
-def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
-    """The page and its API. Models are created here (not loaded: first use loads them)."""
+def build_app(config: WebConfig, handlers: Handlers | None = None, *,
+              limits: ClientLimits | None = None) -> gr.Blocks:
+    """The page and its API. Models are created here (not loaded: first use loads them).
+    ``limits``: the request rates the REST API counts in too (a server's; None: no rate)."""
     import gradio as gr
 
     handlers = handlers or Handlers(config)
     sessions = PageSessions()
+    uploads = PageUploads()
     concurrency = config.concurrency or default_concurrency(config.model_config.device)
     # Every model call shares one limit: the models are shared, and so is the machine.
-    model_calls = {"concurrency_limit": concurrency, "concurrency_id": "models"}
+    # Without the named API (a server that requires API keys) they are the page's alone.
+    model_calls = {"concurrency_limit": concurrency, "concurrency_id": "models",
+                   "api_visibility": "public" if config.named_api else "private"}
     example = example_article()
-    calls = _api_functions(handlers, sessions)
+    calls = _api_functions(handlers, sessions, uploads)
     steps = _page_steps(handlers, sessions)
     with gr.Blocks(title="vi2en — Vietnamese news to English", analytics_enabled=False,
                    delete_cache=(3600, 3600)) as app:
@@ -416,14 +505,21 @@ def build_app(config: WebConfig, handlers: Handlers | None = None) -> gr.Blocks:
         _wire_sources(app, page, config, example, calls, steps)
         _wire_jobs(page, handlers, calls, steps, model_calls)
     app.queue(default_concurrency_limit=concurrency)
+    uploads.blocks = app
+    PageDoor(config.door, limits).install(app, [calls.translate, calls.summarize, calls.process,
+                                                calls.load_file, calls.load_url])
     app.vi2en_handlers = handlers  # type: ignore[attr-defined]  # for tests and launchers
     return app
 
 
-def page_options() -> dict[str, Any]:
-    """How the page is served, by launch() and when mounted beside the REST API."""
-    return {"max_file_size": MAX_UPLOAD, "theme": theme(), "css": page_css(), "js": page_js(),
-            "footer_links": ["api"], "show_error": True}
+def page_options(max_file_size: str | int = MAX_UPLOAD, named_api: bool = True
+                 ) -> dict[str, Any]:
+    """How the page is served, by launch() and when mounted beside the REST API. Errors
+    other than the page's own one-line messages show no detail; no run history (it talks to
+    the Hub for visitors) and no usage monitoring pages."""
+    return {"max_file_size": max_file_size, "theme": theme(), "css": page_css(),
+            "js": page_js(), "footer_links": ["api"] if named_api else [],
+            "show_error": False, "run_history": False, "enable_monitoring": False}
 
 
 def launch(app: gr.Blocks, *, host: str = "127.0.0.1", port: int | None = None,

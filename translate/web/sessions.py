@@ -21,9 +21,11 @@ class PageSessions:
         self._failures: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
     @contextlib.contextmanager
-    def job(self, session: str) -> Iterator[threading.Event]:
-        """A job of this session; the event is set when the visitor cancels it."""
-        stop = threading.Event()
+    def job(self, session: str, stop: threading.Event | None = None
+            ) -> Iterator[threading.Event]:
+        """A job of this session; the event (``stop``, or a new one) is set when the visitor
+        cancels it."""
+        stop = threading.Event() if stop is None else stop
         with self._lock:
             self._running.setdefault(session, []).append(stop)
         try:

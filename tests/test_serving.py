@@ -168,3 +168,21 @@ def test_page_input_values_are_checked_as_gradio_would():
     assert _bad_inputs(Event, ["x", "c", 4, None]) == (1, "Model: choose one of a, b")
     assert _bad_inputs(Event, ["x", "a", 99, None]) == (2, "Beams: expected a value from 1 to 8")
     assert _bad_inputs(Event, ["x", "a", True, None]) == (2, "Beams: expected a number")
+
+
+def test_the_page_keeps_each_visitors_last_document_within_its_bounds():
+    """The translated-file download needs the document after its file is deleted: kept in
+    memory, the last one per visitor, the oldest forgotten past the byte or visitor bound."""
+    from translate.web.uploads import PageUploads
+
+    uploads = PageUploads(kept_bytes=100, kept_visitors=2)
+    uploads.keep("ann", "a.docx", b"x" * 40)
+    uploads.keep("ann", "b.docx", b"y" * 40)  # her second replaces her first
+    assert uploads.kept("ann") == ("b.docx", b"y" * 40)
+    uploads.keep("bob", "c.docx", b"z" * 50)
+    assert uploads.kept("ann") is not None and uploads.kept("bob") is not None
+    uploads.keep("cat", "d.docx", b"w" * 30)  # 120 bytes, 3 visitors: ann's goes
+    assert uploads.kept("ann") is None
+    assert uploads.kept("cat") == ("d.docx", b"w" * 30)
+    uploads.keep("dan", "huge.docx", b"h" * 101)  # more than the whole bound: not kept
+    assert uploads.kept("dan") is None and uploads.kept("cat") is not None

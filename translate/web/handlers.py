@@ -5,6 +5,7 @@ their arguments, so tests call them directly."""
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +15,6 @@ from typing import Any
 from .. import exports
 from ..config import DEFAULT_TIME_LIMIT_S, ModelConfig
 from ..documents import open_document, read_text, translate_units
-from ..extract import read_bounded
 from ..fetch import fetch_article
 from ..glossary import Glossary
 from ..model_pool import ModelPool
@@ -80,21 +80,20 @@ class Handlers:
         return read_text(path, max_chars=self.config.max_chars)
 
     @user_errors
-    def translate_file(self, path: str | None, model: str | None = None,
+    def translate_file(self, name: str | None, data: bytes = b"", model: str | None = None,
                        beams: float | None = None, source: str | None = None,
                        stop: threading.Event | None = None) -> Path | None:
-        """The uploaded document translated in its own format (``name.en.docx``; a .pdf as
-        .docx), written for download; None without an upload, or when ``source`` (the text
-        just translated) is no longer the file's text (an example, a fetched page or an edit
-        replaced it). Each paragraph, cell or cue is translated whole and its English put
-        back where its text was."""
-        if not path:
+        """The uploaded document ``name`` (its bytes: ``data``) translated in its own format
+        (``name.en.docx``; a .pdf as .docx), written for download; None without one, or when
+        ``source`` (the text just translated) is no longer the document's text (an example, a
+        fetched page or an edit replaced it). Each paragraph, cell or cue is translated whole
+        and its English put back where its text was."""
+        if not name:
             return None
         if source is not None and " ".join(source.split()) != " ".join(
-                read_text(path).split()):
+                _document_text(name, data, self.config.max_chars).split()):
             return None
-        document = open_document(read_bounded(Path(path)), Path(path).name,
-                                 max_chars=self.config.max_chars)
+        document = open_document(data, name, max_chars=self.config.max_chars)
         self._checked(document.text, "translate")
         pipeline = self.pool.for_request(model, beams)
         self._stop_if_cancelled(stop)
@@ -273,3 +272,11 @@ class Handlers:
                       if k != "summarization"}
             state["models"] = models
         return ("", state or None, *self.render(state))
+
+
+def _document_text(name: str, data: bytes, max_chars: int) -> str:
+    """The text the page showed for this document (the same reader as :meth:`load_file`)."""
+    with tempfile.TemporaryDirectory(prefix="vi2en-doc-") as folder:
+        path = Path(folder) / Path(name).name
+        path.write_bytes(data)
+        return read_text(path, max_chars=max_chars)

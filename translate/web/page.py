@@ -204,7 +204,10 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
                 return handlers.load_file(path)
             upload = uploads.take(path)  # only files uploaded to this page
             try:
-                return handlers.load_file(str(upload))
+                text = handlers.load_file(str(upload))
+                # For the translated-file download, in memory: the file itself goes now.
+                uploads.keep(_session_of(request), upload.name, upload.read_bytes())
+                return text
             finally:
                 uploads.discard(upload)  # read once: nothing stays on the server's disk
 
@@ -214,12 +217,17 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
             return handlers.load_url(url)
 
     @_with_request
-    def translate_file(path: str | None, model: str | None = None, beams: float | None = None,
+    def translate_file(model: str | None = None, beams: float | None = None,
                        source: str | None = None,
                        request: gr.Request = None) -> Any:  # type: ignore[assignment]
-        """After a translation: the uploaded file translated in its own format."""
+        """After a translation: the document this visitor loaded last, translated in its own
+        format, when the text just translated is still that document's. The event takes no
+        file: the upload was deleted once read, and a path from the client is never opened."""
+        kept = uploads.kept(_session_of(request))
+        if kept is None:
+            return gr.update(value=None, visible=False)
         with _attempt(sessions, request) as stop:
-            translated = handlers.translate_file(path, model, beams, source or "", stop=stop)
+            translated = handlers.translate_file(*kept, model, beams, source or "", stop=stop)
         if translated is None:
             return gr.update(value=None, visible=False)
         return gr.update(value=str(translated), visible=True,
@@ -474,7 +482,7 @@ def _wire_jobs(page: SimpleNamespace, handlers: Handlers, calls: SimpleNamespace
     for button in (p.translate_btn, p.process_btn, p.clear_btn):
         button.click(lambda: gr.update(**hidden), None, p.translated_file, **QUIET)
     p.upload.change(lambda: gr.update(**hidden), None, p.translated_file, **QUIET)
-    file_run = [run.success(calls.translate_file, [p.upload, p.model, p.beams, p.source],
+    file_run = [run.success(calls.translate_file, [p.model, p.beams, p.source],
                             p.translated_file, **{**model_calls, "api_visibility": "private"})
                 for run in (tr_run, pr_run)]
     running = [tr_run, sm_run, pr_run, *file_run]

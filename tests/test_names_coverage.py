@@ -304,11 +304,11 @@ def test_the_similarity_model_runs_in_check_workers_not_beside_a_cpu_translation
     for workers, expected in ((0, False), (1, True)):
         pipeline = Pipeline(str(tiny_translator_dir), device="cpu", engine="transformers",
                             check_workers=workers)
-        assert pipeline.check_runner().check.keywords == {"use_similarity": expected}
+        assert pipeline.check_runner().check.use_similarity is expected
         pipeline.close()
     monkeypatch.setenv(similarity.SIMILARITY_ENV, "1")
     pipeline = Pipeline(str(tiny_translator_dir), device="cpu", engine="transformers")
-    assert pipeline.check_runner().check.keywords == {"use_similarity": True}
+    assert pipeline.check_runner().check.use_similarity is True
 
 
 def report_threads(source: str, translation: str) -> list[Flag]:
@@ -325,3 +325,35 @@ def test_check_workers_give_the_similarity_model_one_thread_each(monkeypatch):
     with CheckRunner(1, check=report_threads) as runner:
         flags = runner.submit(["Hà Nội."], ["Hanoi."]).result(timeout=300)
     assert flags == [[Flag("threads", "1")]]
+
+
+@needs_similarity
+def test_a_chunk_of_sentences_is_embedded_in_one_batched_call(monkeypatch):
+    """The check runner's chunk is embedded at once (ten times cheaper than one by one); the
+    similarities are those of sentences embedded alone, and each check then finds its pair in
+    the cache."""
+    from translate.check_pool import CheckRunner
+    from translate.checks import SentenceChecks
+
+    pairs = [(f"Ông Nguyễn Văn {name} nói giá xăng tăng {n}% trong tuần này.",
+              f"Mr. {name} said petrol prices rose {n}% this week.")
+             for n, name in enumerate(["An", "Bình", "Cường", "Dũng"], start=3)]
+    monkeypatch.setattr(similarity, "_cache", type(similarity._cache)())  # noqa: SLF001
+    alone = [similarity.similarity(vi, en) for vi, en in pairs]
+    monkeypatch.setattr(similarity, "_cache", type(similarity._cache)())  # noqa: SLF001
+    model = similarity._load()  # noqa: SLF001
+    calls: list[object] = []
+    real_query = model.query
+
+    def query(texts):
+        calls.append(texts)
+        return real_query(texts)
+
+    monkeypatch.setattr(model, "query", query)
+    flags = CheckRunner(0, check=SentenceChecks(use_similarity=True)).submit(
+        [vi for vi, _ in pairs], [en for _, en in pairs]).result()
+    assert len(flags) == len(pairs)
+    assert len(calls) == 1 and len(calls[0]) == 2 * len(pairs)  # one batch, every text
+    batched = [similarity.similarity(vi, en) for vi, en in pairs]
+    assert len(calls) == 1  # all found in the cache
+    assert batched == pytest.approx(alone, abs=1e-4)

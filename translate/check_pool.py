@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from .checks import sentence_flags
+from .checks import SentenceChecks
 from .results import Flag
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,10 @@ def check_worker_count(workers: int) -> int:
 
 
 def _check_chunk(check: SentenceCheck, pairs: list[tuple[str, str]]) -> list[list[Flag]]:
+    # A check may prepare for the whole chunk first (SentenceChecks embeds it in one batch).
+    prepare = getattr(check, "prepare", None)
+    if prepare is not None:
+        prepare(pairs)
     return [check(source, translation) for source, translation in pairs]
 
 
@@ -91,9 +95,9 @@ class CheckRunner:
     """Runs a sentence check over (source, translation) pairs; ``workers=0``: in this
     process, at :meth:`submit`. Workers start on first use and stop at :meth:`close`."""
 
-    def __init__(self, workers: int, check: SentenceCheck = sentence_flags) -> None:
+    def __init__(self, workers: int, check: SentenceCheck | None = None) -> None:
         self.workers = check_worker_count(workers)
-        self.check = check
+        self.check = SentenceChecks() if check is None else check
         self._pool: ProcessPoolExecutor | None = None
         self._listener: logging.handlers.QueueListener | None = None
         self._lock = threading.Lock()

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import text as vtext
-from .checks import check_numbers, document_flags, has_number, sentence_flags
+from .checks import SentenceChecks, check_numbers, document_flags, has_number, sentence_flags
 from .checks.confidence import POOR_CHRF, Calibration, calibrate
 from .config import ModelConfig
 from .optional import import_failure
@@ -72,6 +72,9 @@ def qa_lines(sources: Sequence[str], translations: Sequence[str]) -> list[list[F
     if len(sources) != len(translations):
         raise ValueError(f"the source has {len(sources)} lines and the translation "
                          f"{len(translations)}; they must be line-aligned")
+    # Every line embedded in one batch first (ten times cheaper than line by line).
+    SentenceChecks().prepare([(checked_source(s), t) for s, t in
+                              zip(sources, translations, strict=True)])
     flags = [check_line(s, t) for s, t in zip(sources, translations, strict=True)]
     # The file is one document: a name spelt two ways across its lines is flagged too.
     lines = [i for i, (s, t) in enumerate(zip(sources, translations, strict=True))

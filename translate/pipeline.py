@@ -8,12 +8,11 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from . import text as vtext
 from .check_pool import CheckRunner, PendingChecks, auto_workers
-from .checks import confidence_flags, document_flags, needs_retry, sentence_flags, summary_flags
+from .checks import SentenceChecks, confidence_flags, document_flags, needs_retry, summary_flags
 from .checks.similarity import wanted as similarity_wanted
 from .config import ModelConfig
 from .engines import GenerationOptions
@@ -139,8 +138,7 @@ class Pipeline:
                 if not use:
                     logger.info("omission/addition checks run without the similarity model "
                                 "in this process (VI2EN_SIMILARITY=1 turns it on)")
-                slot.runner = CheckRunner(workers, check=partial(sentence_flags,
-                                                                 use_similarity=use))
+                slot.runner = CheckRunner(workers, check=SentenceChecks(use_similarity=use))
             return slot.runner
 
     def close(self) -> None:

@@ -34,6 +34,7 @@ from .coverage import check_coverage
 from .en_quantities import extract_en_quantities
 from .guard import (
     STRICT_CHECKS_ENV,
+    SentenceChecks,
     check_sentence,
     confidence_flags,
     document_flags,
@@ -52,6 +53,7 @@ from .vi_quantities import extract_vi_quantities
 __all__ = [
     "RETRY_KINDS",
     "STRICT_CHECKS_ENV",
+    "SentenceChecks",
     "Flag",
     "Quantity",
     "check_coverage",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 from ..results import Flag
@@ -20,6 +21,7 @@ from .kinds import CHECK_ERROR
 from .names import check_name_consistency, check_names
 from .numbers import check_numbers
 from .repetition import check_repetition, check_summary_repetition
+from .similarity import embed_many, wanted
 from .summary import check_summary
 from .untranslated import check_untranslated
 
@@ -71,6 +73,29 @@ def sentence_flags(source_vi: str, translation_en: str, *,
     """The sentence checks, each guarded by :func:`run_check` (what the pipeline runs)."""
     return [f for check in sentence_checks(use_similarity)
             for f in run_check(check, source_vi, translation_en)]
+
+
+@dataclass(frozen=True)
+class SentenceChecks:
+    """:func:`sentence_flags` as a check runner calls it (picklable, for check workers), with
+    :meth:`prepare` for a chunk of pairs: their texts embedded in one batched call first,
+    about ten times cheaper than one by one (:func:`~translate.checks.similarity.embed_many`)."""
+
+    use_similarity: bool | None = None
+
+    def __call__(self, source_vi: str, translation_en: str) -> list[Flag]:
+        return sentence_flags(source_vi, translation_en, use_similarity=self.use_similarity)
+
+    def prepare(self, pairs: Sequence[tuple[str, str]]) -> None:
+        if not (wanted(True) if self.use_similarity is None else self.use_similarity):
+            return
+        try:
+            embed_many([text.strip() for pair in pairs for text in pair])
+        except Exception:
+            # Not a verdict: each sentence's own check then embeds (and reports) on its own.
+            if os.environ.get(STRICT_CHECKS_ENV) == "1":
+                raise
+            logger.exception("embedding %d sentence pairs at once failed", len(pairs))
 
 
 def document_flags(sources: list[str], translations: list[str]) -> list[list[Flag]]:

@@ -6,6 +6,7 @@ refused and stopped. Server CPU is read from /proc (Linux), never from wall-cloc
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -136,9 +137,14 @@ def post(url: str, body: Any = None, *, raw: bytes | None = None, timeout: float
 
 def long_text(sentences: int) -> str:
     """Distinct sentences (none is translated once for two), minutes of work for a tiny model
-    whose looping outputs are each retried with 5 beams."""
-    return " ".join(f"Câu số {i} nói về giá xăng tăng mạnh ở Hà Nội hôm nay." for i in
-                    range(sentences))
+    whose looping outputs are each retried with 5 beams; new ones at each call, so that no
+    sentence cache (the test session shares one) can answer them at once."""
+    run = next(_RUNS)
+    return " ".join(f"Câu số {i} của lượt {run} nói về giá xăng tăng mạnh ở Hà Nội hôm nay."
+                    for i in range(sentences))
+
+
+_RUNS = itertools.count(1)
 
 
 def send_and_leave(server: Server, path: str, body: bytes, *, busy_cpu: float = 1.0,

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .loading import ModelInfo
-
-__all__ = ["Flag", "ParagraphResult", "PipelineResult", "ScoredText", "SentenceResult"]
+__all__ = ["Flag", "ModelInfo", "ParagraphResult", "PipelineResult", "ScoredText", "SentenceResult"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +38,22 @@ class ScoredText:
 
     text: str
     score: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What produced a result: recorded in every result."""
+
+    name: str
+    hub_id: str | None
+    revision: str | None
+    engine: str
+    device: str
+    license: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "hub_id": self.hub_id, "revision": self.revision,
+                "engine": self.engine, "device": self.device, "license": self.license}
 
 
 @dataclass

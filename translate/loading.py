@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from .catalog import ModelSpec, resolve_spec
+from .catalog import ModelSpec, folder_identity, resolve_spec
 from .engines import Engine, create_engine
 from .results import ModelInfo  # a value of the floor; re-exported for older imports
 
@@ -19,6 +19,13 @@ V = TypeVar("V", bound="LazyModel")
 ProgressCallback = Callable[[int, int], None]
 # How their progress bars read on a terminal: "translating: 7 of 18 sentences [00:41<01:05]".
 BAR_FORMAT = "{desc}: {n_fmt} of {total_fmt} {unit} [{elapsed}<{remaining}]"
+
+
+def model_identity(spec: ModelSpec) -> str:
+    """Hub id and revision, or for a local folder its path and the folder's identity."""
+    if spec.local_path is None:
+        return f"{spec.hub_id or spec.name}@{spec.revision}"
+    return f"{spec.local_path}@{folder_identity(spec.local_path)}"
 
 
 class _EngineSlot:

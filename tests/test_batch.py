@@ -461,7 +461,7 @@ def test_summary_and_detail_fields(tiny_translator_dir, tiny_summarizer_dir, tmp
     run_batch([str(source)], out, pipeline, options=BatchOptions(summary=True, detail=True))
     (record,) = read_records(out)
     assert list(record) == ["id", "translation", "summary", "flags", "error", "model",
-                            "elapsed_s", "paragraphs"]
+                            "signature", "elapsed_s", "paragraphs"]
     assert record["summary"] and record["error"] is None
     sentences = [s for p in record["paragraphs"] for s in p["sentences"]]
     count = sum(len(p) for p in vtext.segment(text))

@@ -97,6 +97,12 @@ def test_cli_page_api_and_library_agree(served, tiny_translator_dir, tiny_summar
     # The page's handler (what its Translate & summarize button calls).
     page = handlers.process(ARTICLE, None, BEAMS, LENGTH, GLOSSARY)
 
+    # The page's two steps: Translate, then Summarize (the summary's settings join the
+    # translation's signature; taking the summary off takes them off again).
+    english, translated = handlers.translate(ARTICLE, None, BEAMS, GLOSSARY)
+    _, two_steps = handlers.summarize(english, LENGTH, translated)
+    assert handlers.without_summary(two_steps)[1]["signature"] == translated["signature"]
+
     # The REST API, in process.
     with TestClient(app) as client:
         answer = client.post("/v1/translate", json={
@@ -110,7 +116,8 @@ def test_cli_page_api_and_library_agree(served, tiny_translator_dir, tiny_summar
                 "summarizer": f"{tiny_summarizer_dir}@", "length": LENGTH,
                 "glossary": Glossary.from_tsv(GLOSSARY).signature(), "checks": "on",
                 "version": __version__}
-    for name, result in (("cli", cli), ("page", page), ("api", api)):
+    for name, result in (("cli", cli), ("page", page), ("page, two steps", two_steps),
+                         ("api", api)):
         assert result["signature"] == library["signature"], name
         assert result["signature_info"] == library["signature_info"], name
         assert result["translation"] == library["translation"], name

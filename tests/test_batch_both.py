@@ -131,6 +131,7 @@ def test_resume_with_other_settings_refused_unless_forced(kind, request, tiny_tr
     assert "|beams:1|" in records[0]["signature"] and "|beams:2|" in records[2]["signature"]
 
 
+@pytest.mark.slow  # three runs of the command, each loading its models
 def test_cli_resume_with_summary_added_says_so_and_exits_2(tiny_translator_dir,
                                                            tiny_summarizer_dir, tmp_path):
     """Issue 20 item 5: `vi2en batch` again with --summary on an output made without it."""

@@ -21,8 +21,8 @@ from translate import __version__
 from translate.results import Signature
 
 REPO = Path(__file__).resolve().parent.parent
-ARTICLE = ("Bộ Tài chính cho biết giá xăng tăng 3% trong tháng 5.\n\n"
-           "Người dân Hà Nội lo lắng về giá cả.")
+# Short: five runs of it (the tiny models write to their length bound) stay cheap.
+ARTICLE = "Bộ Tài chính nói giá xăng tăng 3%.\n\nHà Nội mưa."
 GLOSSARY = "Bộ Tài chính\tMinistry of Finance\n# a comment\nHà Nội\tHanoi\n"
 BEAMS, LENGTH = 2, "short"
 
@@ -67,6 +67,7 @@ def served(tiny_translator_dir, tiny_summarizer_dir):
         None, pool, ApiSettings(), 100_000)
 
 
+@pytest.mark.slow  # the command line loads its models in a process of its own
 def test_cli_page_api_and_library_agree(served, tiny_translator_dir, tiny_summarizer_dir,
                                         tmp_path):
     from starlette.testclient import TestClient
@@ -97,11 +98,16 @@ def test_cli_page_api_and_library_agree(served, tiny_translator_dir, tiny_summar
     # The page's handler (what its Translate & summarize button calls).
     page = handlers.process(ARTICLE, None, BEAMS, LENGTH, GLOSSARY)
 
-    # The page's two steps: Translate, then Summarize (the summary's settings join the
-    # translation's signature; taking the summary off takes them off again).
+    # The page's two steps: Translate, then Summarize the English (as its reader left it:
+    # here shortened, so the summarizer returns it as is) with the same settings. The
+    # summary's settings join the translation's signature; taking the summary off takes
+    # them off again.
     english, translated = handlers.translate(ARTICLE, None, BEAMS, GLOSSARY)
-    _, two_steps = handlers.summarize(english, LENGTH, translated)
+    assert english == library["translation"]
+    _, two_steps = handlers.summarize(english.split("\n")[0][:60], LENGTH, translated)
+    assert two_steps["signature"] == library["signature"]
     assert handlers.without_summary(two_steps)[1]["signature"] == translated["signature"]
+    assert "summarizer" not in translated["signature_info"]
 
     # The REST API, in process.
     with TestClient(app) as client:
@@ -116,8 +122,7 @@ def test_cli_page_api_and_library_agree(served, tiny_translator_dir, tiny_summar
                 "summarizer": f"{tiny_summarizer_dir}@", "length": LENGTH,
                 "glossary": Glossary.from_tsv(GLOSSARY).signature(), "checks": "on",
                 "version": __version__}
-    for name, result in (("cli", cli), ("page", page), ("page, two steps", two_steps),
-                         ("api", api)):
+    for name, result in (("cli", cli), ("page", page), ("api", api)):
         assert result["signature"] == library["signature"], name
         assert result["signature_info"] == library["signature_info"], name
         assert result["translation"] == library["translation"], name

@@ -100,3 +100,17 @@ def vi2en_serve(tiny_translator_dir: Path, tiny_summarizer_dir: Path,
     yield start
     for served in started:
         served.stop()
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """A local two-CPU Ray cluster, started once for every Ray test (skipped without ray)."""
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             ignore_reinit_error=True)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    try:
+        yield ray
+    finally:
+        ray.shutdown()

@@ -79,6 +79,15 @@ def test_layers_contract_holds():
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
 
 
+def test_type_checking_imports_count_in_the_contract():
+    # An import made only for type hints still ties a layer to the one above it: the
+    # contract must see it (import-linter's default), not hide it.
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["importlinter"].get("exclude_type_checking_imports", False) is False
+
+
 def test_text_layer_imports_nothing_but_the_standard_library():
     code = ("import sys; before = set(sys.modules); import translate.text; "
             "print('\\n'.join(sorted(set(sys.modules) - before)))")

@@ -172,7 +172,8 @@ def test_resume_after_sigkill_every_id_exactly_once(tiny_translator_dir, tmp_pat
     for i in range(150):
         record = by_id(records)[f"news-{i:03d}"]
         assert record["error"] is None and record["translation"].strip()
-        assert set(record) == {"id", "translation", "flags", "error", "model", "elapsed_s"}
+        assert set(record) == {"id", "translation", "flags", "error", "model", "signature",
+                               "elapsed_s"}
     errors = {r["id"]: r["error"] for r in records if r["error"]}
     assert errors.keys() == {"empty", "line-71", "number"}
     assert errors["empty"] == f"{source} line 11: empty text"
@@ -460,7 +461,7 @@ def test_summary_and_detail_fields(tiny_translator_dir, tiny_summarizer_dir, tmp
     run_batch([str(source)], out, pipeline, options=BatchOptions(summary=True, detail=True))
     (record,) = read_records(out)
     assert list(record) == ["id", "translation", "summary", "flags", "error", "model",
-                            "elapsed_s", "paragraphs"]
+                            "signature", "elapsed_s", "paragraphs"]
     assert record["summary"] and record["error"] is None
     sentences = [s for p in record["paragraphs"] for s in p["sentences"]]
     count = sum(len(p) for p in vtext.segment(text))
@@ -519,9 +520,11 @@ def test_cli_glossary_renders_terms_exactly(tiny_translator_dir, tmp_path, capsy
     assert code == 0, capsys.readouterr().err
     [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert "Ministry of Finance" in record["translation"]
+    # Ray takes the glossary too (tests/test_batch_both.py); what it cannot do, it refuses in
+    # one line before starting.
     assert main(["batch", str(source), "-o", str(out), "--engine", "ray", "--no-cache",
-                 "--glossary", str(glossary)]) == 2
-    assert "not supported with --engine ray" in capsys.readouterr().err
+                 "--glossary", str(glossary), "--check-workers", "2"]) == 2
+    assert "--check-workers is not used with --engine ray" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------------------
@@ -718,9 +721,10 @@ def test_cli_ray_actors_get_the_shared_model_configuration(tmp_path, capsys, mon
     assert main([*args, "--actor-engine", "transformers", "--beams", "2",
                  "--summary-length", "short"]) == 0, capsys.readouterr().err
     [config] = seen
-    assert (config.models.model, config.models.engine, config.models.beams,
-            config.models.summary_length, config.cache) == ("vinai", "transformers", 2, "short",
-                                                            None)
+    models = config.pipeline.models
+    assert (models.model, models.engine, models.beams, models.summary_length,
+            config.pipeline.cache, config.pipeline.check_workers) == (
+        "vinai", "transformers", 2, "short", None, 0)
     # A bad actor engine is refused by the one model configuration before Ray starts.
     assert main([*args, "--actor-engine", "tensorflow"]) == 2
     assert "unknown engine 'tensorflow'" in capsys.readouterr().err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_batch import news_corpus, read_records, write_jsonl
-from translate.batch import BatchOptions, BatchUsageError
+from translate.batch import BatchOptions, BatchUsageError, PipelineSettings
 from translate.config import ModelConfig
 
 ray = pytest.importorskip("ray")
@@ -16,22 +16,12 @@ from translate.batch.ray import RayConfig, run_ray  # noqa: E402  after the skip
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             ignore_reinit_error=True)
-    ray.data.DataContext.get_current().enable_progress_bars = False
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
-
-
 @pytest.fixture()
 def config(tiny_translator_dir) -> RayConfig:
-    return RayConfig(ModelConfig(model=str(tiny_translator_dir), device="cpu",
-                                 engine="transformers", beams=1),
-                     check_quality=False, concurrency=1, num_cpus=1)
+    models = ModelConfig(model=str(tiny_translator_dir), device="cpu", engine="transformers",
+                         beams=1)
+    return RayConfig(PipelineSettings(models, cache=None, check_quality=False, check_workers=0),
+                     concurrency=1, num_cpus=1)
 
 
 def test_jsonl_to_jsonl_with_errors_and_resume(local_ray, config, tmp_path):
@@ -48,7 +38,7 @@ def test_jsonl_to_jsonl_with_errors_and_resume(local_ray, config, tmp_path):
     for i in range(12):
         assert records[f"n{i}"]["error"] is None and records[f"n{i}"]["translation"]
         assert set(records[f"n{i}"]) == {"id", "translation", "flags", "error", "model",
-                                         "elapsed_s"}
+                                         "signature", "elapsed_s"}
     assert "not valid JSON" in records["line-13"]["error"]
     assert records["empty"]["error"] == f"{source} line 14: empty text"
     assert "duplicate id 'n0'" in records["n0#2"]["error"]
@@ -71,7 +61,8 @@ def test_parquet_in_and_out_have_the_record_schema(local_ray, config, tmp_path):
     out = tmp_path / "out.parquet"
     stats = run_ray([str(source)], out, config, options=BatchOptions(window_docs=2))
     table = pq.read_table(out)
-    assert table.schema.names == ["id", "translation", "flags", "error", "model", "elapsed_s"]
+    assert table.schema.names == ["id", "translation", "flags", "error", "model", "signature",
+                                  "elapsed_s"]
     rows = {r["id"]: r for r in table.to_pylist()}
     assert set(rows) == {"p0", "p1", "p2", "p3", "p4", "bad"}
     assert rows["bad"]["error"].endswith(": empty text") and rows["p0"]["translation"]

@@ -188,7 +188,7 @@ def test_ray_records_keep_spans_and_scores_through_arrow():
              {"kind": "low_confidence", "detail": "unsure"}]
     record = {"id": "a", "translation": "Mr. Nguyen said ...",
               "flags": [{"sentence": 0, **f} for f in flags], "error": None, "model": "m",
-              "elapsed_s": 0.5,
+              "signature": "model:m@1|engine:transformers", "elapsed_s": 0.5,
               "paragraphs": [{"sentences": [{"source": SENTENCE, "translation": "Mr. Nguyen",
                                              "score": -0.8123, "flags": flags}]}]}
     options = BatchOptions(detail=True)

@@ -346,8 +346,10 @@ class Api:
             raise ApiError(400, "Invalid request: missing text parameter")
         self._loaded(summarizer=True)
         summary = self.service.summarize(body.text, body.length, stop=stop)
+        signature = self.service.summary_signature(body.length)
         return {"summary": summary.text, "note": summary.note,
-                "flags": [f.to_dict() for f in summary.flags]}
+                "flags": [f.to_dict() for f in summary.flags],
+                "signature": str(signature), "signature_info": signature.to_dict()}
 
 
     # -- running a request ------------------------------------------------------------------------

@@ -140,6 +140,9 @@ class EvalResult:
     number_flag_rate: float
     # The model's sentence scores against each line's chrF++ (what low_confidence reads).
     calibration: Calibration | None = None
+    # How the translations were made (pipeline.make_signature): model identity, engine,
+    # precision, beams, no glossary, vi2en's version. The pipeline's checks do not run here.
+    signature: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -158,6 +161,7 @@ def evaluate(config: ModelConfig, sources: Sequence[str], references: Sequence[s
     Returns the result and the translations.  The number-check flag rate is over the lines
     whose source or reference has a number (the lines where the check can say something).
     """
+    from .pipeline import make_signature
     from .translator import Translator
 
     if len(sources) != len(references):
@@ -186,7 +190,8 @@ def evaluate(config: ModelConfig, sources: Sequence[str], references: Sequence[s
         lines_with_numbers=len(with_numbers), number_flags=flagged,
         number_flag_rate=flagged / len(with_numbers) if with_numbers else 0.0,
         calibration=calibrate([out.score for out in outputs],
-                              sentence_chrf(hypotheses, references)))
+                              sentence_chrf(hypotheses, references)),
+        signature=str(make_signature(translator)))
     logger.info("%s: BLEU %.2f chrF++ %.2f, %.1f sentences/s", result.model, result.bleu,
                 result.chrf, result.sentences_per_s)
     return result, hypotheses
@@ -219,11 +224,14 @@ def table_row(result: EvalResult, names: Sequence[str]) -> str:
 
 
 def table_notes(results: Sequence[EvalResult]) -> str:
-    """What follows the rows: the sacrebleu signatures and what NUMBER FLAGS counts."""
+    """What follows the rows: the sacrebleu signatures, each row's vi2en signature and what
+    NUMBER FLAGS counts."""
     lines: list[str] = []
     signatures = dict.fromkeys((r.bleu_signature, r.chrf_signature) for r in results)
     for bleu_sig, chrf_sig in signatures:
         lines += [f"BLEU signature: {bleu_sig}", f"chrF++ signature: {chrf_sig}"]
+    # How each row's translations were made (what a rerun must match to compare).
+    lines += [f"{r.name} signature: {r.signature}" for r in results if r.signature]
     lines.append("NUMBER FLAGS: lines with a number whose translation the number check flags")
     calibrated = [r for r in results if r.calibration is not None]
     if calibrated:

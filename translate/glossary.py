@@ -174,8 +174,9 @@ class Glossary:
         return f"Glossary({len(self.terms)} terms)"
 
     def signature(self) -> str:
-        """Short hash of the terms and renderings (for records of what produced a result)."""
-        data = "\n".join(f"{t.source}\t{t.rendering}" for t in self.terms)
+        """Short hash (sha256) of the normalized entries, for a result's signature: the
+        same terms and renderings give the same hash in any order, with any comments."""
+        data = "\n".join(sorted(f"{t.source}\t{t.rendering}" for t in self.terms))
         return hashlib.sha256(data.encode("utf-8")).hexdigest()[:12]
 
     @classmethod

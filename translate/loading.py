@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
-from .catalog import ModelSpec, resolve_spec
+from .catalog import ModelSpec, folder_identity, resolve_spec
 from .engines import Engine, create_engine
+from .results import ModelInfo  # a value of the floor; re-exported for older imports
 
 V = TypeVar("V", bound="LazyModel")
 
@@ -21,20 +21,11 @@ ProgressCallback = Callable[[int, int], None]
 BAR_FORMAT = "{desc}: {n_fmt} of {total_fmt} {unit} [{elapsed}<{remaining}]"
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """What produced a result: recorded in every result."""
-
-    name: str
-    hub_id: str | None
-    revision: str | None
-    engine: str
-    device: str
-    license: str | None = None
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {"name": self.name, "hub_id": self.hub_id, "revision": self.revision,
-                "engine": self.engine, "device": self.device, "license": self.license}
+def model_identity(spec: ModelSpec) -> str:
+    """Hub id and revision, or for a local folder its path and the folder's identity."""
+    if spec.local_path is None:
+        return f"{spec.hub_id or spec.name}@{spec.revision}"
+    return f"{spec.local_path}@{folder_identity(spec.local_path)}"
 
 
 class _EngineSlot:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from . import __version__
 from . import text as vtext
 from .check_pool import CheckRunner, PendingChecks, auto_workers
 from .checks import SentenceChecks, confidence_flags, document_flags, needs_retry, summary_flags
@@ -17,17 +18,46 @@ from .checks.similarity import wanted as similarity_wanted
 from .config import ModelConfig
 from .engines import GenerationOptions
 from .glossary import Glossary
-from .results import Flag, ParagraphResult, PipelineResult, ScoredText, SentenceResult
+from .results import (
+    Flag,
+    ParagraphResult,
+    PipelineResult,
+    ScoredText,
+    SentenceResult,
+    Signature,
+)
 from .stopping import StopSignal, raise_if_stopped
 from .summarizer import Summarizer, Summary
 from .translator import ProgressCallback, Translator
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ParagraphResult", "Pipeline", "PipelineResult", "SentenceResult"]
+__all__ = ["ParagraphResult", "Pipeline", "PipelineResult", "SentenceResult", "make_signature"]
 
 # Decoding for a second try at a sentence whose output looped or ran away.
 _RETRY_CHANGES = {"num_beams": 5, "no_repeat_ngram_size": 4, "repetition_penalty": 1.2}
+
+
+def make_signature(translator: Any | None = None, summarizer: Any | None = None, *,
+                   glossary: Glossary | None = None, checks: bool | None = None,
+                   base: Signature | None = None) -> Signature:
+    """The one place a result's :class:`~translate.results.Signature` is built: ``base`` (a
+    translation's, when its summary is added) with the ``translator``'s settings (model,
+    engine, precision, beams) and the glossary used (``none``, or a short hash of its
+    entries), the ``summarizer``'s (model, length), whether the checks ran, vi2en's version.
+    ``translator``/``summarizer``: anything with ``settings()`` (a Translator, a Summarizer,
+    a server's batching view). A translator's settings load its model (precision is known
+    only then)."""
+    values: dict[str, str | None] = dict(base.to_dict()) if base is not None else {}
+    if translator is not None:
+        values.update(translator.settings())
+        values["glossary"] = glossary.signature() if glossary else "none"
+    if summarizer is not None:
+        values.update(summarizer.settings())
+    if checks is not None:
+        values["checks"] = "on" if checks else "off"
+    values["version"] = __version__
+    return Signature.of(**values)
 
 
 class Pipeline:
@@ -74,6 +104,19 @@ class Pipeline:
         view.summarizer = self.summarizer.with_options(length=summary_length,
                                                        max_words=max_words)
         return view
+
+    def signature(self, *, glossary: Glossary | None = None,
+                  summary: bool = False) -> Signature:
+        """The signature of this pipeline's results: translations with ``glossary`` (None:
+        the pipeline's own), with the summarizer's settings when ``summary``."""
+        glossary = self.glossary if glossary is None else glossary
+        return make_signature(self.translator, self.summarizer if summary else None,
+                              glossary=glossary, checks=self.check_quality)
+
+    def summary_signature(self, base: Signature | None = None) -> Signature:
+        """A translation's signature (``base``) with this pipeline's summary settings; with
+        no ``base``, the signature of a summary of given English (``/v1/summarize``)."""
+        return make_signature(summarizer=self.summarizer, checks=self.check_quality, base=base)
 
     def run(self, text: str, *, summarize: bool = True, glossary: Glossary | None = None,
             progress: ProgressCallback | None = None,
@@ -229,6 +272,7 @@ class Pipeline:
         result.summary_note = summary.note
         result.summary_flags = list(summary.flags)
         result.models["summarization"] = self.summarizer.info()
+        result.signature = self.summary_signature(result.signature)
         result.timings["summary_load_s"] = loaded - started
         result.timings["summarize_s"] = time.perf_counter() - loaded
         return result
@@ -287,6 +331,7 @@ class PendingTranslation:
         started, segmented, loaded = self.times
         translated = time.perf_counter()
         models = {"translation": pipeline.translator.info()}
+        signature = pipeline.signature(glossary=self.glossary or Glossary())
         share = 1 / max(1, len(self.documents))
         results: list[PipelineResult] = []
         position = 0
@@ -316,5 +361,5 @@ class PendingTranslation:
                        "translate_s": (translated - loaded) * share}
             results.append(PipelineResult(source="\n\n".join(" ".join(p) for p in doc),
                                           paragraphs=paragraphs, models=dict(models),
-                                          timings=timings))
+                                          timings=timings, signature=signature))
         return results

@@ -289,5 +289,9 @@ class BatchingTranslator:
         return self._batcher.translate_scored(sentences, options=options or self.options,
                                               progress=progress, stop=stop)
 
+    def settings(self) -> dict[str, str]:
+        """The shared translator's part of a signature, with this view's beams."""
+        return {**self._translator.settings(), "beams": str(self.options.num_beams)}
+
     def __getattr__(self, name: str) -> object:
         return getattr(self._translator, name)

@@ -7,13 +7,12 @@ all use these without depending on each other.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .loading import ModelInfo
-
-__all__ = ["Flag", "ParagraphResult", "PipelineResult", "ScoredText", "SentenceResult"]
+__all__ = ["Flag", "ModelInfo", "ParagraphResult", "PipelineResult", "ScoredText", "SentenceResult",
+           "Signature"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,82 @@ class ScoredText:
 
     text: str
     score: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What produced a result: recorded in every result."""
+
+    name: str
+    hub_id: str | None
+    revision: str | None
+    engine: str
+    device: str
+    license: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "hub_id": self.hub_id, "revision": self.revision,
+                "engine": self.engine, "device": self.device, "license": self.license}
+
+
+# The signature's keys, in the order its line is written: what decides a result's text.
+SIGNATURE_KEYS = ("model", "engine", "precision", "beams", "summarizer", "length", "glossary",
+                  "checks", "version")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How a result was made, after sacrebleu's signature: ``str()`` is the compact line
+    (``model:opus-mt-vi-en@1a2b|engine:ctranslate2|precision:int8|beams:4|…``), :meth:`to_dict`
+    the values behind it, :meth:`parse` reads a line back. Keys that do not apply (no summary:
+    no ``summarizer``, ``length``) are left out. Built by ``pipeline.make_signature`` only."""
+
+    values: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, **values: str | None) -> Signature:
+        """From ``SIGNATURE_KEYS`` values (None: does not apply), kept in the keys' order."""
+        unknown = set(values) - set(SIGNATURE_KEYS)
+        if unknown:
+            raise ValueError(f"unknown signature key(s): {', '.join(sorted(unknown))}")
+        return cls(tuple((k, str(values[k])) for k in SIGNATURE_KEYS
+                         if values.get(k) is not None))
+
+    @classmethod
+    def parse(cls, line: str) -> Signature:
+        """A line written by ``str()`` back into its values; ValueError if it is not one."""
+        pairs: list[tuple[str, str]] = []
+        for part in line.split("|") if line else ():
+            key, colon, value = part.partition(":")
+            if not colon or key not in SIGNATURE_KEYS:
+                raise ValueError(f"not a vi2en signature: {line[:200]!r}")
+            pairs.append((key, _unescape(value)))
+        return cls(tuple(pairs))
+
+    def to_dict(self) -> dict[str, str]:
+        return dict(self.values)
+
+    def __str__(self) -> str:
+        return "|".join(f"{k}:{_escape(v)}" for k, v in self.values)
+
+    def without(self, *keys: str) -> Signature:
+        """The same signature less some keys (a summary taken off its translation)."""
+        return Signature(tuple((k, v) for k, v in self.values if k not in keys))
+
+    def differences(self, other: Signature, *, ignore: tuple[str, ...] = ()) -> list[str]:
+        """The keys whose values differ (one side may lack a key), in the keys' order."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        return [k for k in SIGNATURE_KEYS
+                if k not in ignore and mine.get(k) != theirs.get(k)]
+
+
+def _escape(value: str) -> str:
+    # A folder path may hold the separators: escaped so that parse() gives it back exactly.
+    return value.replace("%", "%25").replace("|", "%7C")
+
+
+def _unescape(value: str) -> str:
+    return re.sub("%(25|7C)", lambda m: "%" if m.group(1) == "25" else "|", value)
 
 
 @dataclass
@@ -74,7 +149,8 @@ class ParagraphResult:
 
 @dataclass
 class PipelineResult:
-    """Everything a front end shows: text, per-sentence detail, flags, models, timings."""
+    """Everything a front end shows: text, per-sentence detail, flags, models, timings, and the
+    signature of the settings that made it."""
 
     source: str
     paragraphs: list[ParagraphResult]
@@ -83,6 +159,7 @@ class PipelineResult:
     summary: str | None = None
     summary_note: str | None = None
     summary_flags: list[Flag] = field(default_factory=list)
+    signature: Signature = field(default_factory=Signature)  # the settings that made it
 
     @property
     def translation(self) -> str:
@@ -107,6 +184,8 @@ class PipelineResult:
             "paragraphs": [p.to_dict() for p in self.paragraphs],
             "models": {task: info.to_dict() for task, info in self.models.items()},
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "signature": str(self.signature),
+            "signature_info": self.signature.to_dict(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

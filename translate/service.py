@@ -16,6 +16,7 @@ from .glossary import Glossary
 from .html_text import HtmlFragment
 from .pipeline import Pipeline, PipelineResult
 from .request_batcher import DEFAULT_WINDOW_S, BatchingTranslator, RequestBatcher
+from .results import Signature
 from .stopping import StopSignal
 from .summarizer import Summary
 
@@ -99,6 +100,10 @@ class TranslationService:
                   stop: StopSignal | None = None) -> Summary:
         """A summary of English text, its claims checked against that text."""
         return self.pipeline.with_options(summary_length=length).summarize(english, stop=stop)
+
+    def summary_signature(self, length: str | None = None) -> Signature:
+        """The signature of :meth:`summarize`'s summaries at ``length``."""
+        return self.pipeline.with_options(summary_length=length).summary_signature()
 
 
 class TextPlan:

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from . import text as vtext
 from .config import ModelConfig
 from .engines import GenerationOptions
-from .loading import BAR_FORMAT, LazyModel, ProgressCallback
+from .loading import BAR_FORMAT, LazyModel, ProgressCallback, model_identity
 from .results import Flag
 from .stopping import StopSignal, raise_if_stopped
 
@@ -88,6 +88,12 @@ class Summarizer(LazyModel):
         view.length = length or self.length
         view.max_words = max_words if max_words is not None else self.max_words
         return view
+
+    def settings(self) -> dict[str, str]:
+        """The summarizer's part of a result's signature (``pipeline.make_signature``): the
+        model's identity and the summary length (a word limit as ``120words``)."""
+        length = self.length if self.max_words is None else f"{self.max_words}words"
+        return {"summarizer": model_identity(self.spec), "length": length}
 
     def summarize(self, text: str, *, length: str | None = None,
                   max_words: int | None = None,

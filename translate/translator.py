@@ -10,10 +10,9 @@ from typing import Any, Protocol
 from tqdm.auto import tqdm
 
 from . import text as vtext
-from .catalog import ModelSpec, folder_identity
 from .config import ModelConfig
 from .engines import GenerationOptions
-from .loading import BAR_FORMAT, LazyModel, ProgressCallback
+from .loading import BAR_FORMAT, LazyModel, ProgressCallback, model_identity
 from .results import ScoredText
 from .stopping import Cancelled, StopSignal
 
@@ -39,13 +38,6 @@ class SentenceCache(Protocol):
     def get_many(self, sentences: Sequence[str], signature: str) -> dict[str, ScoredText]: ...
 
     def put_many(self, translations: dict[str, ScoredText], signature: str) -> None: ...
-
-
-def model_identity(spec: ModelSpec) -> str:
-    """Hub id and revision, or for a local folder its path and the folder's identity."""
-    if spec.local_path is None:
-        return f"{spec.hub_id or spec.name}@{spec.revision}"
-    return f"{spec.local_path}@{folder_identity(spec.local_path)}"
 
 
 class Translator(LazyModel):
@@ -93,9 +85,18 @@ class Translator(LazyModel):
         return self._max_batch_size
 
     def signature(self, options: GenerationOptions | None = None) -> str:
-        """Identity of the translations this translator makes: model, revision and decoding."""
+        """Identity of the translations this translator makes: model, revision and decoding
+        (the sentence cache's key; a result's signature is :meth:`settings`)."""
         opts = options or self.options
         return f"{model_identity(self.spec)}|{self.engine.identity}|{opts.signature()}"
+
+    def settings(self) -> dict[str, str]:
+        """The translator's part of a result's signature (``pipeline.make_signature``): the
+        model's identity, the engine and its precision (loads the model), the beams. Not the
+        device: the same precision gives the same output on either."""
+        engine = self.engine
+        return {"model": model_identity(self.spec), "engine": engine.name,
+                "precision": engine.precision, "beams": str(self.options.num_beams)}
 
     def split_to_fit(self, sentence: str) -> list[str]:
         """Pieces of a sentence that each fit the model's input window."""

@@ -11,20 +11,26 @@ Output record, one per input record, errors included::
 
     {"id": "...", "translation": "... or null", "summary": "... (with summaries)",
      "flags": [{"sentence": 0, "kind": "number", "detail": "..."}],
-     "error": null, "model": "envit5", "elapsed_s": 0.42}
+     "error": null, "model": "envit5",
+     "signature": "model:…@…|engine:ctranslate2|precision:int8|beams:4|glossary:none|…",
+     "elapsed_s": 0.42}
 
 ``flags[].sentence`` is the 0-based index of the sentence in the document (paragraphs read in
 order); ``null`` marks a flag on the summary. ``paragraphs`` (per-sentence detail, as in
-``vi2en translate --json``) is added on request.
+``vi2en translate --json``) is added on request. ``signature`` (records translated without an
+error) says how the record was made; a resume compares it with the run's settings
+(:func:`check_resume`).
 
-Modules: :mod:`.inputs` (which files, readers, validation), :mod:`.records` (a window's
-translation and its records), :mod:`.output` (the output file: lock, resume, repair; outputs
-checked against inputs), :mod:`.job` (the job and its stats), :mod:`.ray` (the same job on
-Ray Data; imported on use, as it needs the ``scale`` extra).
+Modules: :mod:`.assembly` (the pipeline, cache and checks of a job, built once for the
+local job and Ray's actors), :mod:`.inputs` (which files, readers, validation),
+:mod:`.records` (a window's translation and its records), :mod:`.output` (the output file:
+lock, resume, repair; outputs checked against inputs), :mod:`.job` (the job and its stats),
+:mod:`.ray` (the same job on Ray Data; imported on use, as it needs the ``scale`` extra).
 """
 
 from __future__ import annotations
 
+from .assembly import BatchPipeline, PipelineSettings
 from .errors import BatchUsageError, NotOurOutputError, OutputLockedError, OutputWriteError
 from .inputs import (
     CSV_SUFFIXES,
@@ -40,7 +46,7 @@ from .inputs import (
     record_from_mapping,
     validate,
 )
-from .job import BatchJob, BatchStats, check_job, run_batch
+from .job import BatchJob, BatchStats, check_job, check_resume, run_batch
 from .output import (
     RECORD_START,
     OutputFile,
@@ -70,6 +76,7 @@ __all__ = [
     "RECORD_START",
     "BatchJob",
     "BatchOptions",
+    "BatchPipeline",
     "BatchStats",
     "BatchUsageError",
     "InputReader",
@@ -79,9 +86,11 @@ __all__ = [
     "OutputLockedError",
     "OutputWriteError",
     "PendingWindow",
+    "PipelineSettings",
     "Source",
     "WindowResult",
     "check_job",
+    "check_resume",
     "check_outputs",
     "expand_inputs",
     "input_kind",

@@ -232,6 +232,27 @@ def parse_jsonl_line(raw: bytes, lineno: int, prefix: str = "", *, text_field: s
                                id_field=id_field)
 
 
+class DuplicateIds:
+    """The duplicate-id rule of every batch job (local and Ray): in input order, the second
+    record with an id becomes ``ID#2`` (the third ``ID#3``...), an error record saying where
+    it is, never translated. Resume keys on ids, so they must be unique and stable."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, record: InputRecord) -> InputRecord:
+        """``record`` itself for a first id; the numbered error record for a repeat."""
+        count = self.seen.get(record.id, 0) + 1
+        self.seen[record.id] = count
+        if count == 1:
+            return record
+        new_id = f"{record.id}#{count}"
+        self.seen[new_id] = self.seen.get(new_id, 0) + 1
+        where = f" ({record.where})" if record.where else ""
+        return InputRecord(new_id, error=f"duplicate id '{record.id}'{where}; ids must be "
+                                         "unique", where=record.where, name=record.name)
+
+
 def validate(record: InputRecord, max_chars: int = DEFAULT_MAX_CHARS) -> InputRecord:
     """Turn texts that must not be translated (empty, too big) into error records."""
     if record.error is not None or record.text is None:

@@ -21,14 +21,21 @@ from tqdm.auto import tqdm
 from ..extract import ExtractionError
 from .documents import TranslatedFiles
 from .errors import BatchUsageError
-from .inputs import InputReader, InputRecord, expand_inputs, validate
-from .output import OutputFile, check_outputs, safe_name, write_text_atomically
+from .inputs import DuplicateIds, InputReader, InputRecord, expand_inputs, validate
+from .output import (
+    OutputFile,
+    check_outputs,
+    out_dir_name,
+    out_dir_text,
+    write_text_atomically,
+)
 from .records import BatchOptions, PendingWindow, Record, WindowResult, start_window
 
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the pipeline and translator load models; a job receives them ready-made
     from ..pipeline import Pipeline
+    from ..results import Signature
     from ..translator import ProgressCallback, SentenceCache
 
     class CountingCache(SentenceCache, Protocol):
@@ -187,8 +194,10 @@ class BatchJob:
                  options: BatchOptions | None = None, out_dir: str | os.PathLike[str] | None = None,
                  overwrite: bool = False, cache: CountingCache | None = None,
                  show_progress: bool = False,
-                 translated_files: str | os.PathLike[str] | None = None) -> None:
+                 translated_files: str | os.PathLike[str] | None = None,
+                 force: bool = False) -> None:
         self.pipeline = pipeline
+        self.force = force
         self.output = Path(output)
         self.options = options or BatchOptions()
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -216,6 +225,7 @@ class BatchJob:
         with OutputFile(self.output, overwrite=self.overwrite) as out, \
                 _Progress(total, self.cache, self.show_progress, self._signature) as progress:
             stats.repaired_bytes = out.repaired_bytes
+            check_resume(out, self.pipeline, self.options, force=self.force)
             self._translate_all(reader, out, stats, progress)
         stats.elapsed_s = time.perf_counter() - started
         stats.cache_hits, stats.cache_lookups = progress.cache_counts()
@@ -231,14 +241,14 @@ class BatchJob:
     def _translate_all(self, reader: InputReader, out: OutputFile, stats: BatchStats,
                        progress: _Progress) -> None:
         used_names: set[str] = set()
-        seen: dict[str, int] = {}
+        unique = DuplicateIds()
         window = _Window(self.options)
         # One window in flight: its checks run (in the check workers) while the next window
         # translates; it is written as soon as that one is translated.
         in_flight: PendingWindow | None = None
         for record in reader:
             stats.total += 1
-            record = self._unique(record, seen)
+            record = unique(record)
             self._names[record.id] = self._name(record, used_names)
             if record.document is not None and self.translated_files is not None:
                 self._documents[record.id] = (
@@ -269,8 +279,11 @@ class BatchJob:
                progress: _Progress) -> None:
         """A finished window's records (and --out-dir texts), written at once."""
         if self.out_dir is not None:
-            for record_id, text in result.texts.items():
-                write_text_atomically(self.out_dir / f"{self._names[record_id]}.en.txt", text)
+            for record in result.records:
+                text = out_dir_text(record)
+                if text is not None:
+                    write_text_atomically(self.out_dir / f"{self._names[record['id']]}.en.txt",
+                                          text)
         if self.translated_files is not None:
             self._write_documents(result)
         out.write(result.records)
@@ -294,32 +307,62 @@ class BatchJob:
                 logger.warning("%s: translated file not written", path, exc_info=True)
                 record["error"] = f"translated file not written: {exc}"
 
-    @staticmethod
-    def _unique(record: InputRecord, seen: dict[str, int]) -> InputRecord:
-        """A repeated id gets a numbered id and an error: resume keys on ids."""
-        count = seen.get(record.id, 0) + 1
-        seen[record.id] = count
-        if count == 1:
-            return record
-        new_id = f"{record.id}#{count}"
-        seen[new_id] = seen.get(new_id, 0) + 1
-        where = f" ({record.where})" if record.where else ""
-        return InputRecord(new_id, error=f"duplicate id '{record.id}'{where}; ids must be "
-                                         "unique", where=record.where, name=record.name)
-
     def _name(self, record: InputRecord, used: set[str]) -> str:
-        base = safe_name(record.name or record.id)
-        name, k = base, 1
-        while name in used or self._is_input(name):
-            k += 1
-            name = f"{base}-{k}"
-        used.add(name)
-        return name
+        return out_dir_name(record, used, self._is_input)
 
     def _is_input(self, name: str) -> bool:
         """Whether NAME.en.txt in --out-dir is one of the inputs (never written over)."""
         return self.out_dir is not None \
             and (self.out_dir / f"{name}.en.txt").resolve() in self._input_paths
+
+
+def check_resume(out: OutputFile, pipeline: Pipeline, options: BatchOptions, *,
+                 force: bool = False) -> None:
+    """Refuse to resume an output whose records were made with other settings than this run's
+    (another model, beams, summary, glossary, checks...): one line naming what differs. With
+    ``force`` the run goes on (those records stay as they are, with their own signature).
+    Records without a signature (errors, or written before vi2en kept them) are not compared;
+    nor is vi2en's version. Loads the translation model when there is something to compare
+    (its engine and precision are part of the signature)."""
+    if out.signatures:
+        compare_signatures(out, pipeline.signature(summary=options.summary), force=force)
+
+
+def compare_signatures(out: OutputFile, mine: Signature, *, force: bool = False) -> None:
+    """:func:`check_resume` once this run's signature (``mine``) is known."""
+    from ..results import Signature
+
+    differing: dict[str, None] = {}
+    records = 0
+    for line, count in out.signatures.items():
+        try:
+            theirs = Signature.parse(line)
+        except ValueError:
+            theirs = Signature()  # not ours to read: every setting counts as different
+        keys = mine.differences(theirs, ignore=("version",))
+        if keys:
+            differing.update(dict.fromkeys(keys))
+            records += count
+        elif theirs.to_dict().get("version") != mine.to_dict().get("version"):
+            logger.info("%s: %d record(s) were written by vi2en %s", out.path, count,
+                        theirs.to_dict().get("version"))
+    if not differing:
+        return
+    what = ", ".join(_SETTING_NAMES.get(k, k) for k in differing)
+    if force:
+        logger.warning("%s: %d record(s) were made with other settings (%s); kept as they "
+                       "are (--force)", out.path, records, what)
+        return
+    raise BatchUsageError(f"{out.path} has {records} record(s) made with other settings "
+                          f"({what}) than this run's; rerun with the same options, start over "
+                          "with --overwrite, or add --force to keep them and translate the "
+                          "rest with these settings")
+
+
+# How a signature's keys read in the message of a refused resume.
+_SETTING_NAMES = {"model": "translation model", "summarizer": "summary (model)",
+                  "length": "summary length", "beams": "beams", "glossary": "glossary",
+                  "checks": "checks", "engine": "engine", "precision": "precision"}
 
 
 def check_job(inputs: Sequence[str], output: str | os.PathLike[str], *, fmt: str | None = None,
@@ -338,11 +381,13 @@ def run_batch(inputs: Sequence[str], output: str | os.PathLike[str], pipeline: P
               text_field: str = "text", id_field: str = "id",
               out_dir: str | os.PathLike[str] | None = None, overwrite: bool = False,
               cache: CountingCache | None = None, show_progress: bool = False,
-              translated_files: str | os.PathLike[str] | None = None) -> BatchStats:
+              translated_files: str | os.PathLike[str] | None = None,
+              force: bool = False) -> BatchStats:
     """Library entry point: the whole job from input names to stats. ``translated_files``:
-    a folder where each document input is written again, translated, in its format."""
+    a folder where each document input is written again, translated, in its format;
+    ``force``: resume an output made with other settings (see :func:`check_resume`)."""
     reader = InputReader(expand_inputs(inputs, fmt), text_field=text_field, id_field=id_field)
     job = BatchJob(pipeline, output, options=options, out_dir=out_dir, overwrite=overwrite,
                    cache=cache, show_progress=show_progress,
-                   translated_files=translated_files)
+                   translated_files=translated_files, force=force)
     return job.run(reader)

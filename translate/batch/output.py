@@ -14,13 +14,13 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
 from ..outputs import OutputError, check_output_dir, check_output_file
 from .errors import BatchUsageError, NotOurOutputError, OutputLockedError, OutputWriteError
-from .inputs import Source, input_kind
+from .inputs import InputRecord, Source, input_kind
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -120,6 +120,9 @@ class OutputFile:
         self.lock_path = Path(str(self.path.resolve()) + ".lock")
         self.overwrite = overwrite
         self.done: dict[str, bool] = {}  # id -> the record is an error
+        # The signatures of the records already there (translated ones carry one): how many
+        # records each; a resume compares them with its own settings.
+        self.signatures: dict[str, int] = {}
         self.repaired_bytes = 0
         self._lock: BaseFileLock | None = None
         self._fh: IO[str] | None = None
@@ -240,6 +243,9 @@ class OutputFile:
                         f"{self.path} line {lineno} is not a vi2en batch record; fix or "
                         "remove it, or start over with --overwrite") from None
                 self.done[str(record_id)] = record.get("error") is not None
+                signature = record.get("signature")
+                if isinstance(signature, str) and signature:
+                    self.signatures[signature] = self.signatures.get(signature, 0) + 1
                 good_end += len(line)
                 if not complete:
                     # Whole record, only its newline lost: keep it and end the line.
@@ -302,6 +308,30 @@ def safe_name(name: str) -> str:
     parts = [_UNSAFE_NAME_RE.sub("_", p).strip("._") for p in re.split(r"[\\/]+", name)]
     parts = [p for p in parts if p]
     return "/".join(parts) or "document"
+
+
+def out_dir_name(record: InputRecord, used: set[str],
+                 is_input: Callable[[str], bool] = lambda name: False) -> str:
+    """The --out-dir file stem of a record (``NAME.en.txt``): its document's name or its id,
+    made safe, numbered past names ``used`` before (records come in input order, so names
+    stay the same on a resume) and past ``is_input`` names (never written over)."""
+    base = safe_name(record.name or record.id)
+    name, k = base, 1
+    while name in used or is_input(name):
+        k += 1
+        name = f"{base}-{k}"
+    used.add(name)
+    return name
+
+
+def out_dir_text(record: dict[str, Any]) -> str | None:
+    """What NAME.en.txt holds for an output record: its English, then its summary; None for
+    a record without a translation."""
+    translation = record.get("translation")
+    if translation is None:  # (a record whose summary failed still has its English)
+        return None
+    summary = record.get("summary")
+    return translation + (f"\n\nSummary:\n{summary}" if summary else "")
 
 
 def write_text_atomically(path: Path, text: str) -> None:

@@ -21,15 +21,18 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import ModelConfig
 from ..extract import looks_binary
 from ..optional import import_failure
+from ..results import Signature
+from .assembly import BatchPipeline, PipelineSettings
 from .errors import BatchUsageError
 from .inputs import (
+    DuplicateIds,
+    InputReader,
     InputRecord,
     Source,
     expand_inputs,
@@ -37,8 +40,14 @@ from .inputs import (
     record_from_mapping,
     validate,
 )
-from .job import BatchStats
-from .output import OutputFile, check_outputs
+from .job import BatchStats, compare_signatures
+from .output import (
+    OutputFile,
+    check_outputs,
+    out_dir_name,
+    out_dir_text,
+    write_text_atomically,
+)
 from .records import BatchOptions, translate_window
 
 logger = logging.getLogger(__name__)
@@ -46,11 +55,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class RayConfig:
-    """What each actor loads, and how many actors with which resources."""
+    """What each actor builds (the local job's :class:`PipelineSettings`), and how many
+    actors with which resources."""
 
-    models: ModelConfig = field(default_factory=ModelConfig)
-    cache: str | None = None  # sentence cache path on each worker; None: no cache
-    check_quality: bool = True
+    pipeline: PipelineSettings = field(default_factory=lambda: PipelineSettings(check_workers=0))
     concurrency: int = 1
     num_gpus: float = 0.0
     num_cpus: float = 1.0
@@ -79,7 +87,7 @@ def record_schema(options: BatchOptions) -> Any:
     if options.summary:
         fields.append(("summary", pa.string()))
     fields += [("flags", pa.list_(flag)), ("error", pa.string()), ("model", pa.string()),
-               ("elapsed_s", pa.float64())]
+               ("signature", pa.string()), ("elapsed_s", pa.float64())]
     if options.detail:
         sentence = pa.struct([("source", pa.string()), ("translation", pa.string()),
                               ("score", pa.float64()),
@@ -92,27 +100,18 @@ def record_schema(options: BatchOptions) -> Any:
 class TranslateActor:
     """A Ray Data callable class: one Pipeline per actor, loaded once."""
 
-    def __init__(self, config: dict[str, Any], options: dict[str, Any], kind: str,
-                 text_field: str, id_field: str, skip: frozenset[str]) -> None:
-        from ..pipeline import Pipeline
-        from ..translator import Translator
-
-        cfg = RayConfig(**{**config, "models": ModelConfig(**config["models"])})
-        self.options = BatchOptions(**options)
+    def __init__(self, config: RayConfig, options: BatchOptions, kind: str,
+                 text_field: str, id_field: str, skip: frozenset[str],
+                 duplicates: dict[str, InputRecord]) -> None:
+        self.options = options
         self.kind = kind
         self.text_field = text_field
         self.id_field = id_field
         self.skip = skip
-        cache = None
-        if cfg.cache is not None:
-            from ..cache import SQLiteSentenceCache
-
-            cache = SQLiteSentenceCache(cfg.cache or None)
-        # Checks in this actor's process: Ray scales by actors, each given its --num-cpus,
-        # and check workers in every GPU actor would take cores Ray has not granted it.
-        self.pipeline = Pipeline.from_config(
-            cfg.models, translator=Translator.from_config(cfg.models, cache=cache),
-            check_quality=cfg.check_quality, check_workers=0)
+        self.duplicates = duplicates  # where -> its error record (the local job's rule)
+        # The local job's pipeline, built by the same function (translate.batch.assembly).
+        self.built = BatchPipeline(config.pipeline)
+        self.pipeline = self.built.pipeline
         self.schema = record_schema(self.options)
 
     def _records(self, rows: list[dict[str, Any]]) -> list[InputRecord]:
@@ -124,6 +123,7 @@ class TranslateActor:
                                           label=row["label"])
                 if record is None:
                     continue
+                record = self.duplicates.get(record.where, record)
             else:
                 fallback = f"{row.get('path', 'parquet')}:row"
                 record = record_from_mapping(row, fallback, str(row.get("path", "parquet")),
@@ -164,19 +164,30 @@ def _path_key(path: str) -> str:
 def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayConfig, *,
             options: BatchOptions | None = None, fmt: str | None = None,
             text_field: str = "text", id_field: str = "id",
-            overwrite: bool = False) -> BatchStats:
-    """Run the batch job on Ray (an existing ``ray.init`` is reused)."""
+            overwrite: bool = False, force: bool = False,
+            out_dir: str | os.PathLike[str] | None = None) -> BatchStats:
+    """Run the batch job on Ray (an existing ``ray.init`` is reused): the local job's
+    pipeline, duplicate-id rule, resume check (``force``) and ``out_dir`` texts."""
     ray = _import_ray()
 
     options = options or BatchOptions()
     started = time.perf_counter()
     paths, kind = _ray_inputs(inputs, fmt)
     output = Path(output)
-    # Outputs are checked before Ray starts: a bad one fails in a second, not after startup.
-    check_outputs(expand_inputs(inputs, fmt) if kind == "jsonl" else
-                  [Source(Path(p), kind, label) for p, label in paths if "://" not in p],
-                  output)
     parquet_out = output.suffix.lower() == ".parquet"
+    if out_dir is not None and (parquet_out or kind != "jsonl"):
+        raise BatchUsageError("--out-dir with --engine ray needs JSONL inputs and a .jsonl "
+                              "output (the texts are written as the records come back)")
+    sources = (expand_inputs(inputs, fmt) if kind == "jsonl" else
+               [Source(Path(p), kind, label) for p, label in paths if "://" not in p])
+    # Outputs are checked before Ray starts: a bad one fails in a second, not after startup.
+    check_outputs(sources, output, out_dir)
+    # The local job's duplicate-id rule needs the ids in input order, which Ray's parallel
+    # readers do not keep: the driver reads the ids once (JSONL), and the actors apply it.
+    duplicates: dict[str, InputRecord] = {}
+    names: dict[str, str] = {}
+    if kind == "jsonl":
+        duplicates, names = _id_plan(sources, text_field, id_field)
     stats = BatchStats(sentences=None)
     out_file: OutputFile | None = None
     if parquet_out:
@@ -208,9 +219,10 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
         ds = ds.map_batches(
             TranslateActor, batch_size=options.window_docs, batch_format="pyarrow",
             compute=ray.data.ActorPoolStrategy(size=config.concurrency),
-            fn_constructor_kwargs={"config": asdict(config), "options": asdict(options),
+            fn_constructor_kwargs={"config": config, "options": options,
                                    "kind": kind, "text_field": text_field,
-                                   "id_field": id_field, "skip": skip},
+                                   "id_field": id_field, "skip": skip,
+                                   "duplicates": duplicates},
             **resources)
         if parquet_out:
             ds = ds.materialize()
@@ -221,9 +233,19 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
             assert out_file is not None
             stats.skipped = len(skip)
             stats.skipped_failed = sum(out_file.done.values())
+            compared = not out_file.signatures  # nothing there to compare with
             written: set[str] = set()
             for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
                 records = [_dedupe(_without_null_spans(r), written) for r in batch.to_pylist()]
+                if not compared:
+                    # The run's signature is known once an actor has translated something
+                    # (the models load in the actors): checked before anything is written.
+                    mine = next((r["signature"] for r in records if r.get("signature")), None)
+                    if mine is not None:
+                        compare_signatures(out_file, Signature.parse(mine), force=force)
+                        compared = True
+                if out_dir is not None:
+                    _write_texts(records, Path(out_dir), names)
                 out_file.write(records)
                 stats.count(records)
     finally:
@@ -232,6 +254,32 @@ def run_ray(inputs: Sequence[str], output: str | os.PathLike[str], config: RayCo
     stats.total = stats.done + stats.failed + stats.skipped
     stats.elapsed_s = time.perf_counter() - started
     return stats
+
+
+def _id_plan(sources: Sequence[Source], text_field: str,
+             id_field: str) -> tuple[dict[str, InputRecord], dict[str, str]]:
+    """The records the duplicate-id rule turns into errors (by where they are), and each
+    id's --out-dir name, both as the local job decides them: in input order."""
+    unique = DuplicateIds()
+    duplicates: dict[str, InputRecord] = {}
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for record in InputReader(sources, text_field=text_field, id_field=id_field):
+        checked = unique(record)
+        if checked is not record:
+            duplicates[record.where] = checked
+        names[checked.id] = out_dir_name(checked, used)
+    return duplicates, names
+
+
+def _write_texts(records: list[dict[str, Any]], out_dir: Path, names: dict[str, str]) -> None:
+    """--out-dir: NAME.en.txt for each translated record, named as the local job names it."""
+    for record in records:
+        text = out_dir_text(record)
+        if text is not None:
+            name = names.get(record["id"]) or out_dir_name(
+                InputRecord(record["id"]), set(names.values()))
+            write_text_atomically(out_dir / f"{name}.en.txt", text)
 
 
 def _without_null_spans(record: dict[str, Any]) -> dict[str, Any]:

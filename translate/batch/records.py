@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..catalog import ModelError
@@ -63,12 +63,15 @@ def make_record(record_id: str, options: BatchOptions, *, model: str | None,
                 translation: str | None = None, summary: str | None = None,
                 flags: list[dict[str, Any]] | None = None, error: str | None = None,
                 elapsed_s: float = 0.0,
-                paragraphs: list[dict[str, Any]] | None = None) -> Record:
-    """An output record with every field present, in a fixed order."""
+                paragraphs: list[dict[str, Any]] | None = None,
+                signature: str | None = None) -> Record:
+    """An output record with every field present, in a fixed order. ``signature``: how a
+    translated record was made (None on an error record, which a resume does not compare)."""
     record: Record = {"id": record_id, "translation": translation}
     if options.summary:
         record["summary"] = summary
     record.update({"flags": flags or [], "error": error, "model": model,
+                   "signature": signature if error is None else None,
                    "elapsed_s": round(elapsed_s, 4)})
     if options.detail:
         record["paragraphs"] = paragraphs
@@ -81,7 +84,6 @@ class WindowResult:
 
     records: list[Record]
     sentences: int = 0
-    texts: dict[str, str] = field(default_factory=dict)  # id -> text for --out-dir
 
 
 def translate_window(pipeline: Pipeline, records: Sequence[InputRecord],
@@ -158,7 +160,7 @@ class PendingWindow:
 
 def _finish(pipeline: Pipeline, record: InputRecord, outcome: tuple[PipelineResult, float],
             options: BatchOptions, model: str, window: WindowResult) -> Record:
-    """The record of one translated document: summary added, text kept for --out-dir."""
+    """The record of one translated document, its summary added."""
     result, elapsed = outcome
     error = None
     if not result.sentences:
@@ -175,13 +177,11 @@ def _finish(pipeline: Pipeline, record: InputRecord, outcome: tuple[PipelineResu
         elapsed += time.perf_counter() - started
     window.sentences += len(result.sentences)
     translation = result.translation if result.sentences else None
-    if translation is not None:
-        window.texts[record.id] = translation + (
-            f"\n\nSummary:\n{result.summary}" if options.summary and result.summary else "")
     return make_record(
         record.id, options, model=model, translation=translation,
         summary=result.summary, flags=result_flags(result), error=error, elapsed_s=elapsed,
-        paragraphs=[p.to_dict() for p in result.paragraphs] if options.detail else None)
+        paragraphs=[p.to_dict() for p in result.paragraphs] if options.detail else None,
+        signature=str(result.signature))
 
 
 def _translate_one_by_one(pipeline: Pipeline, good: Sequence[InputRecord],

@@ -19,8 +19,7 @@ from .common import (
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..batch import BatchOptions, BatchStats
-    from ..config import ModelConfig
+    from ..batch import BatchOptions, BatchStats, PipelineSettings
 
 
 def register(sub: Any, common: Any) -> None:
@@ -54,6 +53,11 @@ def _add_options(p: Any) -> None:
     p.add_argument("--format", choices=list(INPUT_FORMATS), default=None,
                    help="what a named file with another suffix (or stdin) holds")
     p.add_argument("--overwrite", action="store_true", help="start over instead of resuming")
+    p.add_argument("--force", action="store_true",
+                   help="resume an output made with other settings (another model, beams, "
+                        "summary, glossary, checks): the documents already done are kept as "
+                        "they are, with their own signature, and the rest are written with "
+                        "this run's; without it such a resume is refused")
     p.add_argument("--glossary", metavar="FILE",
                    help="TSV of 'Vietnamese term<TAB>English rendering' to apply exactly")
     p.add_argument("--no-checks", action="store_true",
@@ -72,7 +76,9 @@ def _add_options(p: Any) -> None:
     p.add_argument("--window", type=int, default=DEFAULT_WINDOW_DOCS,
                    help="documents batched together and flushed at once "
                         f"(default: {DEFAULT_WINDOW_DOCS})")
-    ray = p.add_argument_group("scale-out (--engine ray, needs the 'scale' extra)")
+    ray = p.add_argument_group(
+        "scale-out (--engine ray, needs the 'scale' extra; the same options as a local run, "
+        "except --translated-files and --check-workers, which are refused)")
     ray.add_argument("--ray-address", default=None,
                      help="join this Ray cluster (default: start a local one)")
     ray.add_argument("--actor-engine", default="auto",
@@ -90,7 +96,7 @@ def _add_options(p: Any) -> None:
 
 
 def cmd_batch(args: Any) -> int:
-    from ..batch import BatchOptions, BatchUsageError, OutputWriteError
+    from ..batch import BatchOptions, BatchUsageError, OutputWriteError, PipelineSettings
 
     if not args.output and not args.out_dir:
         raise UsageError("give the output file with -o OUT.jsonl (or --out-dir DIR)")
@@ -105,11 +111,13 @@ def cmd_batch(args: Any) -> int:
         except ValueError as exc:
             raise UsageError(f"--check-workers: {exc}") from None
     on_ray = args.engine == "ray"
-    if args.glossary and on_ray:
-        raise UsageError("--glossary is not supported with --engine ray yet; run without Ray")
     if args.translated_files is not None and on_ray:
-        raise UsageError("--translated-files is not supported with --engine ray yet; run "
-                         "without Ray")
+        raise UsageError("--translated-files does not apply with --engine ray: Ray reads JSONL "
+                         "or Parquet records, which have no file format to write back; run "
+                         "without --engine ray for document inputs")
+    if on_ray and args.check_workers:
+        raise UsageError("--check-workers is not used with --engine ray: each actor runs its "
+                         "checks in its own process (scale with --concurrency and --num-cpus)")
     if args.translated_files == "":  # given without a folder: beside the JSONL
         args.translated_files = str(Path(output).parent)
     options = BatchOptions(summary=args.summary, detail=args.detail, max_chars=args.max_chars,
@@ -117,22 +125,28 @@ def cmd_batch(args: Any) -> int:
     # With Ray the models run inside actors, with the engine of --actor-engine.
     config = config_from_args(args, here=not on_ray,
                               engine=args.actor_engine if on_ray else None)
+    # One recipe for the local job and every Ray actor (translate.batch.assembly). In a Ray
+    # actor the checks run in the actor's own process: Ray scales by actors, each given its
+    # --num-cpus, and check workers in every actor would take cores Ray has not granted.
+    settings = PipelineSettings(
+        models=config, cache=None if args.no_cache else (args.cache or ""),
+        check_quality=not args.no_checks, glossary=load_glossary(args.glossary),
+        check_workers=(0 if on_ray else "auto") if args.check_workers is None
+        else args.check_workers)
     try:
         if on_ray:
             if not args.verbose:
                 _quiet_ray(args.ray_address)
             from ..batch.ray import RayConfig, run_ray
 
-            ray_config = RayConfig(models=config,
-                                   cache=None if args.no_cache else (args.cache or ""),
-                                   check_quality=not args.no_checks,
-                                   concurrency=args.concurrency, num_gpus=args.num_gpus,
-                                   num_cpus=args.num_cpus, address=args.ray_address)
+            ray_config = RayConfig(pipeline=settings, concurrency=args.concurrency,
+                                   num_gpus=args.num_gpus, num_cpus=args.num_cpus,
+                                   address=args.ray_address)
             stats = run_ray(args.inputs, output, ray_config, options=options, fmt=args.format,
                             text_field=args.text_field, id_field=args.id_field,
-                            overwrite=args.overwrite)
+                            overwrite=args.overwrite, force=args.force, out_dir=args.out_dir)
         else:
-            stats = _run_local(args, config, output, options, show_progress(args))
+            stats = _run_local(args, settings, output, options, show_progress(args))
     except BatchUsageError as exc:
         raise UsageError(str(exc)) from None
     except OutputWriteError as exc:  # a full disk mid-run: one line naming the file
@@ -186,36 +200,16 @@ def _quiet_ray(address: str | None) -> None:
                     sys.stderr.write(line)
 
 
-def _run_local(args: Any, config: ModelConfig, output: str, options: BatchOptions,
+def _run_local(args: Any, settings: PipelineSettings, output: str, options: BatchOptions,
                progress: bool) -> BatchStats:
-    from ..batch import check_job, run_batch
-    from ..cache import CacheError, SQLiteSentenceCache
-    from ..pipeline import Pipeline
-    from ..translator import Translator
+    from ..batch import BatchPipeline, check_job, run_batch
 
     # Inputs and outputs first: a bad path fails in a second, not after the models load.
     check_job(args.inputs, output, fmt=args.format, out_dir=args.out_dir,
               translated_files=args.translated_files)
-    glossary = load_glossary(args.glossary)
-    cache = None
-    pipeline = None
-    if not args.no_cache:
-        try:
-            cache = SQLiteSentenceCache(args.cache)
-        except CacheError as exc:
-            raise UsageError(f"{exc} (use --no-cache or --cache PATH)") from None
-    try:
-        translator = Translator.from_config(config, cache=cache)
-        pipeline = Pipeline.from_config(config, translator=translator,
-                                        check_quality=not args.no_checks, glossary=glossary,
-                                        check_workers=("auto" if args.check_workers is None
-                                                       else args.check_workers))
-        return run_batch(args.inputs, output, pipeline, options=options, fmt=args.format,
+    with BatchPipeline(settings) as built:
+        return run_batch(args.inputs, output, built.pipeline, options=options, fmt=args.format,
                          text_field=args.text_field, id_field=args.id_field,
-                         out_dir=args.out_dir, overwrite=args.overwrite, cache=cache,
-                         show_progress=progress, translated_files=args.translated_files)
-    finally:
-        if pipeline is not None:
-            pipeline.close()
-        if cache is not None:
-            cache.close()
+                         out_dir=args.out_dir, overwrite=args.overwrite, force=args.force,
+                         cache=built.cache, show_progress=progress,
+                         translated_files=args.translated_files)

@@ -18,6 +18,7 @@ from ..documents import open_document, read_text, translate_units
 from ..fetch import fetch_article
 from ..glossary import Glossary
 from ..model_pool import ModelPool
+from ..results import Signature
 from ..text import check_text
 from .door import DoorRules
 from .downloads import write_document, write_exports
@@ -214,6 +215,12 @@ class Handlers:
         result["summary_flags"] = [f.to_dict() for f in summary.flags]
         result["models"] = {**result.get("models", {}),
                             "summarization": pipeline.summarizer.info().to_dict()}
+        # The translation's signature with this summary's settings (a summary of pasted
+        # English: the summary's alone).
+        translated = result.get("signature")
+        signature = pipeline.summary_signature(Signature.parse(translated) if translated
+                                               else None)
+        result["signature"], result["signature_info"] = str(signature), signature.to_dict()
         return summary.text, result
 
     @user_errors
@@ -271,6 +278,10 @@ class Handlers:
             models = {k: v for k, v in (state.get("models") or {}).items()
                       if k != "summarization"}
             state["models"] = models
+            if state.get("signature"):  # the translation's own, without the summary's keys
+                signature = Signature.parse(state["signature"]).without("summarizer", "length")
+                state["signature"] = str(signature)
+                state["signature_info"] = signature.to_dict()
         return ("", state or None, *self.render(state))
 
 

@@ -52,13 +52,11 @@ SOURCE, TARGET = "vi", "en"
 LANGUAGES = [{"code": "vi", "name": "Vietnamese", "targets": ["en"]},
              {"code": "en", "name": "English", "targets": []}]
 FRONTEND_TIMEOUT_MS = 500
-# Texts in one list q: each costs bookkeeping even when empty, so a body of "" cannot pile up.
-MAX_TEXTS = 1000
 # How often a running request looks whether its client is still there, in seconds.
 WATCH_S = 0.2
 # Paths the API answers; everything else belongs to the page.
 API_PREFIXES = ("/translate", "/translate_file", "/detect", "/languages", "/frontend/settings",
-                "/download_file/", "/v1/")
+                "/download_file/", "/v1/", "/health", "/spec", "/suggest")
 _FILES = ScratchFolders("vi2en-api-files")
 
 
@@ -78,14 +76,16 @@ def media_type(name: str) -> str:
 
 
 class ApiError(Exception):
-    """A refusal: HTTP status and the one line a client sees (and headers: Retry-After)."""
+    """A refusal: HTTP status and the one line a client sees (and headers: Retry-After),
+    ``{"error": message}``, with ``"hint"`` beside it when we have more to say."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None
-                 ) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, *,
+                 hint: str | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.message = message
+        self.message = message  # LibreTranslate's words, which clients match
         self.headers = headers or {}
+        self.hint = hint  # ours, beside it: what to do instead
 
     @classmethod
     def slow_down(cls, refusal: Refusal) -> ApiError:
@@ -97,8 +97,10 @@ class _ClientGone(Exception):
 
 
 # -- request parsing ----------------------------------------------------------------------------
-async def _read_body(request: Request) -> dict[str, Any]:
-    """A JSON object or form fields (a repeated ``q`` is a list, as in a JSON list)."""
+async def _read_body(request: Request, max_fields: int) -> dict[str, Any]:
+    """A JSON object, or the query string's and the form's fields as LibreTranslate
+    (werkzeug's ``request.values``) reads them: query first, then form; a repeated ``q`` is a
+    list, as in a JSON list. deep-translator sends its fields in the query string alone."""
     content_type = request.headers.get("content-type", "")
     if "application/json" in content_type:
         raw = await request.body()
@@ -109,26 +111,28 @@ async def _read_body(request: Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ApiError(400, "Invalid JSON format")
         return data
+    fields: dict[str, list[Any]] = {}
+    for key, value in request.query_params.multi_items():
+        fields.setdefault(key, []).append(value)
+    if len(request.query_params) > max_fields:
+        raise ApiError(400, "Invalid request: too many fields")
     if "application/x-www-form-urlencoded" in content_type:
         # Starlette reads unescaped bytes as Latin-1 (`-d 'q=Giá xăng'` came out as "GiÃ¡ …");
         # LibreTranslate (werkzeug) reads them, and %-escapes, as UTF-8.
         raw = await request.body()
         try:
             pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict",
-                              max_num_fields=MAX_TEXTS + 16)
+                              max_num_fields=max_fields)
         except UnicodeDecodeError:
             raise ApiError(400, "Invalid request: the form is not UTF-8 text") from None
-        fields: dict[str, list[str]] = {}
         for key, value in pairs:
             fields.setdefault(key, []).append(value)
-        return {key: values if key == "q" and len(values) > 1 else values[0]
-                for key, values in fields.items()}
-    form = await request.form()
-    data: dict[str, Any] = {}
-    for key in form:
-        values = form.getlist(key)
-        data[key] = values if key == "q" and len(values) > 1 else values[0]
-    return data
+    elif "multipart/form-data" in content_type:
+        form = await request.form(max_fields=max_fields)
+        for key in form:
+            fields.setdefault(key, []).extend(form.getlist(key))
+    return {key: values if key == "q" and len(values) > 1 else values[0]
+            for key, values in fields.items()}
 
 
 def _text_field(data: dict[str, Any], name: str, *, lists: bool = False) -> Any:
@@ -143,12 +147,13 @@ def _text_field(data: dict[str, Any], name: str, *, lists: bool = False) -> Any:
 
 
 def _check_pair(source: str, target: str) -> None:
+    """LibreTranslate's words for a language it lacks; ours in the hint."""
     if source not in (SOURCE, "auto"):
-        raise ApiError(400, f"{source} is not supported: this server translates Vietnamese "
-                            "(vi, or auto) into English (en)")
+        raise ApiError(400, f"{source} is not supported",
+                       hint="this server translates Vietnamese (vi, or auto) into English (en)")
     if target != TARGET:
-        raise ApiError(400, f"{target} is not supported: this server translates into "
-                            "English (en) only")
+        raise ApiError(400, f"{target} is not supported",
+                       hint="this server translates into English (en) only")
 
 
 def _check_detected(found: Detection) -> None:
@@ -157,7 +162,8 @@ def _check_detected(found: Detection) -> None:
     if found.language != VIETNAMESE and found.confidence > 0:
         logger.info("source=auto: detected %s (%.0f%%), refused", found.language,
                     found.confidence)
-        raise ApiError(400, f"{found.language} is not supported")  # LibreTranslate's words
+        raise ApiError(400, f"{found.language} is not supported",  # LibreTranslate's words
+                       hint="this server translates Vietnamese into English")
 
 
 class Api:
@@ -200,9 +206,22 @@ class Api:
         refusal = self.limits.over(client_of(address, key=key), self._per_minute(key))
         return ApiError.slow_down(refusal) if refusal is not None else None
 
+    def cost(self, data: dict[str, Any]) -> int:
+        """What a request counts against its client's rate, as LibreTranslate counts: one per
+        text of a list ``q``, a file one per ``char_limit`` bytes, else one."""
+        q, upload = data.get("q"), data.get("file")
+        if isinstance(q, list):
+            return max(1, len(q))
+        size = getattr(upload, "size", None)
+        if size and self.char_limit > 0:
+            return max(1, size // self.char_limit)
+        return 1
+
     def access(self, request: Request, data: dict[str, Any]) -> None:
         """Refuse a bad key (403), a missing one when required (400), a client over its limit
-        (429, with Retry-After). Wrong keys count against the address."""
+        (429, with Retry-After); count the request (:meth:`cost`). The key is the body's
+        ``api_key``, else the ``X-API-Key`` header, else ``?api_key=``. Wrong keys count
+        against the address."""
         key = data.get("api_key") or self._key_outside_body(request.headers,
                                                             request.query_params)
         if key is not None and not isinstance(key, str):
@@ -217,17 +236,19 @@ class Api:
                 raise ApiError(403, "Invalid API key")
             if key is None and self.settings.require_api_key:
                 raise ApiError(400, "Please contact the server operator to get an API key")
-        refusal = self.limits.hit(client_of(address, key=key), self._per_minute(key))
+        refusal = self.limits.hit(client_of(address, key=key), self._per_minute(key),
+                                  self.cost(data))
         if refusal is not None:
             raise ApiError.slow_down(refusal)
 
     def _within_limit(self, texts: list[str]) -> None:
-        """Refuse texts over the character limit, or that no model can read (400): every door
-        checks what it was sent before any of it can join a batch shared with other clients."""
-        size = sum(len(t) for t in texts)
-        if size > self.char_limit:
-            raise ApiError(400, f"Invalid request: request ({size}) exceeds text limit "
-                                f"({self.char_limit})")
+        """Refuse a text over the character limit (each text checked alone, as LibreTranslate
+        does), or one that no model can read (400): every door checks what it was sent
+        before any of it can join a batch shared with other clients."""
+        for text in texts:
+            if len(text) > self.char_limit:
+                raise ApiError(400, f"Invalid request: request ({len(text)}) exceeds text "
+                                    f"limit ({self.char_limit})")
         for text in texts:
             try:
                 check_text(text)
@@ -255,10 +276,14 @@ class Api:
             alternatives = max(0, int(data.get("alternatives") or 0))
         except (TypeError, ValueError, OverflowError):  # a list, "x", NaN, Infinity
             raise ApiError(400, "Invalid request: alternatives parameter is not a number") from None
+        limit = self.settings.alternatives_limit
+        if alternatives > limit:
+            raise ApiError(400, f"Invalid request: alternatives parameter must be <= {limit}")
         texts = q if isinstance(q, list) else [q]
-        if len(texts) > MAX_TEXTS:
-            raise ApiError(400, f"Invalid request: request ({len(texts)} texts) exceeds the "
-                                f"batch limit ({MAX_TEXTS})")
+        if len(texts) > self.settings.batch_limit:  # LibreTranslate's words, "text limit"
+            raise ApiError(400, f"Invalid request: request ({len(texts)}) exceeds text limit "
+                                f"({self.settings.batch_limit})",
+                           hint=f"at most {self.settings.batch_limit} texts in one request")
         self._within_limit(texts)
         answer: dict[str, Any] = {}
         plans = self.service.plans(texts, html=text_format == "html")  # HTML parsed once
@@ -291,10 +316,15 @@ class Api:
                 "language": {"source": {"code": "vi", "name": "Vietnamese"},
                              "target": {"code": "en", "name": "English"}}}
 
-    def base_url(self) -> str:
-        """Where links point: ``--public-url``, else this server's root as a relative path
-        (never the request's Host header, which the client writes)."""
-        return self.public_url.rstrip("/") + "/" if self.public_url else "/"
+    def base_url(self, request: Request) -> str:
+        """Where links point, absolute as LibreTranslate's: ``--public-url``, else the
+        address and port this connection reached the server on (the socket's own, never the
+        request's Host header, which the client writes)."""
+        if self.public_url:
+            return self.public_url.rstrip("/") + "/"
+        host, port = request.scope.get("server") or ("127.0.0.1", 80)
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{port}/"
 
     def translate_file(self, data: dict[str, Any], base_url: str,
                        stop: threading.Event | None = None) -> dict[str, str]:
@@ -308,8 +338,9 @@ class Api:
         if not name:
             raise ApiError(400, "Invalid request: empty file")
         if suffix not in DOCUMENT_SUFFIXES:
-            raise ApiError(400, f"Invalid request: file format not supported ({suffix or 'none'}"
-                                f"; supported: {', '.join(DOCUMENT_SUFFIXES)})")
+            raise ApiError(400, "Invalid request: file format not supported",
+                           hint=f"{suffix or 'no suffix'}; supported: "
+                                f"{', '.join(DOCUMENT_SUFFIXES)}")
         # The body is bounded by the server's --max-body already.
         document = open_document(upload.file.read(), name, max_chars=self.char_limit)
         if source == "auto":
@@ -429,10 +460,17 @@ def _safe_json_response() -> type:
     return SafeJSONResponse
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None):
+def _error(status: int, message: str, headers: dict[str, str] | None = None,
+           hint: str | None = None):
     line = message.strip().splitlines()[0] if message.strip() else "error"
-    return _safe_json_response()({"error": line}, status_code=status,
+    body = {"error": line, **({"hint": hint} if hint else {})}
+    return _safe_json_response()(body, status_code=status,
                                  headers={"Access-Control-Allow-Origin": "*", **(headers or {})})
+
+
+def _refused(exc: ApiError):
+    logger.info("refused (%d): %s", exc.status, exc.message)
+    return _error(exc.status, exc.message, exc.headers, exc.hint)
 
 
 def _guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -444,8 +482,7 @@ def _guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
         try:
             return await handler(*args, **kwargs)
         except ApiError as exc:
-            logger.info("refused (%d): %s", exc.status, exc.message)
-            return _error(exc.status, exc.message, exc.headers)
+            return _refused(exc)
         except BodyTooLarge as exc:
             return _error(413, str(exc))
         except _ClientGone:
@@ -472,13 +509,34 @@ class _ApiGuard:
     that need no body (a client over its rate, an address guessing keys) made before a byte
     of it is read. The body's size is bounded for the whole app by the server's gate."""
 
-    def __init__(self, app: Any, api: Api) -> None:
+    def __init__(self, app: Any, api: Api, routes: list[Any]) -> None:
         self.app = app
         self.api = api
+        self.routes = routes  # the API's own (the page's, mounted at /, are not)
+
+    def _wrong_method(self, scope: dict[str, Any]) -> set[str] | None:
+        """The methods the API's route at this path answers when the request's is not one of
+        them; None: the method is right, or the path is not the API's."""
+        from starlette.routing import Match
+
+        methods: set[str] | None = None
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return None
+            if match == Match.PARTIAL:  # the path, another method
+                methods = (methods or set()) | set(route.methods or ())
+        return methods
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIXES):
             await self.app(scope, receive, send)
+            return
+        allowed = self._wrong_method(scope)
+        if allowed is not None and scope["method"] != "OPTIONS":
+            # Without this the page mounted at / would answer a wrong method with 404.
+            await _error(405, "Method Not Allowed",
+                         {"Allow": ", ".join(sorted(allowed))})(scope, receive, send)
             return
         if scope["method"] == "OPTIONS":  # a browser's preflight
             await send({"type": "http.response.start", "status": 204,
@@ -516,18 +574,31 @@ def create_api(api: Api) -> FastAPI:
     app = FastAPI(title="vi2en API", version="1", default_response_class=_safe_json_response(),
                   description="Vietnamese news in, English out. LibreTranslate-compatible "
                               "endpoints (/translate, /detect, /languages, /frontend/settings, "
-                              "/translate_file) and vi2en's own (/v1/translate, /v1/summarize)."
-                              " Errors: {\"error\": \"…\"} with 400, 403 (bad API key), 413 "
-                              "(body too large), 429 (over a rate limit).")
-    app.add_middleware(_ApiGuard, api=api)
+                              "/translate_file, /health, /spec, /suggest) and vi2en's own "
+                              "(/v1/translate, /v1/summarize). Errors: {\"error\": \"…\"} "
+                              "in LibreTranslate's words (and \"hint\" where we say more) "
+                              "with 400, 403 (bad API key), 405 (wrong method), 413 (body too "
+                              "large), 429 (over a rate limit).")
     _add_error_handlers(app)
     _add_libretranslate_routes(app, api)
     _add_v1_routes(app, api)
+    app.add_middleware(_ApiGuard, api=api, routes=_flat(app.router.routes))
     return app
 
 
+def _flat(routes: list[Any]) -> list[Any]:
+    """The routes of an app, those of included routers (kept whole by FastAPI) among them;
+    the routers here have no prefix."""
+    flat: list[Any] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        flat.extend(_flat(inner.routes) if inner is not None else [route])
+    return flat
+
+
 def _add_error_handlers(app: FastAPI) -> None:
-    """FastAPI's own refusals (unknown path, bad body) answered as ``{"error": one line}``."""
+    """FastAPI's own refusals (unknown path, bad body) and those of the access dependency
+    answered as ``{"error": one line}``."""
     from fastapi.exceptions import RequestValidationError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -541,6 +612,14 @@ def _add_error_handlers(app: FastAPI) -> None:
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         return _error(400, f"Invalid request: {where or 'body'}: {first.get('msg', 'invalid')}")
 
+    @app.exception_handler(ApiError)
+    async def refused(request: Request, exc: ApiError):
+        return _refused(exc)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge):
+        return _error(413, str(exc))
+
 
 # The OpenAPI description of LibreTranslate's bodies (read by hand from JSON or a form).
 _TEXT_OR_LIST = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
@@ -550,7 +629,10 @@ _TRANSLATE_FIELDS = {
     "target": {"type": "string", "enum": ["en"]},
     "format": {"type": "string", "enum": ["text", "html"], "default": "text"},
     "alternatives": {"type": "integer", "default": 0,
-                     "description": "accepted; no alternatives are given"},
+                     "description": "other translations of each text (the beam's next best), "
+                                    "up to the server's --alternatives-limit"},
+    "model": {"type": "string", "description": "one of the server's models (vi2en's own; "
+                                               "default: the server's)"},
     "api_key": {"type": "string"}}
 _FILE_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "source", "target"],
@@ -566,40 +648,62 @@ def _body_doc(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
         "application/x-www-form-urlencoded": {"schema": schema}}}}
 
 
-async def _data_of(request: Request) -> dict[str, Any]:
-    try:
-        return await _read_body(request)
-    except (BodyTooLarge, ApiError):  # the gate answers the first with a 413
-        raise
-    except Exception as exc:  # a malformed form or multipart body
-        logger.info("unreadable request body: %s", exc)
-        raise ApiError(400, "Invalid request: the body could not be read") from None
+def _access(api: Api) -> Callable[[Request], Awaitable[dict[str, Any]]]:
+    """The one dependency every counted route has: the request's fields read (JSON, form,
+    query string), its key checked, its cost counted against its client's rate."""
+
+    async def admitted(request: Request) -> dict[str, Any]:
+        try:
+            data = await _read_body(request, api.settings.batch_limit + 16)
+        except (BodyTooLarge, ApiError):  # the gate answers the first with a 413
+            raise
+        except Exception as exc:  # a malformed form or multipart body
+            logger.info("unreadable request body: %s", exc)
+            raise ApiError(400, "Invalid request: the body could not be read") from None
+        api.access(request, data)
+        return data
+
+    return admitted
 
 
 def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
-    """LibreTranslate's endpoints, answered as LibreTranslate answers."""
+    """LibreTranslate's endpoints, answered as LibreTranslate answers. Those it limits go
+    through the access dependency; those it leaves open (languages, settings, health, spec,
+    suggest, downloads) do not."""
+    from fastapi import APIRouter, Depends
     from fastapi.responses import FileResponse
 
-    @app.post("/translate", tags=["LibreTranslate"], summary="Translate text",
-              openapi_extra=_body_doc(_TRANSLATE_FIELDS, ["q", "source", "target"]))
+    fields = Depends(_access(api))
+    counted = APIRouter(dependencies=[fields], tags=["LibreTranslate"])
+
+    @counted.post("/translate", summary="Translate text",
+                  openapi_extra=_body_doc(_TRANSLATE_FIELDS, ["q", "source", "target"]))
     @_guarded
-    async def translate(request: Request):
+    async def translate(request: Request, data: dict[str, Any] = fields):
         """`{"translatedText": …}` (a list for a list `q`), with `detectedLanguage` for
-        `source=auto`. `format=html` keeps the markup byte for byte outside text nodes."""
-        data = await _data_of(request)
-        api.access(request, data)
+        `source=auto` and `alternatives` when asked. `format=html` keeps the markup byte for
+        byte outside text nodes."""
         return await api.run(request, api.translate, data)
 
-    @app.post("/detect", tags=["LibreTranslate"], summary="Detect the language",
-              openapi_extra=_body_doc({"q": {"type": "string"}, "api_key": {"type": "string"}},
-                                      ["q"]))
+    @counted.post("/detect", summary="Detect the language",
+                  openapi_extra=_body_doc({"q": {"type": "string"},
+                                           "api_key": {"type": "string"}}, ["q"]))
     @_guarded
-    async def detect_language(request: Request):
+    async def detect_language(data: dict[str, Any] = fields):
         """`[{"language": "fr", "confidence": 0-100}, …]`: up to three candidates, most
         likely first (see translate/detect.py)."""
-        data = await _data_of(request)
-        api.access(request, data)
         return api.detect(data)
+
+    @counted.post("/translate_file", summary="Translate a file", openapi_extra=_FILE_DOC)
+    @_guarded
+    async def translate_file(request: Request, data: dict[str, Any] = fields):
+        """.docx, .pptx, .odt, .html, .md, .txt, .srt and .pdf: the translated document
+        comes back in its own format at `translatedFileUrl` (absolute: from --public-url,
+        else the server's own address), named as sent with `.en` before the suffix (a .pdf
+        comes back as a .docx); kept for an hour."""
+        return await api.run(request, api.translate_file, data, api.base_url(request))
+
+    app.include_router(counted)
 
     @app.get("/languages", tags=["LibreTranslate"], summary="Languages and their targets")
     async def languages():
@@ -609,16 +713,18 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
     async def frontend_settings():
         return api.frontend_settings()
 
-    @app.post("/translate_file", tags=["LibreTranslate"], summary="Translate a file",
-              openapi_extra=_FILE_DOC)
-    @_guarded
-    async def translate_file(request: Request):
-        """.docx, .pptx, .odt, .html, .md, .txt, .srt and .pdf: the translated document
-        comes back in its own format at `translatedFileUrl`, named as sent with `.en` before
-        the suffix (a .pdf comes back as a .docx); kept for an hour."""
-        data = await _data_of(request)
-        api.access(request, data)
-        return await api.run(request, api.translate_file, data, api.base_url())
+    @app.get("/health", tags=["LibreTranslate"], summary="Health check")
+    async def health():
+        return {"status": "ok"}
+
+    @app.get("/spec", tags=["LibreTranslate"], summary="This API's OpenAPI description")
+    async def spec():
+        return app.openapi()
+
+    @app.post("/suggest", tags=["LibreTranslate"], summary="Suggest a better translation")
+    async def suggest():
+        """Refused, as on a LibreTranslate server with suggestions off."""
+        return _error(403, "Suggestions are disabled on this server.")
 
     @app.get("/download_file/{folder}/{name}", tags=["LibreTranslate"],
              summary="A translated file")
@@ -633,21 +739,24 @@ def _add_libretranslate_routes(app: FastAPI, api: Api) -> None:
 
 def _add_v1_routes(app: FastAPI, api: Api) -> None:
     """vi2en's own endpoints: the full result of an article, a summary."""
+    from fastapi import APIRouter, Depends
 
-    @app.post("/v1/translate", tags=["vi2en"], summary="Translate an article (full result)")
+    counted = APIRouter(dependencies=[Depends(_access(api))], tags=["vi2en"])
+
+    @counted.post("/v1/translate", summary="Translate an article (full result)")
     @_guarded
     async def v1_translate(request: Request, body: V1Translate):
         """The same JSON as `vi2en translate --json`: paragraphs, sentences with the model's
         score, quality flags (with the span of the Vietnamese they point at, where known),
         models, timings, and the summary when asked."""
-        api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
         return await api.run(request, api.v1_translate, body)
 
-    @app.post("/v1/summarize", tags=["vi2en"], summary="Summarize English text")
+    @counted.post("/v1/summarize", summary="Summarize English text")
     @_guarded
     async def v1_summarize(request: Request, body: V1Summarize):
-        api.access(request, {"api_key": body.api_key or request.headers.get("x-api-key")})
         return await api.run(request, api.v1_summarize, body)
+
+    app.include_router(counted)
 
 
 def create_server(blocks: Any | None, pool: ModelPool, settings: ApiSettings, max_chars: int,

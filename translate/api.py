@@ -294,11 +294,14 @@ class Api:
             answer["detectedLanguage"] = ([f.to_dict() for f in found]
                                           if isinstance(q, list) else found[0].to_dict())
         self._loaded()
-        translated = self.service.translate_plans(plans, stop=stop)
-        answer["translatedText"] = translated if isinstance(q, list) else translated[0]
         if alternatives:
-            # One translation per text: the alternatives list is honest and empty.
-            answer["alternatives"] = [[] for _ in texts] if isinstance(q, list) else []
+            pairs = self.service.translate_with_alternatives(plans, alternatives, stop=stop)
+            translated = [best for best, _ in pairs]
+            others = [alts for _, alts in pairs]
+            answer["alternatives"] = others if isinstance(q, list) else others[0]
+        else:
+            translated = self.service.translate_plans(plans, stop=stop)
+        answer["translatedText"] = translated if isinstance(q, list) else translated[0]
         return answer
 
     def detect(self, data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -73,6 +73,28 @@ class TranslationService:
             position += len(plan.chunks)
         return answers
 
+    def translate_with_alternatives(self, plans: Sequence[TextPlan], count: int, *,
+                                    stop: StopSignal | None = None
+                                    ) -> list[tuple[str, list[str]]]:
+        """Each text's translation and up to ``count`` others, as LibreTranslate gives
+        ``alternatives``: the beam's n-best for every chunk (``count + 1`` of them), the best
+        of each chunk making the translation, the k-th of each (or its last) the k-th
+        alternative; alternatives equal to the translation, to another or empty are dropped."""
+        chunks = [chunk for plan in plans for chunk in plan.chunks]
+        found = self.pipeline.translator.hypotheses(chunks, count + 1, stop=stop)
+        answers: list[tuple[str, list[str]]] = []
+        position = 0
+        for plan in plans:
+            mine = found[position:position + len(plan.chunks)]
+            position += len(plan.chunks)
+            best = plan.render([h[0] for h in mine])
+            others = [plan.render([h[min(k, len(h) - 1)] for h in mine])
+                      for k in range(1, count + 1)]
+            seen = {best, ""}
+            unique = [o for o in others if not (o in seen or seen.add(o))]
+            answers.append((best, unique))
+        return answers
+
     def translate_document(self, document: Document, *, stop: StopSignal | None = None) -> None:
         """Every text unit of ``document`` translated in place (its lines kept), in one
         batch with the other requests' sentences; ``document.save`` writes it."""

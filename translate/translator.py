@@ -15,7 +15,7 @@ from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import BAR_FORMAT, LazyModel, ProgressCallback
 from .results import ScoredText
-from .stopping import Cancelled, StopSignal
+from .stopping import Cancelled, StopSignal, raise_if_stopped
 
 logger = logging.getLogger(__name__)
 
@@ -217,11 +217,8 @@ class Translator(LazyModel):
                 if stop is not None and stop.is_set():
                     raise Cancelled(f"Stopped after {len(outputs)} of {total} sentences; "
                                     "nothing was kept.")
-                longest = lengths[batch[0]]  # batches are sorted longest first
-                bound = (options.max_new_tokens if fixed
-                         else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
-                bound = max(bound, options.min_new_tokens)
-                batch_options = options.with_(max_new_tokens=bound)
+                # Batches are sorted longest first.
+                batch_options = _bounded(options, lengths[batch[0]], fixed)
                 translated = self.engine.generate_scored(batch, batch_options,
                                                          token_ids=[token_ids[p] for p in batch],
                                                          stop=stop)
@@ -230,6 +227,46 @@ class Translator(LazyModel):
                 if progress is not None:
                     progress(outputs)
         return outputs
+
+
+    def hypotheses(self, sentences: Sequence[str], count: int, *,
+                   options: GenerationOptions | None = None,
+                   stop: StopSignal | None = None) -> list[list[str]]:
+        """Up to ``count`` translations of each sentence, best first: the beam's n-best (the
+        beam widened to ``count`` when narrower), for a client that asks for alternatives.
+        A sentence translated in pieces gets its pieces' k-th outputs joined. Not cached:
+        the cache keeps one translation per sentence. An empty sentence gets ``[""]``."""
+        options = options or self.options
+        unique = [s for s in dict.fromkeys(sentences) if s.strip()]
+        if not unique:
+            return [[""] for _ in sentences]
+        self.load()
+        pieces_of, token_ids = self._prepare(unique)
+        pieces = list(dict.fromkeys(p for ps in pieces_of.values() for p in ps))
+        lengths = {p: len(token_ids[p]) for p in pieces}
+        fixed = options.min_new_tokens >= options.max_new_tokens
+        outputs: dict[str, list[str]] = {}
+        for batch in self.batches(pieces, lengths):
+            raise_if_stopped(stop, "Stopped before the model was free; nothing was kept.")
+            found = self.engine.generate_hypotheses(
+                batch, _bounded(options, lengths[batch[0]], fixed), count,
+                token_ids=[token_ids[p] for p in batch], stop=stop)
+            outputs.update(zip(batch, found, strict=True))
+        by_sentence = {}
+        for sentence, ps in pieces_of.items():
+            most = max(len(outputs[p]) for p in ps)
+            by_sentence[sentence] = [" ".join(t for t in (outputs[p][min(k, len(outputs[p]) - 1)]
+                                                          for p in ps) if t)
+                                     for k in range(most)]
+        return [by_sentence.get(s, [""]) for s in sentences]
+
+
+def _bounded(options: GenerationOptions, longest: int, fixed: bool) -> GenerationOptions:
+    """A batch's options with its output bound: twice its longest input and a margin, or the
+    fixed length asked for (min = max, as benchmarks ask)."""
+    bound = (options.max_new_tokens if fixed
+             else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
+    return options.with_(max_new_tokens=max(bound, options.min_new_tokens))
 
 
 _NOTHING = ScoredText("")

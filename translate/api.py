@@ -43,7 +43,7 @@ from .stopping import Cancelled
 from .text import InvalidTextError, check_text
 
 if TYPE_CHECKING:
-    from .model_pool import ModelPool
+    from .serving.host import ModelHost
     from .serving.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
@@ -167,16 +167,16 @@ def _check_detected(found: Detection) -> None:
 
 
 class Api:
-    """The API's handlers over one service; settings checked on every request."""
+    """The API's handlers over the server's models (``host``, shared with the page);
+    settings checked on every request."""
 
-    def __init__(self, service: TranslationService, settings: ApiSettings, max_chars: int,
-                 pool: ModelPool | None = None, *, limits: ClientLimits | None = None,
-                 public_url: str | None = None, time_limit_s: float = 0) -> None:
-        self.service = service
+    def __init__(self, host: ModelHost, settings: ApiSettings, max_chars: int, *,
+                 limits: ClientLimits | None = None, public_url: str | None = None,
+                 time_limit_s: float = 0) -> None:
+        self.host = host
         self.settings = settings
         self.char_limit = settings.char_limit if settings.char_limit > 0 else max_chars
         self.time_limit_s = time_limit_s  # per request, waiting included; 0: none
-        self.pool = pool
         # Shared with the page, so a client has one rate whichever door it uses.
         self.limits = limits or ClientLimits()
         self.public_url = public_url
@@ -255,12 +255,14 @@ class Api:
             except InvalidTextError as exc:
                 raise ApiError(400, f"Invalid request: {exc}") from None
 
-    def _loaded(self, summarizer: bool = False) -> None:
-        """Load the shared models once (under the pool's locks) before the first use."""
-        if self.pool is not None:
-            self.pool.pipeline(None)
-            if summarizer:
-                self.pool.summarizer()
+    def _service(self, data: dict[str, Any]) -> TranslationService:
+        """The chosen model of the server's list (``model``, vi2en's own field: clients of
+        LibreTranslate never send it), loaded, without sentence checks: LibreTranslate's
+        answers have no place for them."""
+        model = data.get("model")
+        if model is not None and not isinstance(model, str):
+            raise ApiError(400, "Invalid request: model must be a string")
+        return self.host.service(model or None, checks=False)
 
     # -- LibreTranslate ---------------------------------------------------------------------------
     def translate(self, data: dict[str, Any],
@@ -286,21 +288,21 @@ class Api:
                            hint=f"at most {self.settings.batch_limit} texts in one request")
         self._within_limit(texts)
         answer: dict[str, Any] = {}
-        plans = self.service.plans(texts, html=text_format == "html")  # HTML parsed once
+        plans = TranslationService.plans(texts, html=text_format == "html")  # parsed once
         if source == "auto":  # each text on its own, as LibreTranslate detects a list
             found = [detect(plan.prose) for plan in plans]
             for item in found:
                 _check_detected(item)
             answer["detectedLanguage"] = ([f.to_dict() for f in found]
                                           if isinstance(q, list) else found[0].to_dict())
-        self._loaded()
+        service = self._service(data)
         if alternatives:
-            pairs = self.service.translate_with_alternatives(plans, alternatives, stop=stop)
+            pairs = service.translate_with_alternatives(plans, alternatives, stop=stop)
             translated = [best for best, _ in pairs]
             others = [alts for _, alts in pairs]
             answer["alternatives"] = others if isinstance(q, list) else others[0]
         else:
-            translated = self.service.translate_plans(plans, stop=stop)
+            translated = service.translate_plans(plans, stop=stop)
         answer["translatedText"] = translated if isinstance(q, list) else translated[0]
         return answer
 
@@ -349,8 +351,7 @@ class Api:
         if source == "auto":
             _check_detected(detect(document.text))
         self._within_limit([document.text])
-        self._loaded()
-        self.service.translate_document(document, stop=stop)
+        self._service(data).translate_document(document, stop=stop)
         # The original name with .en before the suffix, in characters safe in a URL path.
         out_name = translated_name(re.sub(r"[^\w.-]+", "_", Path(name).stem)[:80] + suffix,
                                    document.output_suffix)
@@ -366,11 +367,12 @@ class Api:
         if not body.text.strip():
             raise ApiError(400, "Invalid request: missing text parameter")
         glossary = Glossary.from_tsv(body.glossary) if body.glossary else None
-        self._loaded(summarizer=body.summary)
-        result = self.service.translate_article(body.text, summary=body.summary,
-                                                glossary=glossary, beams=body.beams,
-                                                summary_length=body.summary_length,
-                                                stop=stop)
+        if body.summary:
+            self.host.summarizer()  # loaded (or one line) before the article is translated
+        # A bad summary length is refused here, before any work.
+        service = self.host.service(body.model, beams=body.beams, length=body.summary_length)
+        result = service.translate_article(body.text, summary=body.summary, glossary=glossary,
+                                           stop=stop)
         return result.to_dict()
 
     def v1_summarize(self, body: V1Summarize,
@@ -378,8 +380,7 @@ class Api:
         self._within_limit([body.text])
         if not body.text.strip():
             raise ApiError(400, "Invalid request: missing text parameter")
-        self._loaded(summarizer=True)
-        summary = self.service.summarize(body.text, body.length, stop=stop)
+        summary = self.host.summarizing(body.length).summarize(body.text, stop=stop)
         return {"summary": summary.text, "note": summary.note,
                 "flags": [f.to_dict() for f in summary.flags]}
 
@@ -436,6 +437,8 @@ class V1Translate(BaseModel):
     beams: int | None = Field(None, ge=1, le=8, description="beam size (default: the server's)")
     summary_length: str | None = Field(None, description="short, medium or long")
     api_key: str | None = Field(None, description="as on /translate (or an X-API-Key header)")
+    model: str | None = Field(None, description="one of the server's models (default: the "
+                                                "server's)")
 
 
 class V1Summarize(BaseModel):
@@ -762,12 +765,12 @@ def _add_v1_routes(app: FastAPI, api: Api) -> None:
     app.include_router(counted)
 
 
-def create_server(blocks: Any | None, pool: ModelPool, settings: ApiSettings, max_chars: int,
+def create_server(blocks: Any | None, host: ModelHost, settings: ApiSettings, max_chars: int,
                   *, auth: tuple[str, str] | None = None, server: ServerSettings | None = None,
                   limits: ClientLimits | None = None, time_limit_s: float = 0,
                   **gradio_options: Any) -> Any:
     """One app: the API's routes, and the Gradio page (``blocks``; None: the API alone)
-    mounted at ``/``, sharing ``pool`` and the client ``limits``, behind the gate that every
+    mounted at ``/``, sharing ``host`` and the client ``limits``, behind the gate that every
     request passes first (an ASGI app)."""
     from .serving.gate import GateRules, ServerGate
     from .serving.settings import ServerSettings
@@ -775,9 +778,7 @@ def create_server(blocks: Any | None, pool: ModelPool, settings: ApiSettings, ma
 
     server = server or ServerSettings()
     limits = limits or ClientLimits()
-    service = TranslationService(pool.default, batch_window_s=settings.batch_window_s,
-                                 max_batch=settings.max_batch)
-    api = Api(service, settings, max_chars, pool, limits=limits, public_url=server.public_url,
+    api = Api(host, settings, max_chars, limits=limits, public_url=server.public_url,
               time_limit_s=time_limit_s)
     app = create_api(api)
     app.state.vi2en_api = api

@@ -1,8 +1,10 @@
 """Sentences from many concurrent requests translated in shared batches.
 
-A server thread per request calls :meth:`RequestBatcher.translate`; one worker thread gathers
-the sentences waiting when it is free, waits a short collection window (or until a batch is
-full) for more, and makes one :meth:`Translator.translate` call for all of them. Each request
+A translator given a batcher (:meth:`Translator.batched`) sends its calls here: a server
+thread per request calls :meth:`RequestBatcher.translate_scored` through it; one worker
+thread gathers the sentences waiting when it is free, waits a short collection window (or
+until a batch is full) for more, and makes one :meth:`Translator.translate` call for all of
+them. Each request
 gets its own answers back, in its own order. Rounds take sentences from the waiting requests in
 turn, so a short request is never held up until a long one's whole text is done. Requests
 with different decoding options never share a batch.
@@ -80,7 +82,9 @@ class RequestBatcher:
                  max_batch: int | None = None) -> None:
         if window_s < 0:
             raise ValueError("the collection window cannot be negative")
-        self.translator = translator
+        # The batcher calls the model itself: a translator given a batcher would call back.
+        self.translator = translator.batched(None) if getattr(translator, "batcher",
+                                                              None) else translator
         self.window_s = window_s
         self._max_batch = max_batch
         self._pending: deque[_Request] = deque()
@@ -262,32 +266,3 @@ class RequestBatcher:
                 logger.exception("a request's %d sentences failed on their own", len(sentences))
                 errors[request] = exc
         return outputs, errors
-
-
-class BatchingTranslator:
-    """A translator whose calls go through a :class:`RequestBatcher`.
-
-    Drop-in for a :class:`Pipeline`'s translator: engine, info and signature are the shared
-    translator's; ``options`` may differ (a request's beams), and then so do its batches.
-    """
-
-    def __init__(self, batcher: RequestBatcher, options: GenerationOptions | None = None) -> None:
-        self._batcher = batcher
-        self._translator = batcher.translator
-        self.options = options or batcher.translator.options
-
-    def translate(self, sentences: Sequence[str], *, options: GenerationOptions | None = None,
-                  progress: ProgressCallback | None = None,
-                  stop: StopSignal | None = None) -> list[str]:
-        return self._batcher.translate(sentences, options=options or self.options,
-                                       progress=progress, stop=stop)
-
-    def translate_scored(self, sentences: Sequence[str], *,
-                         options: GenerationOptions | None = None,
-                         progress: ProgressCallback | None = None,
-                         stop: StopSignal | None = None) -> list[ScoredText]:
-        return self._batcher.translate_scored(sentences, options=options or self.options,
-                                              progress=progress, stop=stop)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._translator, name)

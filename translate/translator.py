@@ -41,6 +41,17 @@ class SentenceCache(Protocol):
     def put_many(self, translations: dict[str, ScoredText], signature: str) -> None: ...
 
 
+class SentenceBatcher(Protocol):
+    """How a translator's calls are run when it is given one: a server's request batcher
+    (:class:`~translate.request_batcher.RequestBatcher`) joins them with other callers'
+    sentences in shared model calls. It calls an unbatched translator itself."""
+
+    def translate_scored(self, sentences: Sequence[str], *,
+                         options: GenerationOptions | None = None,
+                         progress: ProgressCallback | None = None,
+                         stop: StopSignal | None = None) -> list[ScoredText]: ...
+
+
 def model_identity(spec: ModelSpec) -> str:
     """Hub id and revision, or for a local folder its path and the folder's identity."""
     if spec.local_path is None:
@@ -64,6 +75,8 @@ class Translator(LazyModel):
         self._max_batch_size = max_batch_size
         self.cache = cache
         self.show_progress = show_progress
+        # The batching strategy (None: this translator calls its engine itself).
+        self.batcher: SentenceBatcher | None = None
 
     @classmethod
     def from_config(cls, config: ModelConfig, **runtime: Any) -> Translator:
@@ -77,6 +90,13 @@ class Translator(LazyModel):
             return self
         view = self._view()
         view.options = self.options.with_(num_beams=num_beams)
+        return view
+
+    def batched(self, batcher: SentenceBatcher | None) -> Translator:
+        """A view whose calls go through ``batcher`` (shared with other callers), sharing
+        the loaded model; views of it (:meth:`with_options`) keep the batcher."""
+        view = self._view()
+        view.batcher = batcher
         return view
 
     @property
@@ -121,6 +141,9 @@ class Translator(LazyModel):
         """:meth:`translate`, each translation with the model's score for it (cached ones
         keep theirs); an empty sentence gets an empty text and no score."""
         options = options or self.options
+        if self.batcher is not None:
+            return self.batcher.translate_scored(sentences, options=options, progress=progress,
+                                                 stop=stop)
         unique = [s for s in dict.fromkeys(sentences) if s.strip()]
         done: dict[str, ScoredText] = {}
         if self.cache is not None and unique:

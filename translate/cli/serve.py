@@ -266,7 +266,7 @@ def serve(args: argparse.Namespace) -> int:
     """Serve the page at / and the REST API beside it, one process, one port, shared models."""
     from .. import api
     from ..catalog import resolve_spec
-    from ..model_pool import ModelPool
+    from ..serving.host import BatchingOptions, ModelHost
     from ..serving.limits import ClientLimits
 
     auth = parse_auth(args.auth)
@@ -287,15 +287,17 @@ def serve(args: argparse.Namespace) -> int:
     except api.PortBusyError:
         raise UsageError(f"port {args.port} is busy; use --port") from None
     limits = ClientLimits()  # one count per client, whichever door it uses
+    # One host of the models for both doors: the page's translations and the API's share
+    # the model pool and each model's request batcher.
+    host = ModelHost(config.model_config, config.models,
+                     batching=BatchingOptions(settings.batch_window_s, settings.max_batch))
+    app, page_settings = None, {}
     if server.page:
-        from ..web import build_app, page_options
+        from ..web import Handlers, build_app, page_options
 
-        app = build_app(config, limits=limits)
-        pool = app.vi2en_handlers.pool
+        app = build_app(config, Handlers(config, host), limits=limits)
         page_settings = page_options(max_file_size=settings.max_body_bytes,
                                      named_api=config.named_api)
-    else:
-        app, pool, page_settings = None, ModelPool(config.model_config, config.models), {}
     if hasattr(signal, "SIGPIPE"):
         # main() lets SIGPIPE kill the process, right for a filter; a server must instead
         # see EPIPE when a browser hangs up mid-answer, and carry on.
@@ -305,7 +307,7 @@ def serve(args: argparse.Namespace) -> int:
     if auth and settings.api_keys is None:
         logger.warning("--auth protects the page; the REST API is open (use --api-keys FILE "
                        "--require-api-key to close it)")
-    gate = api.create_server(app, pool, settings, config.max_chars, auth=auth if app else None,
+    gate = api.create_server(app, host, settings, config.max_chars, auth=auth if app else None,
                              server=server, limits=limits, time_limit_s=config.time_limit_s,
                              **page_settings)
     api.run_server(gate, host=args.host, port=args.port, share=args.share, settings=server,

@@ -29,9 +29,9 @@ def create_server(blocks: Any | None, host: ModelHost, settings: ApiSettings, ma
     """One app: the API's routes, and the Gradio page (``blocks``; None: the API alone)
     mounted at ``/``, sharing ``host`` and the client ``limits``, behind the gate that every
     request passes first (an ASGI app)."""
-    from .serving.gate import GateRules, ServerGate
-    from .serving.settings import ServerSettings
-    from .serving.uploads import UploadLedger
+    from ..serving.gate import GateRules, ServerGate
+    from ..serving.settings import ServerSettings
+    from ..serving.uploads import UploadLedger
 
     server = server or ServerSettings()
     limits = limits or ClientLimits()
@@ -89,9 +89,9 @@ def run_server(app: Any, *, host: str, port: int, share: bool = False,
     ``settings``; ``share`` adds a gradio.live tunnel. ``sock``: the socket :func:`bind` gave
     (bound before the app was built, so a busy port is said at once), else bound here."""
 
-    from .convert import USER_NOTICE
-    from .serving.protocol import guarded_server, server_config
-    from .serving.settings import ServerSettings
+    from ..convert import USER_NOTICE
+    from ..serving.protocol import guarded_server, server_config
+    from ..serving.settings import ServerSettings
 
     settings = settings or ServerSettings()
     sock = sock or bind(host, port)

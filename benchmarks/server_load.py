@@ -151,14 +151,16 @@ def start_server(model_dir: Path, window_ms: float, args: argparse.Namespace,
             time.sleep(0.3)
 
 
-def page_translate(client: Any, text: str) -> tuple[int, Any]:
-    """The page's Translate through its own endpoint (Gradio's queue), as a browser's."""
-    english, _result = client.predict(text, None, None, "", api_name="/translate")
+def page_translate(client: Any, text: str, beams: int) -> tuple[int, Any]:
+    """The page's Translate through its own endpoint (Gradio's queue), as a browser's: the
+    default model, the server's beams (so its sentences may share the API's batches)."""
+    english, _result = client.predict(text=text, beams=float(beams), glossary="",
+                                      api_name="/translate")
     return 200, {"translatedText": english}
 
 
 def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,
-             max_seconds: float, page_clients: int = 0) -> dict[str, Any]:
+             max_seconds: float, page_clients: int = 0, beams: int = 1) -> dict[str, Any]:
     """Every client sends its share of the requests one after another; all clients at once.
     The first ``page_clients`` of them use the web page's endpoint, the others the API."""
     answers: dict[int, list[Any]] = {i: [] for i in range(len(requests))}
@@ -181,7 +183,7 @@ def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,
             began = time.perf_counter()
             try:
                 text = " ".join(requests[index])
-                status, answer = (page_translate(page, text) if page is not None
+                status, answer = (page_translate(page, text, beams) if page is not None
                                   else post_translate(url, text, timeout))
             except Exception as exc:  # a page failure comes back as gradio_client's error
                 with lock:
@@ -312,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {len(requests)} requests from {args.clients} clients ...",
                   file=sys.stderr)
             runs[name] = load_run(url, requests, args.clients, args.timeout, args.max_seconds,
-                                  args.page_clients)
+                                  args.page_clients, args.beams)
             runs[name]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
             print(f"  {runs[name]['requests_per_s']} requests/s, p95 "
                   f"{runs[name]['latency_p95_s']} s", file=sys.stderr)

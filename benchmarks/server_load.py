@@ -154,9 +154,8 @@ def start_server(model_dir: Path, window_ms: float, args: argparse.Namespace,
 def page_translate(client: Any, text: str, beams: int) -> tuple[int, Any]:
     """The page's Translate through its own endpoint (Gradio's queue), as a browser's: the
     default model, the server's beams (so its sentences may share the API's batches)."""
-    english, _result = client.predict(text=text, beams=float(beams), glossary="",
-                                      api_name="/translate")
-    return 200, {"translatedText": english}
+    outputs = client.predict(text=text, beams=float(beams), glossary="", api_name="/translate")
+    return 200, {"translatedText": outputs[0]}  # the English box first, then the page's state
 
 
 def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,

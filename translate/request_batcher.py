@@ -132,13 +132,26 @@ class RequestBatcher:
             finally:
                 self._alone.release()
         request = _Request(options, deque(unique), len(unique), time.monotonic(), stop=stop)
+        if progress is not None:
+            progress(0, len(unique))  # at once: the model may be busy with others for a while
         with self._condition:
             self._ensure_worker()
             self._pending.append(request)
             self._condition.notify_all()
-        while not request.done.wait(STOP_POLL_S if stop is not None else None):
+        reported = 0
+        watching = stop is not None or progress is not None
+        while not request.done.wait(STOP_POLL_S if watching else None):
             if stop is not None and stop.is_set():
                 break
+            if progress is not None and len(request.answers) != reported:
+                # As each shared batch answers some of this request's sentences (the page's
+                # progress bar; its callback may stop the job, as between a translator's batches).
+                reported = len(request.answers)
+                try:
+                    progress(reported, len(unique))
+                except BaseException:
+                    self._leave(request)
+                    raise
         if not request.finished():  # stopped before its answers were all in
             self._leave(request)
             raise Cancelled(f"Stopped after {len(request.answers)} of {request.total} "

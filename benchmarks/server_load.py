@@ -1,11 +1,14 @@
 """Server load: cross-request batching vs the same requests served one at a time.
 
-16 concurrent clients (threads), each sending 20 ``POST /translate`` requests of 1-3 Vietnamese
-news-like sentences (distinct, 15-60 model tokens; see throughput.py), over loopback to the
-REST API (translate/api.py) served by uvicorn in a child process. The model is the real-size
-Marian shape (opus-mt-vi-en) with random weights, CTranslate2 int8 on the CPU; every output has
-the same fixed length (min = max new tokens) so random weights cost what a real model costs,
-and the quality checks are off (random outputs would all be flagged and retried).
+16 concurrent clients (threads), each sending 20 requests of 1-3 Vietnamese news-like sentences
+(distinct, 15-60 model tokens; see throughput.py), over loopback to what ``vi2en serve`` builds
+(one ModelHost for the web page and the REST API, behind the server's gate) in a child
+process: a mixed load, 4 of the clients through the page's own Translate endpoint (Gradio's
+queue, with gradio_client), the others ``POST /translate``; their sentences share batches.
+The model is the real-size Marian shape (opus-mt-vi-en) with random weights, CTranslate2
+int8 on the CPU; every output has the same fixed length (min = max new tokens) so random
+weights cost what a real model costs, and the quality checks are off (random outputs would
+all be flagged and retried).
 
 Two runs: ``--batch-window`` (default 5 ms: sentences of requests that arrive together share
 batches) and window 0 (each request translated alone, one at a time). Each reports requests/s,
@@ -52,32 +55,57 @@ def _pipeline(model_dir: str, beams: int, new_tokens: int):
 
     pipeline = Pipeline(model_dir, device="cpu", engine="ctranslate2", num_beams=beams,
                         check_quality=False)
+    _fixed_length(pipeline, beams, new_tokens)
+    return pipeline
+
+
+def _fixed_length(pipeline: Any, beams: int, new_tokens: int) -> None:
     translator = pipeline.translator
     translator.options = translator.options.with_(num_beams=beams, min_new_tokens=new_tokens,
                                                   max_new_tokens=new_tokens)
     translator.engine  # noqa: B018  load before serving
-    return pipeline
 
 
 def serve_child(model_dir: str, port: int, window_ms: float, beams: int,
                 new_tokens: int) -> None:
+    """What ``vi2en serve`` builds, the page included: one ModelHost for the page and the
+    API (quality checks off, a fixed output length), behind the server's gate."""
     import logging
 
     import uvicorn
 
-    from translate.api import Api, create_api
+    from translate.api import create_server
     from translate.api_settings import ApiSettings
-    from translate.service import TranslationService
+    from translate.config import ModelConfig
+    from translate.serving.host import BatchingOptions, ModelHost
+    from translate.serving.settings import ServerSettings
+    from translate.web import Handlers, WebConfig, build_app, page_options
+    from translate.web.door import DoorRules
 
     logging.basicConfig(level=logging.WARNING)
-    pipeline = _pipeline(model_dir, beams, new_tokens)
     settings = ApiSettings(batch_window_s=window_ms / 1000)
-    service = TranslationService(pipeline, batch_window_s=settings.batch_window_s)
-    app = create_api(Api(service, settings, max_chars=1_000_000))
+    config = WebConfig(ModelConfig(model=model_dir, device="cpu", engine="ctranslate2",
+                                   beams=beams), max_chars=1_000_000,
+                       # Every page client comes from this machine's one address.
+                       door=DoorRules(queue_size=1000, queue_per_client=1000))
+    host = ModelHost(config.model_config, batching=BatchingOptions(settings.batch_window_s))
+    shared = host.pool.default
+    shared.check_quality = False
+    _fixed_length(shared, beams, new_tokens)
+    host.preload()
+    blocks = build_app(config, Handlers(config, host))
+    gate = create_server(blocks, host, settings, config.max_chars,
+                         server=ServerSettings(max_connections_per_client=0, queue_size=1000,
+                                               queue_per_client=1000), **page_options())
 
-    @app.get("/bench/batches")
-    async def batches() -> dict[str, int]:
-        return {"batches": service.batcher.batches}
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/bench/batches":
+            body = json.dumps({"batches": host.batcher(None).batches}).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await gate(scope, receive, send)
 
     uvicorn.run(app, host=HOST, port=port, log_level="warning")
 
@@ -123,9 +151,17 @@ def start_server(model_dir: Path, window_ms: float, args: argparse.Namespace,
             time.sleep(0.3)
 
 
+def page_translate(client: Any, text: str, beams: int) -> tuple[int, Any]:
+    """The page's Translate through its own endpoint (Gradio's queue), as a browser's: the
+    default model, the server's beams (so its sentences may share the API's batches)."""
+    outputs = client.predict(text=text, beams=float(beams), glossary="", api_name="/translate")
+    return 200, {"translatedText": outputs[0]}  # the English box first, then the page's state
+
+
 def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,
-             max_seconds: float) -> dict[str, Any]:
-    """Every client sends its share of the requests one after another; all clients at once."""
+             max_seconds: float, page_clients: int = 0, beams: int = 1) -> dict[str, Any]:
+    """Every client sends its share of the requests one after another; all clients at once.
+    The first ``page_clients`` of them use the web page's endpoint, the others the API."""
     answers: dict[int, list[Any]] = {i: [] for i in range(len(requests))}
     latencies: list[float] = []
     errors: list[str] = []
@@ -134,14 +170,21 @@ def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,
     give_up = time.monotonic() + max_seconds + 60  # generous: the start waits for the barrier
 
     def client(number: int) -> None:
+        page = None
+        if number < page_clients:
+            from gradio_client import Client
+
+            page = Client(url, verbose=False)
         start.wait()
         for index in range(number, len(requests), clients):
             if time.monotonic() > give_up:
                 return
             began = time.perf_counter()
             try:
-                status, answer = post_translate(url, " ".join(requests[index]), timeout)
-            except OSError as exc:
+                text = " ".join(requests[index])
+                status, answer = (page_translate(page, text, beams) if page is not None
+                                  else post_translate(url, text, timeout))
+            except Exception as exc:  # a page failure comes back as gradio_client's error
                 with lock:
                     errors.append(f"request {index}: {exc}")
                 continue
@@ -224,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300, help="seconds per request")
     parser.add_argument("--max-seconds", type=float, default=600, help="per load run")
     parser.add_argument("--idle-repeats", type=int, default=25)
+    parser.add_argument("--page-clients", type=int, default=4,
+                        help="of --clients, how many use the web page's endpoint (a mixed "
+                             "load: their sentences share batches with the API's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
@@ -251,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"clients": args.clients, "requests_per_client": args.requests,
                      "beams": args.beams, "new_tokens": args.new_tokens,
                      "engine": "ctranslate2 int8 (cpu)", "model": "marian real-size shape",
-                     "batch_window_ms": args.batch_window, "quality_checks": False},
+                     "batch_window_ms": args.batch_window, "quality_checks": False,
+                     "page_clients": args.page_clients},
         "load_average_before": [round(x, 2) for x in load_before]}
     runs: dict[str, Any] = {}
     for name, window in (("batched", args.batch_window), ("one_at_a_time", 0.0)):
@@ -265,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
                                                             args.idle_repeats)
             print(f"{name}: {len(requests)} requests from {args.clients} clients ...",
                   file=sys.stderr)
-            runs[name] = load_run(url, requests, args.clients, args.timeout, args.max_seconds)
+            runs[name] = load_run(url, requests, args.clients, args.timeout, args.max_seconds,
+                                  args.page_clients, args.beams)
             runs[name]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
             print(f"  {runs[name]['requests_per_s']} requests/s, p95 "
                   f"{runs[name]['latency_p95_s']} s", file=sys.stderr)

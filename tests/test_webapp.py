@@ -178,8 +178,12 @@ def test_models_load_once_and_choices_do_not_reload(handlers):
     pool = handlers.pool
     shared = pool.pipeline(None)
     engine = shared.translator.engine
-    view = pool.for_request(None, beams=3, length="long")
+    view = handlers.host.pipeline(None, beams=3, length="long")
     assert view.translator.engine is engine and view.translator.options.num_beams == 3
+    # The view's translations go through the model's one request batcher.
+    assert view.translator.batcher is handlers.host.batcher(None)
+    assert handlers.host.pipeline(None).translator.batcher is view.translator.batcher
+    assert shared.translator.batcher is None
     assert shared.translator.options.num_beams == 1  # the shared one is untouched
     assert view.summarizer.engine is pool.default.summarizer.engine
     assert view.summarizer.length == "long" and pool.default.summarizer.length == "medium"

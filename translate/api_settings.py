@@ -10,13 +10,21 @@ from .config import DEFAULT_WINDOW_S
 
 # The largest request body on any path of the server, page uploads included.
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
+# Texts in one list q (LibreTranslate's --batch-limit; it has none by default): each costs
+# bookkeeping even when empty, so a body of "" cannot pile up.
+DEFAULT_BATCH_LIMIT = 1000
+# Alternatives one text may ask for (LibreTranslate's --alternatives-limit): each is one more
+# beam hypothesis, and the beam is widened to N+1, so the cost grows with N.
+DEFAULT_ALTERNATIVES_LIMIT = 3
 
 
 @dataclass
 class ApiSettings:
     """Limits and keys of the REST API (``vi2en serve`` options)."""
 
-    char_limit: int = -1  # characters per request; -1: the page's limit
+    char_limit: int = -1  # characters per text; -1: the page's limit
+    batch_limit: int = DEFAULT_BATCH_LIMIT  # texts in one list q
+    alternatives_limit: int = DEFAULT_ALTERNATIVES_LIMIT  # most alternatives per text
     req_limit: int = 0  # requests per client per minute; 0: no limit
     api_keys: dict[str, int | None] | None = None  # key -> its requests/minute (None: default)
     require_api_key: bool = False

@@ -76,8 +76,8 @@ def guarded_load(load: Callable[[], T], what: str) -> T:
 
 class ModelPool:
     """Pipelines by translation model, each created once and loaded on first use, once; all
-    share one summarizer. Per-request settings (beams, summary length) are views
-    (:meth:`Pipeline.with_options`) over the loaded models: never a reload, never mixed."""
+    share one summarizer. Per-request views over them (beams, summary length, batching) are
+    made by :class:`~translate.serving.host.ModelHost`: never a reload, never mixed."""
 
     def __init__(self, config: ModelConfig, models: Sequence[str] = ()) -> None:
         self.config = config
@@ -133,12 +133,6 @@ class ModelPool:
     def translator_loaded(self, model: str | None) -> bool:
         pipeline = self._pipelines.get(model or self.default_key)
         return pipeline is not None and pipeline.translator.loaded
-
-    def for_request(self, model: str | None, beams: int | None = None,
-                    length: str | None = None) -> Pipeline:
-        """The shared pipeline of ``model`` with this request's beams and summary length."""
-        return self.pipeline(model).with_options(beams=int(beams) if beams else None,
-                                                 summary_length=length or None)
 
     def summarizer(self, length: str | None = None) -> Summarizer:
         """The shared summarizer, loaded, with this request's length."""

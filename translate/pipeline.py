@@ -28,7 +28,7 @@ from .results import (
 )
 from .stopping import StopSignal, raise_if_stopped
 from .summarizer import Summarizer, Summary
-from .translator import ProgressCallback, Translator
+from .translator import ProgressCallback, SentenceBatcher, Translator
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +96,17 @@ class Pipeline:
                    max_words=config.max_words, **runtime)
 
     def with_options(self, *, beams: int | None = None, summary_length: str | None = None,
-                     max_words: int | None = None) -> Pipeline:
+                     max_words: int | None = None, checks: bool | None = None,
+                     batcher: SentenceBatcher | None = None) -> Pipeline:
         """A view with this request's decoding settings over the same loaded models: nothing
-        is reloaded, and the original is untouched (two visitors' settings never mix)."""
+        is reloaded, and the original is untouched (two visitors' settings never mix).
+        ``checks``: whether sentence checks run (None: as here); ``batcher``: where its
+        translations are batched with other callers' (None: as here)."""
         view = copy.copy(self)
-        view.translator = self.translator.with_options(num_beams=beams)
+        translator = self.translator.batched(batcher) if batcher is not None else self.translator
+        view.translator = translator.with_options(num_beams=beams)
+        if checks is not None:
+            view.check_quality = checks
         view.summarizer = self.summarizer.with_options(length=summary_length,
                                                        max_words=max_words)
         return view

@@ -1,8 +1,10 @@
 """Sentences from many concurrent requests translated in shared batches.
 
-A server thread per request calls :meth:`RequestBatcher.translate`; one worker thread gathers
-the sentences waiting when it is free, waits a short collection window (or until a batch is
-full) for more, and makes one :meth:`Translator.translate` call for all of them. Each request
+A translator given a batcher (:meth:`Translator.batched`) sends its calls here: a server
+thread per request calls :meth:`RequestBatcher.translate_scored` through it; one worker
+thread gathers the sentences waiting when it is free, waits a short collection window (or
+until a batch is full) for more, and makes one :meth:`Translator.translate` call for all of
+them. Each request
 gets its own answers back, in its own order. Rounds take sentences from the waiting requests in
 turn, so a short request is never held up until a long one's whole text is done. Requests
 with different decoding options never share a batch.
@@ -80,7 +82,9 @@ class RequestBatcher:
                  max_batch: int | None = None) -> None:
         if window_s < 0:
             raise ValueError("the collection window cannot be negative")
-        self.translator = translator
+        # The batcher calls the model itself: a translator given a batcher would call back.
+        self.translator = translator.batched(None) if getattr(translator, "batcher",
+                                                              None) else translator
         self.window_s = window_s
         self._max_batch = max_batch
         self._pending: deque[_Request] = deque()
@@ -128,13 +132,26 @@ class RequestBatcher:
             finally:
                 self._alone.release()
         request = _Request(options, deque(unique), len(unique), time.monotonic(), stop=stop)
+        if progress is not None:
+            progress(0, len(unique))  # at once: the model may be busy with others for a while
         with self._condition:
             self._ensure_worker()
             self._pending.append(request)
             self._condition.notify_all()
-        while not request.done.wait(STOP_POLL_S if stop is not None else None):
+        reported = 0
+        watching = stop is not None or progress is not None
+        while not request.done.wait(STOP_POLL_S if watching else None):
             if stop is not None and stop.is_set():
                 break
+            if progress is not None and len(request.answers) != reported:
+                # As each shared batch answers some of this request's sentences (the page's
+                # progress bar; its callback may stop the job, as between a translator's batches).
+                reported = len(request.answers)
+                try:
+                    progress(reported, len(unique))
+                except BaseException:
+                    self._leave(request)
+                    raise
         if not request.finished():  # stopped before its answers were all in
             self._leave(request)
             raise Cancelled(f"Stopped after {len(request.answers)} of {request.total} "
@@ -262,36 +279,3 @@ class RequestBatcher:
                 logger.exception("a request's %d sentences failed on their own", len(sentences))
                 errors[request] = exc
         return outputs, errors
-
-
-class BatchingTranslator:
-    """A translator whose calls go through a :class:`RequestBatcher`.
-
-    Drop-in for a :class:`Pipeline`'s translator: engine, info and signature are the shared
-    translator's; ``options`` may differ (a request's beams), and then so do its batches.
-    """
-
-    def __init__(self, batcher: RequestBatcher, options: GenerationOptions | None = None) -> None:
-        self._batcher = batcher
-        self._translator = batcher.translator
-        self.options = options or batcher.translator.options
-
-    def translate(self, sentences: Sequence[str], *, options: GenerationOptions | None = None,
-                  progress: ProgressCallback | None = None,
-                  stop: StopSignal | None = None) -> list[str]:
-        return self._batcher.translate(sentences, options=options or self.options,
-                                       progress=progress, stop=stop)
-
-    def translate_scored(self, sentences: Sequence[str], *,
-                         options: GenerationOptions | None = None,
-                         progress: ProgressCallback | None = None,
-                         stop: StopSignal | None = None) -> list[ScoredText]:
-        return self._batcher.translate_scored(sentences, options=options or self.options,
-                                              progress=progress, stop=stop)
-
-    def settings(self) -> dict[str, str]:
-        """The shared translator's part of a signature, with this view's beams."""
-        return {**self._translator.settings(), "beams": str(self.options.num_beams)}
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._translator, name)

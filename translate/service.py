@@ -15,7 +15,7 @@ from .documents import Document, translate_units
 from .glossary import Glossary
 from .html_text import HtmlFragment
 from .pipeline import Pipeline, PipelineResult
-from .request_batcher import DEFAULT_WINDOW_S, BatchingTranslator, RequestBatcher
+from .request_batcher import DEFAULT_WINDOW_S, RequestBatcher
 from .results import Signature
 from .stopping import StopSignal
 from .summarizer import Summary
@@ -27,22 +27,20 @@ _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
 
 class TranslationService:
-    """Texts in, English out, for many concurrent callers sharing one loaded pipeline."""
+    """Texts in, English out, over one pipeline view whose translator batches with other
+    callers' (a server's :class:`~translate.serving.host.ModelHost` gives it one per
+    request). A pipeline without a batcher gets one of its own here (a service used alone)."""
 
     def __init__(self, pipeline: Pipeline, *, batch_window_s: float = DEFAULT_WINDOW_S,
                  max_batch: int | None = None) -> None:
+        if pipeline.translator.batcher is None:
+            pipeline = pipeline.with_options(batcher=RequestBatcher(
+                pipeline.translator, window_s=batch_window_s, max_batch=max_batch))
         self.pipeline = pipeline
-        self.batcher = RequestBatcher(pipeline.translator, window_s=batch_window_s,
-                                      max_batch=max_batch)
-        self._batched = BatchingTranslator(self.batcher)
 
-    def _view(self, beams: int | None = None, summary_length: str | None = None) -> Pipeline:
-        """The shared pipeline with the batching translator and this request's settings."""
-        view = self.pipeline.with_options(summary_length=summary_length)
-        options = (self.pipeline.translator.options.with_(num_beams=int(beams)) if beams
-                   else None)
-        view.translator = BatchingTranslator(self.batcher, options) if options else self._batched
-        return view
+    @property
+    def batcher(self) -> RequestBatcher:
+        return self.pipeline.translator.batcher  # type: ignore[return-value]
 
     def translate_texts(self, texts: Sequence[str], *, html: bool = False,
                         stop: StopSignal | None = None) -> list[str]:
@@ -74,6 +72,28 @@ class TranslationService:
             position += len(plan.chunks)
         return answers
 
+    def translate_with_alternatives(self, plans: Sequence[TextPlan], count: int, *,
+                                    stop: StopSignal | None = None
+                                    ) -> list[tuple[str, list[str]]]:
+        """Each text's translation and up to ``count`` others, as LibreTranslate gives
+        ``alternatives``: the beam's n-best for every chunk (``count + 1`` of them), the best
+        of each chunk making the translation, the k-th of each (or its last) the k-th
+        alternative; alternatives equal to the translation, to another or empty are dropped."""
+        chunks = [chunk for plan in plans for chunk in plan.chunks]
+        found = self.pipeline.translator.hypotheses(chunks, count + 1, stop=stop)
+        answers: list[tuple[str, list[str]]] = []
+        position = 0
+        for plan in plans:
+            mine = found[position:position + len(plan.chunks)]
+            position += len(plan.chunks)
+            best = plan.render([h[0] for h in mine])
+            others = [plan.render([h[min(k, len(h) - 1)] for h in mine])
+                      for k in range(1, count + 1)]
+            seen = {best, ""}
+            unique = [o for o in others if not (o in seen or seen.add(o))]
+            answers.append((best, unique))
+        return answers
+
     def translate_document(self, document: Document, *, stop: StopSignal | None = None) -> None:
         """Every text unit of ``document`` translated in place (its lines kept), in one
         batch with the other requests' sentences; ``document.save`` writes it."""
@@ -82,24 +102,21 @@ class TranslationService:
     def _translate_chunks(self, chunks: list[str], stop: StopSignal | None) -> list[str]:
         if not chunks:
             return []
-        results = self._view().translate_many(chunks, stop=stop)
+        results = self.pipeline.translate_many(chunks, stop=stop)
         return [r.translation for r in results]
 
     def translate_article(self, text: str, *, summary: bool = False,
-                          glossary: Glossary | None = None, beams: int | None = None,
-                          summary_length: str | None = None,
+                          glossary: Glossary | None = None,
                           stop: StopSignal | None = None) -> PipelineResult:
         """The whole result, as ``vi2en translate --json`` gives it."""
-        pipeline = self._view(beams, summary_length)  # a bad length is refused here
-        result = pipeline.translate(text, glossary=glossary, stop=stop)
+        result = self.pipeline.translate(text, glossary=glossary, stop=stop)
         if summary:
-            pipeline.add_summary(result, stop=stop)
+            self.pipeline.add_summary(result, stop=stop)
         return result
 
-    def summarize(self, english: str, length: str | None = None,
-                  stop: StopSignal | None = None) -> Summary:
+    def summarize(self, english: str, stop: StopSignal | None = None) -> Summary:
         """A summary of English text, its claims checked against that text."""
-        return self.pipeline.with_options(summary_length=length).summarize(english, stop=stop)
+        return self.pipeline.summarize(english, stop=stop)
 
     def summary_signature(self, length: str | None = None) -> Signature:
         """The signature of :meth:`summarize`'s summaries at ``length``."""

@@ -14,7 +14,7 @@ from .config import ModelConfig
 from .engines import GenerationOptions
 from .loading import BAR_FORMAT, LazyModel, ProgressCallback, model_identity
 from .results import ScoredText
-from .stopping import Cancelled, StopSignal
+from .stopping import Cancelled, StopSignal, raise_if_stopped
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,17 @@ class SentenceCache(Protocol):
     def put_many(self, translations: dict[str, ScoredText], signature: str) -> None: ...
 
 
+class SentenceBatcher(Protocol):
+    """How a translator's calls are run when it is given one: a server's request batcher
+    (:class:`~translate.request_batcher.RequestBatcher`) joins them with other callers'
+    sentences in shared model calls. It calls an unbatched translator itself."""
+
+    def translate_scored(self, sentences: Sequence[str], *,
+                         options: GenerationOptions | None = None,
+                         progress: ProgressCallback | None = None,
+                         stop: StopSignal | None = None) -> list[ScoredText]: ...
+
+
 class Translator(LazyModel):
     """Vietnamese sentences in, English sentences out, one for one."""
 
@@ -56,6 +67,8 @@ class Translator(LazyModel):
         self._max_batch_size = max_batch_size
         self.cache = cache
         self.show_progress = show_progress
+        # The batching strategy (None: this translator calls its engine itself).
+        self.batcher: SentenceBatcher | None = None
 
     @classmethod
     def from_config(cls, config: ModelConfig, **runtime: Any) -> Translator:
@@ -69,6 +82,13 @@ class Translator(LazyModel):
             return self
         view = self._view()
         view.options = self.options.with_(num_beams=num_beams)
+        return view
+
+    def batched(self, batcher: SentenceBatcher | None) -> Translator:
+        """A view whose calls go through ``batcher`` (shared with other callers), sharing
+        the loaded model; views of it (:meth:`with_options`) keep the batcher."""
+        view = self._view()
+        view.batcher = batcher
         return view
 
     @property
@@ -122,6 +142,9 @@ class Translator(LazyModel):
         """:meth:`translate`, each translation with the model's score for it (cached ones
         keep theirs); an empty sentence gets an empty text and no score."""
         options = options or self.options
+        if self.batcher is not None:
+            return self.batcher.translate_scored(sentences, options=options, progress=progress,
+                                                 stop=stop)
         unique = [s for s in dict.fromkeys(sentences) if s.strip()]
         done: dict[str, ScoredText] = {}
         if self.cache is not None and unique:
@@ -218,11 +241,8 @@ class Translator(LazyModel):
                 if stop is not None and stop.is_set():
                     raise Cancelled(f"Stopped after {len(outputs)} of {total} sentences; "
                                     "nothing was kept.")
-                longest = lengths[batch[0]]  # batches are sorted longest first
-                bound = (options.max_new_tokens if fixed
-                         else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
-                bound = max(bound, options.min_new_tokens)
-                batch_options = options.with_(max_new_tokens=bound)
+                # Batches are sorted longest first.
+                batch_options = _bounded(options, lengths[batch[0]], fixed)
                 translated = self.engine.generate_scored(batch, batch_options,
                                                          token_ids=[token_ids[p] for p in batch],
                                                          stop=stop)
@@ -231,6 +251,46 @@ class Translator(LazyModel):
                 if progress is not None:
                     progress(outputs)
         return outputs
+
+
+    def hypotheses(self, sentences: Sequence[str], count: int, *,
+                   options: GenerationOptions | None = None,
+                   stop: StopSignal | None = None) -> list[list[str]]:
+        """Up to ``count`` translations of each sentence, best first: the beam's n-best (the
+        beam widened to ``count`` when narrower), for a client that asks for alternatives.
+        A sentence translated in pieces gets its pieces' k-th outputs joined. Not cached:
+        the cache keeps one translation per sentence. An empty sentence gets ``[""]``."""
+        options = options or self.options
+        unique = [s for s in dict.fromkeys(sentences) if s.strip()]
+        if not unique:
+            return [[""] for _ in sentences]
+        self.load()
+        pieces_of, token_ids = self._prepare(unique)
+        pieces = list(dict.fromkeys(p for ps in pieces_of.values() for p in ps))
+        lengths = {p: len(token_ids[p]) for p in pieces}
+        fixed = options.min_new_tokens >= options.max_new_tokens
+        outputs: dict[str, list[str]] = {}
+        for batch in self.batches(pieces, lengths):
+            raise_if_stopped(stop, "Stopped before the model was free; nothing was kept.")
+            found = self.engine.generate_hypotheses(
+                batch, _bounded(options, lengths[batch[0]], fixed), count,
+                token_ids=[token_ids[p] for p in batch], stop=stop)
+            outputs.update(zip(batch, found, strict=True))
+        by_sentence = {}
+        for sentence, ps in pieces_of.items():
+            most = max(len(outputs[p]) for p in ps)
+            by_sentence[sentence] = [" ".join(t for t in (outputs[p][min(k, len(outputs[p]) - 1)]
+                                                          for p in ps) if t)
+                                     for k in range(most)]
+        return [by_sentence.get(s, [""]) for s in sentences]
+
+
+def _bounded(options: GenerationOptions, longest: int, fixed: bool) -> GenerationOptions:
+    """A batch's options with its output bound: twice its longest input and a margin, or the
+    fixed length asked for (min = max, as benchmarks ask)."""
+    bound = (options.max_new_tokens if fixed
+             else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
+    return options.with_(max_new_tokens=max(bound, options.min_new_tokens))
 
 
 _NOTHING = ScoredText("")

@@ -98,7 +98,17 @@ def _fail(message: str) -> None:
     print(f"vi2en: error: {message}", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of one command (``serve``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]
+    raise KeyError(name)
+
+
+def main(argv: list[str] | None = None, *, command_prog: str | None = None) -> int:
+    """The ``vi2en`` command. ``command_prog``: the name a launcher of one command goes by
+    (``python ui.py`` runs ``serve``), shown in its help and errors."""
     if argv is None and hasattr(signal, "SIGPIPE"):
         # As the program (not called from Python with arguments), behave like a Unix filter:
         # `vi2en segment x | head` ends quietly. A process that embeds main() keeps its own.
@@ -107,7 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    if command_prog and argv:
+        command = _command_parser(parser, argv[0])
+        command.prog = command_prog
+        args = command.parse_args(argv[1:])
+    else:
+        args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     try:
         return args.handler(args)

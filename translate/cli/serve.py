@@ -74,7 +74,7 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
 
 def add_api_options(parser: argparse.ArgumentParser) -> None:
     """The REST API's options of ``vi2en serve``."""
-    from ..api_settings import DEFAULT_MAX_BODY
+    from ..api_settings import DEFAULT_ALTERNATIVES_LIMIT, DEFAULT_BATCH_LIMIT, DEFAULT_MAX_BODY
     from ..config import DEFAULT_WINDOW_S
 
     group = parser.add_argument_group("REST API (LibreTranslate-compatible, at the same port)")
@@ -84,11 +84,21 @@ def add_api_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--require-api-key", action="store_true",
                        help="with --api-keys: refuse API requests without a key")
     group.add_argument("--char-limit", type=int, default=-1, metavar="N",
-                       help="most characters per request, of the API and the page alike "
+                       help="most characters per text (each text of a list alone, as "
+                            "LibreTranslate counts), of the API and the page alike "
                             "(LibreTranslate's name; default: --max-chars)")
+    group.add_argument("--batch-limit", type=int, default=DEFAULT_BATCH_LIMIT, metavar="N",
+                       help="most texts in one /translate request (LibreTranslate's name; "
+                            f"default: {DEFAULT_BATCH_LIMIT:,})")
+    group.add_argument("--alternatives-limit", type=int, default=DEFAULT_ALTERNATIVES_LIMIT,
+                       metavar="N",
+                       help="most alternatives a /translate request may ask for per text "
+                            "(each widens the beam; LibreTranslate's name; default: "
+                            f"{DEFAULT_ALTERNATIVES_LIMIT})")
     group.add_argument("--req-limit", type=int, default=0, metavar="N",
                        help="requests per client (its key, else its address) per "
-                            "minute, the API's and the page's counted together; 0: no limit "
+                            "minute, the API's and the page's counted together, a list of N "
+                            "texts counting N (as LibreTranslate counts); 0: no limit "
                             "(default)")
     group.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                        help="largest request body, page uploads included (default: "
@@ -192,6 +202,10 @@ def api_settings_from_args(args: argparse.Namespace) -> ApiSettings:
         raise UsageError("--max-body must be at least 1")
     if args.batch_window < 0:
         raise UsageError("--batch-window cannot be negative")
+    if args.batch_limit < 1:
+        raise UsageError("--batch-limit must be at least 1")
+    if args.alternatives_limit < 0:
+        raise UsageError("--alternatives-limit cannot be negative")
     if args.require_api_key and not args.api_keys:
         raise UsageError("--require-api-key needs --api-keys FILE")
     keys = None
@@ -204,7 +218,8 @@ def api_settings_from_args(args: argparse.Namespace) -> ApiSettings:
             raise UsageError(str(exc)) from None
     return ApiSettings(char_limit=args.char_limit, req_limit=args.req_limit, api_keys=keys,
                        require_api_key=args.require_api_key, max_body_bytes=args.max_body,
-                       batch_window_s=args.batch_window / 1000)
+                       batch_window_s=args.batch_window / 1000, batch_limit=args.batch_limit,
+                       alternatives_limit=args.alternatives_limit)
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -251,7 +266,7 @@ def serve(args: argparse.Namespace) -> int:
     """Serve the page at / and the REST API beside it, one process, one port, shared models."""
     from .. import api
     from ..catalog import resolve_spec
-    from ..model_pool import ModelPool
+    from ..serving.host import BatchingOptions, ModelHost
     from ..serving.limits import ClientLimits
 
     auth = parse_auth(args.auth)
@@ -272,15 +287,17 @@ def serve(args: argparse.Namespace) -> int:
     except api.PortBusyError:
         raise UsageError(f"port {args.port} is busy; use --port") from None
     limits = ClientLimits()  # one count per client, whichever door it uses
+    # One host of the models for both doors: the page's translations and the API's share
+    # the model pool and each model's request batcher.
+    host = ModelHost(config.model_config, config.models,
+                     batching=BatchingOptions(settings.batch_window_s, settings.max_batch))
+    app, page_settings = None, {}
     if server.page:
-        from ..web import build_app, page_options
+        from ..web import Handlers, build_app, page_options
 
-        app = build_app(config, limits=limits)
-        pool = app.vi2en_handlers.pool
+        app = build_app(config, Handlers(config, host), limits=limits)
         page_settings = page_options(max_file_size=settings.max_body_bytes,
                                      named_api=config.named_api)
-    else:
-        app, pool, page_settings = None, ModelPool(config.model_config, config.models), {}
     if hasattr(signal, "SIGPIPE"):
         # main() lets SIGPIPE kill the process, right for a filter; a server must instead
         # see EPIPE when a browser hangs up mid-answer, and carry on.
@@ -290,7 +307,7 @@ def serve(args: argparse.Namespace) -> int:
     if auth and settings.api_keys is None:
         logger.warning("--auth protects the page; the REST API is open (use --api-keys FILE "
                        "--require-api-key to close it)")
-    gate = api.create_server(app, pool, settings, config.max_chars, auth=auth if app else None,
+    gate = api.create_server(app, host, settings, config.max_chars, auth=auth if app else None,
                              server=server, limits=limits, time_limit_s=config.time_limit_s,
                              **page_settings)
     api.run_server(gate, host=args.host, port=args.port, share=args.share, settings=server,

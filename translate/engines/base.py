@@ -103,6 +103,13 @@ class Engine(ABC):
         compare across a document's sentences)."""
         return self._generate(texts, options, token_ids, scores=True, stop=stop)
 
+    def generate_hypotheses(self, texts: Sequence[str], options: GenerationOptions,
+                            count: int, *, token_ids: Sequence[Sequence[int]] | None = None,
+                            stop: StopSignal | None = None) -> list[list[str]]:
+        """The ``count`` best outputs of each text (n-best from the beam, best first; the
+        beam is widened to ``count`` when narrower), conventions undone."""
+        raise NotImplementedError(f"the {self.name} engine gives one output per text")
+
     @abstractmethod
     def _generate(self, texts: Sequence[str], options: GenerationOptions,
                   token_ids: Sequence[Sequence[int]] | None, *,

@@ -219,6 +219,29 @@ class CTranslate2Engine(HFTokenizerEngine):
                            _mean_log_prob(r, options.length_penalty) if scores else None)
                 for text, r in zip(decoded, results, strict=True)]
 
+    def generate_hypotheses(self, texts: Sequence[str], options: GenerationOptions,
+                            count: int, *, token_ids: Sequence[Sequence[int]] | None = None,
+                            stop: StopSignal | None = None) -> list[list[str]]:
+        if not texts:
+            return []
+        tokens = self._id_to_token
+        source = [[tokens[i] for i in ids] for ids in self.token_ids(texts, token_ids)]
+        max_new = self.bounded_new_tokens(options.max_new_tokens) - (1 if self._forced_eos
+                                                                      else 0)
+        prefix = [list(self._prefix) for _ in texts] if self._prefix else None
+        results = self.translator.translate_batch(
+            source, target_prefix=prefix, beam_size=max(options.num_beams, count),
+            num_hypotheses=count, max_decoding_length=max(1, max_new),
+            min_decoding_length=max(0, min(options.min_new_tokens, max_new)),
+            no_repeat_ngram_size=options.no_repeat_ngram_size,
+            repetition_penalty=options.repetition_penalty,
+            length_penalty=options.length_penalty, max_input_length=0)
+        raise_if_stopped(stop, "Stopped while the model was writing; nothing was kept.")
+        decoded = self.tokenizer.batch_decode(
+            [self._ids_of(h) for r in results for h in r.hypotheses], skip_special_tokens=True)
+        outputs = iter(clean_output(text, self.spec) for text in decoded)
+        return [[next(outputs) for _ in r.hypotheses] for r in results]
+
     def _ids_of(self, tokens: Sequence[str]) -> list[int]:
         known = self._token_to_id
         if all(t in known for t in tokens):

@@ -123,6 +123,36 @@ class TransformersEngine(HFTokenizerEngine):
                                forced_last=max_new if forced_eos else None)
         return [ScoredText(text, score) for text, score in zip(texts_out, means, strict=True)]
 
+    def generate_hypotheses(self, texts: Sequence[str], options: GenerationOptions,
+                            count: int, *, token_ids: Sequence[Sequence[int]] | None = None,
+                            stop: StopSignal | None = None) -> list[list[str]]:
+        import torch
+
+        if not texts:
+            return []
+        batch = self._pad(self.token_ids(texts, token_ids))
+        beams = max(options.num_beams, count)
+        kwargs: dict[str, Any] = {
+            "num_beams": beams, "num_return_sequences": count, "early_stopping": beams > 1,
+            "max_new_tokens": self.bounded_new_tokens(options.max_new_tokens),
+            "min_new_tokens": options.min_new_tokens,
+            "no_repeat_ngram_size": options.no_repeat_ngram_size,
+            "repetition_penalty": options.repetition_penalty,
+            "length_penalty": options.length_penalty, "do_sample": False}
+        if self._target_id is not None:
+            key = ("decoder_start_token_id" if self.spec.conventions.target_mode == "decoder_start"
+                   else "forced_bos_token_id")
+            kwargs[key] = self._target_id
+        if stop is not None:
+            kwargs["stopping_criteria"] = _stopping_criteria(stop)
+        with torch.inference_mode():
+            output = self.model.generate(**batch, **kwargs)
+        raise_if_stopped(stop, "Stopped while the model was writing; nothing was kept.")
+        decoded = self.tokenizer.batch_decode(output.tolist(), skip_special_tokens=True)
+        outputs = [clean_output(text, self.spec) for text in decoded]
+        # generate returns each input's count sequences one after the other, best first.
+        return [outputs[i * count:(i + 1) * count] for i in range(len(texts))]
+
     def _pad(self, token_ids: Sequence[Sequence[int]]) -> dict[str, Any]:
         """Input ids and attention mask, padded on the tokenizer's side, on the device."""
         import torch

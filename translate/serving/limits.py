@@ -56,15 +56,20 @@ class ClientLimits:
         reset = self._limiter.get_window_stats(item, bucket).reset_time
         return Refusal(message, max(1, math.ceil(reset - time.time())))
 
-    def hit(self, client: str, per_minute: int) -> Refusal | None:
-        """Count one request of ``client``; a refusal when it is over ``per_minute``
-        (0: no limit)."""
+    def hit(self, client: str, per_minute: int, cost: int = 1) -> Refusal | None:
+        """Count a request of ``client`` costing ``cost`` (a batch of N texts costs N); a
+        refusal when ``client`` has no request left this minute (``per_minute``; 0: no
+        limit). As LibreTranslate counts: a request is let in while the window has room for
+        one, and then costs what it costs (at most the room left, which it fills)."""
         if per_minute <= 0:
             return None
+        item = self._parse(f"{per_minute}/minute")
         with self._lock:
-            if self._limiter.hit(self._parse(f"{per_minute}/minute"), client):
-                return None
-            return self._refusal(per_minute, client, f"Slowdown: {per_minute} per 1 minute")
+            if not self._limiter.test(item, client):
+                return self._refusal(per_minute, client, f"Slowdown: {per_minute} per 1 minute")
+            room = self._limiter.get_window_stats(item, client).remaining
+            self._limiter.hit(item, client, cost=max(1, min(cost, room)))
+            return None
 
     def over(self, client: str, per_minute: int) -> Refusal | None:
         """Whether ``client`` has no request left this minute, without counting one: a

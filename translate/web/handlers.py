@@ -17,8 +17,8 @@ from ..config import DEFAULT_TIME_LIMIT_S, ModelConfig
 from ..documents import open_document, read_text, translate_units
 from ..fetch import fetch_article
 from ..glossary import Glossary
-from ..model_pool import ModelPool
 from ..results import Signature
+from ..serving.host import ModelHost
 from ..text import check_text
 from .door import DoorRules
 from .downloads import write_document, write_exports
@@ -55,9 +55,12 @@ class Handlers:
     """The page's and the API's functions, gradio-free in their arguments: tests call them
     directly. ``progress`` is a gr.Progress on the page, None elsewhere."""
 
-    def __init__(self, config: WebConfig, pool: ModelPool | None = None) -> None:
+    def __init__(self, config: WebConfig, host: ModelHost | None = None) -> None:
         self.config = config
-        self.pool = pool or ModelPool(config.model_config, config.models)
+        # The server's models, shared with the REST API (vi2en serve builds one host for
+        # both); the page's translations join API clients' in the same model calls.
+        self.host = host or ModelHost(config.model_config, config.models)
+        self.pool = self.host.pool
 
     # -- input ---------------------------------------------------------------------------------
     def _checked(self, text: str | None, what: str) -> str:
@@ -96,7 +99,7 @@ class Handlers:
             return None
         document = open_document(data, name, max_chars=self.config.max_chars)
         self._checked(document.text, "translate")
-        pipeline = self.pool.for_request(model, beams)
+        pipeline = self.host.pipeline(model, beams=beams, checks=False)  # none are shown
         self._stop_if_cancelled(stop)
 
         def translate(texts: list[str]) -> list[str]:
@@ -139,7 +142,7 @@ class Handlers:
         batches (a model call in flight cannot be interrupted)."""
         if progress is None and stop is None:
             return None
-        if progress is not None and not self.pool.translator_loaded(model):
+        if progress is not None and not self.host.translator_loaded(model):
             progress(0, desc="Loading the translation model (first use)…")
 
         def report(done: int, total: int) -> None:
@@ -160,7 +163,7 @@ class Handlers:
         cancelled summary stops at the next part."""
         if progress is None and stop is None:
             return None
-        if progress is not None and not self.pool.default.summarizer.loaded:
+        if progress is not None and not self.host.summarizer_loaded:
             progress(0, desc="Loading the summarization model (first use)…")
 
         def report(done: int, total: int) -> None:
@@ -185,7 +188,7 @@ class Handlers:
         text = self._checked(text, "translate")
         terms = self._glossary(glossary)
         report = self._reporter(progress, model, stop)
-        pipeline = self.pool.for_request(model, beams)
+        pipeline = self.host.pipeline(model, beams=beams)
         self._stop_if_cancelled(stop)
         result = pipeline.translate(text, glossary=terms, progress=report, stop=stop)
         logger.info("translated %d sentences in %.2f s", len(result.sentences),
@@ -200,7 +203,7 @@ class Handlers:
         A cancelled summary is dropped when the model call returns."""
         english = self._checked(english, "summarize")
         report = self._summary_reporter(progress, stop)
-        pipeline = self.pool.summarizing(length)
+        pipeline = self.host.summarizing(length)
         self._stop_if_cancelled(stop)
         summary = pipeline.summarize(english, progress=report, stop=stop)
         self._stop_if_cancelled(stop)
@@ -232,8 +235,8 @@ class Handlers:
         text = self._checked(text, "translate")
         terms = self._glossary(glossary)
         report = self._reporter(progress, model, stop)
-        pipeline = self.pool.for_request(model, beams, length)
-        self.pool.summarizer()  # loaded (or one line on failure) before the article is translated
+        pipeline = self.host.pipeline(model, beams=beams, length=length)
+        self.host.summarizer()  # loaded (or one line on failure) before the article is translated
         self._stop_if_cancelled(stop)
         result = pipeline.run(text, summarize=True, glossary=terms, progress=report,
                               summary_progress=self._summary_reporter(progress, stop),

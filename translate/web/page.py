@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import exports
 from ..config import SUMMARY_LENGTHS
 from ..documents import DOCUMENT_SUFFIXES
-from ..model_pool import ModelPool
+from ..serving.host import ModelHost
 from ..stopping import JobStop
 from .door import PageDoor
 from .errors import notice_html, refuse, toast_html
@@ -296,7 +296,7 @@ def _page_steps(handlers: Handlers, sessions: PageSessions) -> SimpleNamespace:
 
 
 # -- layout ---------------------------------------------------------------------------------------
-def _source_column(pool: ModelPool, example: str | None, default_beams: int) -> dict[str, Any]:
+def _source_column(host: ModelHost, example: str | None, default_beams: int) -> dict[str, Any]:
     """The left column: the Vietnamese article, its buttons, upload and fetch, options."""
     import gradio as gr
 
@@ -323,7 +323,7 @@ def _source_column(pool: ModelPool, example: str | None, default_beams: int) -> 
                                  elem_id="url")
                 fetch_btn = gr.Button("Fetch", scale=1, elem_id="fetch-btn")
         with gr.Accordion("Options", open=False):
-            model = gr.Dropdown(pool.choices, value=pool.default_key,
+            model = gr.Dropdown(host.choices, value=host.default_key,
                                 label="Translation model (license)",
                                 info="⚠ marks licenses that restrict use.", elem_id="model")
             beams = gr.Slider(1, 8, value=default_beams, step=1, label="Beams",
@@ -387,11 +387,11 @@ def _result_views() -> dict[str, Any]:
             "result_json": result_json}
 
 
-def _layout(config: WebConfig, pool: ModelPool, example: str | None) -> SimpleNamespace:
+def _layout(config: WebConfig, host: ModelHost, example: str | None) -> SimpleNamespace:
     """Every component of the page, in the order they appear."""
     import gradio as gr
 
-    default_beams = (config.model_config.beams or pool.default.translator.options.num_beams
+    default_beams = (config.model_config.beams or host.pool.default.translator.options.num_beams
                      or 4)
     result_state = gr.State(None)
     gr.Markdown(f"# {TITLE}\nPaste a Vietnamese news article, upload it or give its "
@@ -399,7 +399,7 @@ def _layout(config: WebConfig, pool: ModelPool, example: str | None) -> SimpleNa
                 "you like, then **Summarize** it. Sentences marked ⚠ in the side-by-side "
                 "table deserve a second look.", elem_id="vi2en-header")
     with gr.Row(equal_height=False):
-        left = _source_column(pool, example, default_beams)
+        left = _source_column(host, example, default_beams)
         right = _english_column()
     page = SimpleNamespace(result_state=result_state, **left, **right, **_result_views())
     page.shown = [page.table, page.status, page.md_file, page.json_file, page.docx_file,
@@ -509,7 +509,7 @@ def build_app(config: WebConfig, handlers: Handlers | None = None, *,
     steps = _page_steps(handlers, sessions)
     with gr.Blocks(title="vi2en — Vietnamese news to English", analytics_enabled=False,
                    delete_cache=(3600, 3600)) as app:
-        page = _layout(config, handlers.pool, example)
+        page = _layout(config, handlers.host, example)
         _wire_sources(app, page, config, example, calls, steps)
         _wire_jobs(page, handlers, calls, steps, model_calls)
     app.queue(default_concurrency_limit=concurrency)

@@ -53,18 +53,18 @@ def test_glossary_hash_is_of_its_entries_in_any_order():
 
 @pytest.fixture(scope="module")
 def served(tiny_translator_dir, tiny_summarizer_dir):
-    """The page's handlers and the API's app over one model pool, as `vi2en serve` has."""
+    """The page's handlers and the API's app over one model host, as `vi2en serve` has."""
     from translate.api import create_server
     from translate.api_settings import ApiSettings
     from translate.config import ModelConfig
-    from translate.model_pool import ModelPool
+    from translate.serving.host import ModelHost
     from translate.web.handlers import Handlers, WebConfig
 
     config = ModelConfig(model=str(tiny_translator_dir), summarizer=str(tiny_summarizer_dir),
                          device="cpu", engine="transformers")
-    pool = ModelPool(config)
-    return Handlers(WebConfig(model_config=config), pool), create_server(
-        None, pool, ApiSettings(), 100_000)
+    host = ModelHost(config)
+    return Handlers(WebConfig(model_config=config), host), create_server(
+        None, host, ApiSettings(), 100_000)
 
 
 @pytest.mark.slow  # the command line loads its models in a process of its own

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-from tests.helpers import stop_process
+from tests.helpers import REPO, stop_process
 
 
 def vi2en(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,

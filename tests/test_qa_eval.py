@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.number_check import mutate_number
-from tests.conftest import REPO
+from tests.helpers import REPO
+from tests.number_damage import mutate_number
 from translate.cli import main
 from translate.evaluate import qa_lines, split_lines
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TRANSLATION_FAMILIES
-from tests.helpers import lively_copy, record_generate_calls
+from tests.helpers import TRANSLATION_FAMILIES, lively_copy, record_generate_calls
 from translate.engines import GenerationOptions
 from translate.translator import Translator
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_ARTICLE, REPO
-from tests.helpers import lively_copy, record_generate_calls
+from tests.helpers import EXAMPLE_ARTICLE, REPO, lively_copy, record_generate_calls
 from translate import text as vtext
 from translate.cache import SQLiteSentenceCache
 from translate.checks import STRICT_CHECKS_ENV, check_confidence

@@ -118,7 +118,9 @@ def test_failed_run_and_new_source_leave_no_stale_results(served, browser, examp
     # the previous article's English, summary, table and downloads are gone.
     too_long = "\n\n".join([example_text] * (MAX_CHARS // len(example_text) + 1))
     page.locator("#source textarea").fill(too_long)
-    page.locator("#translate-btn").click()
+    # A 21k-character fill kept a loaded machine's renderer busy past the click's default 30 s
+    # (the call log stopped at "waiting for locator"): a person would wait, so does the test.
+    page.locator("#translate-btn").click(timeout=MODEL_WAIT_MS)
     notice = page.locator("#notice")
     expect(notice).to_contain_text("Text too long", timeout=60_000)
     expect(notice).to_contain_text(f"{len(too_long):,} characters")

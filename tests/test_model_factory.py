@@ -56,8 +56,9 @@ def _quiet_transformers() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return mf.build_all(tmp_path_factory.mktemp("tiny_models"))
+def tiny_root(tiny_models: dict[str, Path]) -> dict[str, Path]:
+    # The session's models (conftest.py): build_all again would only cost time.
+    return tiny_models
 
 
 def _load(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:

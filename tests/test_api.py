@@ -307,6 +307,7 @@ def test_keys_file_and_its_mistakes(tmp_path):
         load_api_keys(empty)
 
 
+@pytest.mark.slow  # starts vi2en serve
 @pytest.mark.parametrize(("options", "words"), [
     (["--require-api-key"], "needs --api-keys"),
     (["--api-keys", "/nonexistent/keys.txt"], "no such API keys file"),

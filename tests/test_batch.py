@@ -64,6 +64,7 @@ def cli_env(tiny_translator_dir: Path, tmp_path: Path) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # vi2en batch subprocesses, killed and resumed
 def test_resume_after_sigkill_every_id_exactly_once(tiny_translator_dir, tmp_path):
     docs = news_corpus(150, seed=1, sentences=(2, 4), short=True)
     rows: list[dict | str] = [{"id": f"news-{i:03d}", "text": t} for i, t in enumerate(docs)]
@@ -550,6 +551,7 @@ def test_no_module_of_the_package_imports_fcntl():
     assert importers == []
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_the_command_line_starts_where_fcntl_does_not_exist():
     """As on Windows: with the lock in fcntl, every vi2en command failed there at start."""
     code = ("import sys; sys.modules['fcntl'] = None  # import fcntl now fails\n"
@@ -606,6 +608,7 @@ def test_unwritable_outputs_fail_before_any_translation(pipeline, tmp_path, monk
         assert "cannot write" in line and str(blocker) in line
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_closed_stdin_is_one_line_exit_2(tmp_path):
     command = (f"{shlex.quote(sys.executable)} -m translate batch - -o "
                f"{shlex.quote(str(tmp_path / 'o.jsonl'))} --no-cache <&-")

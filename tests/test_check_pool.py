@@ -164,6 +164,7 @@ def test_a_window_whose_checks_fail_is_translated_document_by_document(translato
     assert records["d1"]["error"] is None and records["d1"]["translation"]
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_batch_with_check_workers(tiny_translator_dir, tmp_path):
     """The real command, its check workers spawned from `python -m translate`."""
     import subprocess

@@ -401,6 +401,7 @@ with tempfile.NamedTemporaryFile("r") as report:
 """
 
 
+@pytest.mark.slow  # a fresh interpreter loads a model
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc arenas")
 def test_cpu_workers_share_capped_malloc_arenas(lively, models_dir):
     """Each CTranslate2 worker would keep freed decoding buffers in an arena of its own

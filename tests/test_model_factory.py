@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/ is not a package
-
-import model_factory as mf  # noqa: E402
+from tests import model_factory as mf
 
 # MarianTokenizer warns when sacremoses is missing; the real models behave the same.
 pytestmark = pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")

@@ -359,6 +359,7 @@ def test_summarizer_counts_its_parts_round_by_round(tiny_summarizer_dir):
     assert len(set(done)) > 2  # it moved in between
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_the_cli_bar_reads_as_a_count_on_a_terminal(tmp_path, tiny_translator_dir):
     import fcntl
     import pty

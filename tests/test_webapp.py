@@ -490,6 +490,7 @@ def test_no_local_path_in_the_page_config_or_the_api_schema(client, tiny_transla
 
 
 # -- `python ui.py`, as a user starts it
+@pytest.mark.slow  # starts ui.py's server
 def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir, tmp_path):
     port = free_port()
     env = {**os.environ, "VI2EN_MODEL": str(tiny_translator_dir),
@@ -525,6 +526,7 @@ def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir, tmp
         stop_process(process)
 
 
+@pytest.mark.slow  # ui.py in a subprocess
 def test_ui_py_on_a_busy_port_says_so_in_one_line(tiny_translator_dir, tiny_summarizer_dir):
     env = {**os.environ, "VI2EN_MODEL": str(tiny_translator_dir),
            "VI2EN_SUMMARIZER": str(tiny_summarizer_dir), "VI2EN_DEVICE": "cpu",

@@ -63,6 +63,7 @@ def engine_pairs(lively, store):
     return pairs
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 @pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("options", [GenerationOptions(num_beams=1, max_new_tokens=16),
                                      GenerationOptions(num_beams=1, max_new_tokens=12,
@@ -226,6 +227,7 @@ def test_pipeline_records_the_engine_auto_chose(tiny_translator_dir, tiny_summar
     assert result.models["translation"].engine == "ctranslate2"
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_pipeline_end_to_end_with_ctranslate2(tiny_translator_dir, tiny_summarizer_dir,
                                               models_dir, example_text):
     pipeline = Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",

@@ -327,6 +327,7 @@ def test_utf8_text_is_read_back_whole(tmp_path, text, suffix, bom):
     assert decode_text(data) == text
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 @PROPERTY
 @given(paragraphs=st.lists(typed_text.map(lambda t: t.replace("\r", "")), max_size=8))
 def test_docx_paragraphs_are_all_read_back(paragraphs):
@@ -346,6 +347,7 @@ def test_html_article_paragraphs_survive(tmp_path, paragraphs):
         assert paragraph in text.split("\n\n")
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 @PROPERTY
 @given(text=st.text(st.characters(blacklist_categories=("Cs",))), record_id=st.text(),
        ascii_only=st.booleans(), lineno=st.integers(1, 5))

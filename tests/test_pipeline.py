@@ -21,6 +21,7 @@ def pipeline(tiny_translator_dir, tiny_summarizer_dir) -> Pipeline:
                     engine="transformers", num_beams=1)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_example_article_end_to_end(pipeline, example_text):
     result = pipeline.run(example_text)
     assert isinstance(result, PipelineResult)
@@ -34,12 +35,14 @@ def test_example_article_end_to_end(pipeline, example_text):
     assert {"segment_s", "translate_s", "summarize_s"} <= set(result.timings)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_sources_hold_all_of_the_input(pipeline, example_text):
     result = pipeline.translate(example_text)
     joined = "".join(s.source for s in result.sentences)
     assert _nospace(joined) == _nospace(vtext.normalize(example_text))
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_json_has_the_documented_shape(pipeline, example_text):
     data = json.loads(pipeline.run(example_text).to_json())
     assert {"source", "translation", "summary", "paragraphs", "models", "timings"} <= set(data)
@@ -49,6 +52,7 @@ def test_json_has_the_documented_shape(pipeline, example_text):
                                                   "device"}
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_shared_article_keeps_paragraphs_and_caption(pipeline, shared_article):
     result = pipeline.translate(shared_article)
     blocks = [b for b in shared_article.split("\n\n") if b.strip()]

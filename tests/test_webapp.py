@@ -429,6 +429,7 @@ def client(config, handlers) -> Iterator[Client]:
         app.close()
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_sees_the_named_endpoints(client):
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert {"/translate", "/summarize", "/process"} <= set(endpoints)
@@ -441,6 +442,7 @@ def test_client_sees_the_named_endpoints(client):
     assert len(endpoints["/process"]["returns"]) == 1
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_translate_then_summarize_then_process(client):
     english = client.predict(SHORT, api_name="/translate")
     assert isinstance(english, str) and english.strip() and "\n\n" in english
@@ -452,6 +454,7 @@ def test_client_translate_then_summarize_then_process(client):
     assert len(result["paragraphs"]) == 2
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_empty_and_oversize_input(client):
     with pytest.raises(Exception, match="Nothing to translate yet"):
         client.predict("", api_name="/translate")
@@ -461,6 +464,7 @@ def test_client_empty_and_oversize_input(client):
         client.predict("a" * (MAX_CHARS + 1), api_name="/process")
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_gets_the_plain_message(client):
     with pytest.raises(Exception) as info:
         client.predict(SHORT, None, 1, "Hà Nội\tHanoi\nxăng dầu", api_name="/translate")
@@ -468,6 +472,7 @@ def test_client_gets_the_plain_message(client):
     assert "<TAB>" in str(info.value) and "&lt;" not in str(info.value)
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_cannot_pick_a_model_outside_the_list(client, tiny_translator_dir):
     for endpoint in ("/translate", "/process"):
         for model in ("/etc", "opus-mt", "nllb-3.3b"):
@@ -478,6 +483,7 @@ def test_client_cannot_pick_a_model_outside_the_list(client, tiny_translator_dir
             assert "- model: " in message and f"one of {tiny_translator_dir.name}" in message
 
 
+@pytest.mark.slow  # the page served on a port
 def test_no_local_path_in_the_page_config_or_the_api_schema(client, tiny_translator_dir,
                                                             tiny_summarizer_dir):
     with urllib.request.urlopen(client.src.rstrip("/") + "/config", timeout=10) as response:

@@ -72,6 +72,7 @@ def test_translate_many_matches_one_by_one(pipeline):
     assert all(s.translation for r in together for s in r.sentences)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_long_sentence_without_punctuation_is_fully_covered(pipeline):
     words = "chính phủ đã phê duyệt kế hoạch phát triển hạ tầng giao thông vùng".split()
     sentence = " ".join(words[i % len(words)] for i in range(400))
@@ -167,6 +168,7 @@ paragraph_text = st.lists(
     min_size=1, max_size=4).map(" ".join)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 @settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(paragraph_text, min_size=1, max_size=4))

@@ -107,6 +107,7 @@ def test_generate_without_scores_is_unchanged(lively):
 
 # -- kept on the way up --------------------------------------------------------------------------
 
+@pytest.mark.slow  # more than 2 s of CPU
 @pytest.mark.parametrize("engine", ENGINES)
 def test_each_sentence_result_has_its_score_in_the_json(lively, engine, example_text,
                                                         monkeypatch):

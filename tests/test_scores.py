@@ -202,6 +202,7 @@ def test_shared_batches_give_each_request_its_own_scores(lively):
             assert sentence.score == pytest.approx(expected[sentence.source], abs=1e-4)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_glossary_sentences_keep_the_score_of_what_the_model_wrote(lively):
     translator = Translator(str(lively["marian"]), device="cpu", engine="transformers",
                             num_beams=1)

@@ -117,7 +117,7 @@ def vi2en_serve(tiny_translator_dir: Path, tiny_summarizer_dir: Path,
         served.stop()
 
 
-# -- slow: what starts a server, a browser or Ray -------------------------------------------------
+# -- slow: what starts a server or a browser -----------------------------------------------------
 # The fixtures below that start a server or a browser; a module's own fixture of the same name
 # (test_fetch.py's in-process ``server``) is not meant.
 SLOW_FIXTURES = frozenset({"server", "vi2en_serve", "browser", "served", "served_app"})

@@ -86,6 +86,7 @@ def translator(tiny_translator_dir) -> Translator:
                       num_beams=1)
 
 
+@pytest.mark.slow  # about 2 s of CPU (1.5-1.9 s measured)
 def test_pipeline_with_check_workers_flags_what_the_checks_find(translator):
     pipeline = Pipeline(translator=translator, check_workers=WORKERS)
     try:
@@ -219,6 +220,7 @@ def test_a_dead_worker_loses_no_check_and_new_workers_start(caplog):
         assert broken is not None and runner._pool is not None and runner._pool is not broken
 
 
+@pytest.mark.slow  # about 2 s of CPU (1.5-1.9 s measured)
 def test_workers_that_cannot_start_leave_the_checks_here_after_a_few_tries(caplog):
     with caplog.at_level(logging.WARNING, logger="translate.check_pool"), \
             CheckRunner(1, check=dies_in_a_worker) as runner:

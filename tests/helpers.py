@@ -66,6 +66,13 @@ def stop_process(process: subprocess.Popen) -> None:
 
 
 REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+EXAMPLE_ARTICLE = REPO / "examples" / "article.vi.txt"
+SHARED_ARTICLE = SHARED / "examples" / "rare-earths.vi.txt"
+TATOEBA = SHARED / "data" / "tatoeba"
+
+TRANSLATION_FAMILIES = ("marian", "t5", "mbart50", "m2m100", "nllb")
+SUMMARY_FAMILIES = ("bart", "pegasus")
 
 
 class ServedVi2en:

@@ -2,12 +2,11 @@
 LibreTranslate's shape. Tiny models: the words are nonsense, but a beam of random weights
 still ranks several different outputs."""
 
-# ruff: noqa: F811  (the server fixture of tests/test_api.py is a parameter here)
 from __future__ import annotations
 
 import pytest
 
-from tests.test_api import ALTERNATIVES_LIMIT, post, server  # noqa: F401
+from tests.api_helpers import ALTERNATIVES_LIMIT, post
 from translate.translator import Translator
 
 SENTENCES = ["Trời mưa to ở Hà Nội.", "", "Giá xăng tăng mạnh trong tuần này."]

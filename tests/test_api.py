@@ -8,33 +8,32 @@ import io
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import docx
 import pytest
 from libretranslatepy import LibreTranslateAPI
 
-from tests.helpers import stop_process
-from tests.test_browser import MODEL_WAIT_MS, browser  # noqa: F401  (the Chromium fixture)
+from tests.api_helpers import (
+    CHAR_LIMIT,
+    GOOD_KEY,
+    LIMITED_KEY,
+    LIMITED_PER_MINUTE,
+    MAX_BODY,
+    get,
+    multipart,
+    post,
+)
+from tests.browser_helpers import MODEL_WAIT_MS
+from tests.helpers import free_port  # noqa: F401  (kept importable for other branches' tests)
 
 REPO = Path(__file__).resolve().parent.parent
 SHORT = "Trời mưa to ở Hà Nội. Giao thông ùn tắc.\n\nGiá xăng tăng mạnh."
-CHAR_LIMIT = 3000
-MAX_BODY = 200_000
-GOOD_KEY, LIMITED_KEY = "good-key-1", "limited-key-2"
-LIMITED_PER_MINUTE = 2
-# A key for counting texts (tests/test_libretranslate_exact.py), and the server's batch and
-# alternatives limits.
-BATCH_KEY, BATCH_KEY_PER_MINUTE = "batch-key-3", 5
-BATCH_LIMIT, ALTERNATIVES_LIMIT = 50, 3
 # A Mastodon post: paragraphs, a line break, a link with its hidden parts, a mention, a hashtag.
 MASTODON_POST = (
     '<p>Hôm nay trời mưa to ở <a href="https://vnexpress.net/ha-noi?a=1&amp;b=2" '
@@ -44,66 +43,6 @@ MASTODON_POST = (
     'mention">@<span>lan</span></a></span> Giá xăng <strong>tăng</strong> mạnh. '
     '<a href="https://m.social/tags/xang" class="mention hashtag" rel="tag">#<span>xang</span>'
     '</a></p>')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tiny_translator_dir, tiny_summarizer_dir, tmp_path_factory) -> str:
-    """`vi2en serve` as an operator starts it: keys file, limits, one port."""
-    folder = tmp_path_factory.mktemp("serve")
-    keys = folder / "keys.txt"
-    keys.write_text(f"# operator's keys\n{GOOD_KEY}\n{LIMITED_KEY} {LIMITED_PER_MINUTE}\n"
-                    f"{BATCH_KEY} {BATCH_KEY_PER_MINUTE}\n", encoding="utf-8")
-    port = free_port()
-    env = {**os.environ, "VI2EN_MODEL": str(tiny_translator_dir),
-           "VI2EN_SUMMARIZER": str(tiny_summarizer_dir), "VI2EN_DEVICE": "cpu",
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = folder / "serve.log"  # a file, not a pipe: a full pipe would stall the server
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "translate", "serve", "--port", str(port), "--beams", "1",
-             "--api-keys", str(keys), "--char-limit", str(CHAR_LIMIT),
-             "--max-body", str(MAX_BODY), "--batch-limit", str(BATCH_LIMIT),
-             "--alternatives-limit", str(ALTERNATIVES_LIMIT)],
-            cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(url + "languages", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = log.read_text(encoding="utf-8", errors="replace")
-                    pytest.fail(f"vi2en serve did not answer on {port}:\n{output[-2000:]}")
-                time.sleep(0.5)
-        yield url
-    finally:
-        stop_process(process)
-        output = log.read_text(encoding="utf-8", errors="replace")
-        assert "Traceback" not in output, output[-3000:]
-
-
-def post(url: str, body: Any = None, *, raw: bytes | None = None,
-         content_type: str = "application/json") -> tuple[int, Any]:
-    data = raw if raw is not None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=60) as response:
-        return response.read()
 
 
 # -- LibreTranslate's client ----------------------------------------------------------------------
@@ -244,17 +183,6 @@ def test_frontend_settings_show_the_limits(server):
 
 
 # -- files ----------------------------------------------------------------------------------------
-def _multipart(name: str, data: bytes, fields: dict[str, str]) -> tuple[bytes, str]:
-    boundary = "vi2en-test-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                 f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
-                 + data + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
 @pytest.mark.parametrize("kind", ["txt", "docx"])
 def test_translate_file(server, tmp_path, kind):
     if kind == "docx":
@@ -266,7 +194,7 @@ def test_translate_file(server, tmp_path, kind):
         data = path.read_bytes()
     else:
         data = SHORT.encode("utf-8")
-    body, content_type = _multipart(f"bai-bao.{kind}", data, {"source": "vi", "target": "en"})
+    body, content_type = multipart(f"bai-bao.{kind}", data, {"source": "vi", "target": "en"})
     status, answer = post(server + "translate_file", raw=body, content_type=content_type)
     assert status == 200, answer
     # Relative (this server has no --public-url): resolved as a browser does.
@@ -282,7 +210,7 @@ def test_translate_file(server, tmp_path, kind):
 
 
 def test_translate_file_refuses_other_types(server):
-    body, content_type = _multipart("photo.png", b"\x89PNG\r\n", {"source": "vi",
+    body, content_type = multipart("photo.png", b"\x89PNG\r\n", {"source": "vi",
                                                                   "target": "en"})
     status, answer = post(server + "translate_file", raw=body, content_type=content_type)
     assert status == 400 and "not supported" in answer["error"]
@@ -368,6 +296,7 @@ def test_keys_file_and_its_mistakes(tmp_path):
         load_api_keys(empty)
 
 
+@pytest.mark.slow  # starts vi2en serve
 @pytest.mark.parametrize(("options", "words"), [
     (["--require-api-key"], "needs --api-keys"),
     (["--api-keys", "/nonexistent/keys.txt"], "no such API keys file"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shlex
 import signal
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.batch_helpers import news_corpus, read_records, write_jsonl
 from tests.helpers import record_generate_calls
 from translate import text as vtext
 from translate.batch import (
@@ -34,65 +34,6 @@ from translate.translator import Translator
 REPO = Path(__file__).resolve().parent.parent
 
 # ------------------------------------------------------------------------------------------
-# A news-like corpus from templates (also used by benchmarks/batch.py)
-# ------------------------------------------------------------------------------------------
-
-_PLACES = ["Hà Nội", "TP.HCM", "Đà Nẵng", "Cần Thơ", "Hải Phòng", "Quảng Ninh", "Huế",
-           "Nghệ An", "Bình Dương", "Đồng Nai"]
-_SUBJECTS = ["Ủy ban nhân dân", "Sở Giao thông vận tải", "Ngân hàng Nhà nước", "Bộ Y tế",
-             "Công an thành phố", "Tổng cục Thống kê", "Bộ Công Thương", "Sở Giáo dục"]
-_TEMPLATES = [
-    "{subject} {place} cho biết đã có {n} người tham gia chương trình trong tháng {m}.",
-    "Theo {subject}, giá xăng tại {place} tăng {pct},5% so với tuần trước.",
-    "Mưa lớn kéo dài khiến {n} hộ dân ở {place} phải sơ tán khẩn cấp.",
-    "{subject} vừa công bố kế hoạch đầu tư {n} tỷ đồng cho dự án mới tại {place}.",
-    "Ông Nguyễn Văn {name}, đại diện {subject}, nói rằng tình hình đang được kiểm soát.",
-    "Trong quý {q}, xuất khẩu của {place} đạt hơn {n} triệu USD, tăng mạnh so với cùng kỳ.",
-    "Giao thông tại {place} ùn tắc nghiêm trọng vào giờ cao điểm sáng nay.",
-    "Các chuyên gia dự báo nhiệt độ ở {place} có thể lên tới {t} độ C trong những ngày tới.",
-    "{subject} {place} đã xử phạt {n} trường hợp vi phạm trong đợt kiểm tra vừa qua.",
-    "Người dân {place} hy vọng dự án sẽ sớm hoàn thành để cải thiện đời sống.",
-]
-_NAMES = ["An", "Bình", "Cường", "Dũng", "Hùng", "Minh", "Nam", "Phong", "Quang", "Sơn"]
-# Short sentences for tests: the tiny random model writes until its length bound (about twice
-# the input), so short inputs keep the suite fast.
-_SHORT_TEMPLATES = [
-    "{place} mưa to ngày {m}.",
-    "Giá xăng tăng {pct}%.",
-    "{place} đón {n} khách.",
-    "Ông {name} nói vậy.",
-    "Giao thông ở {place} ùn tắc.",
-    "Quý {q} xuất khẩu tăng.",
-    "Trời nóng {t} độ C.",
-]
-
-
-def news_sentence(rng: random.Random, short: bool = False) -> str:
-    return rng.choice(_SHORT_TEMPLATES if short else _TEMPLATES).format(
-        subject=rng.choice(_SUBJECTS), place=rng.choice(_PLACES), n=rng.randint(2, 900),
-        m=rng.randint(1, 12), pct=rng.randint(1, 9), name=rng.choice(_NAMES),
-        q=rng.randint(1, 4), t=rng.randint(30, 41))
-
-
-def news_document(rng: random.Random, sentences: tuple[int, int] = (3, 6),
-                  short: bool = False) -> str:
-    """Paragraphs of 1-3 sentences, blank lines between them."""
-    count = rng.randint(*sentences)
-    paragraphs: list[str] = []
-    while count > 0:
-        k = min(count, rng.randint(1, 3))
-        paragraphs.append(" ".join(news_sentence(rng, short) for _ in range(k)))
-        count -= k
-    return "\n\n".join(paragraphs)
-
-
-def news_corpus(n: int, seed: int = 0, sentences: tuple[int, int] = (3, 6),
-                short: bool = False) -> list[str]:
-    rng = random.Random(seed)
-    return [news_document(rng, sentences, short) for _ in range(n)]
-
-
-# ------------------------------------------------------------------------------------------
 # Fixtures and helpers
 # ------------------------------------------------------------------------------------------
 
@@ -104,18 +45,6 @@ def pipeline(tiny_translator_dir) -> Pipeline:
     # Checks retry looping output with 5 beams, and a random model always loops: too slow
     # for mechanics tests. test_summary_and_detail_fields runs them.
     return Pipeline(translator=translator, check_quality=False)
-
-
-def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
-    with open(path, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False))
-                     + "\n")
-    return path
-
-
-def read_records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def by_id(records: list[dict]) -> dict[str, dict]:
@@ -135,6 +64,7 @@ def cli_env(tiny_translator_dir: Path, tmp_path: Path) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # vi2en batch subprocesses, killed and resumed
 def test_resume_after_sigkill_every_id_exactly_once(tiny_translator_dir, tmp_path):
     docs = news_corpus(150, seed=1, sentences=(2, 4), short=True)
     rows: list[dict | str] = [{"id": f"news-{i:03d}", "text": t} for i, t in enumerate(docs)]
@@ -625,6 +555,7 @@ def test_no_module_of_the_package_imports_fcntl():
     assert importers == []
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_the_command_line_starts_where_fcntl_does_not_exist():
     """As on Windows: with the lock in fcntl, every vi2en command failed there at start."""
     code = ("import sys; sys.modules['fcntl'] = None  # import fcntl now fails\n"
@@ -681,6 +612,7 @@ def test_unwritable_outputs_fail_before_any_translation(pipeline, tmp_path, monk
         assert "cannot write" in line and str(blocker) in line
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_closed_stdin_is_one_line_exit_2(tmp_path):
     command = (f"{shlex.quote(sys.executable)} -m translate batch - -o "
                f"{shlex.quote(str(tmp_path / 'o.jsonl'))} --no-cache <&-")

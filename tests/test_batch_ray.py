@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_batch import news_corpus, read_records, write_jsonl
+from tests.batch_helpers import news_corpus, read_records, write_jsonl
 from translate.batch import BatchOptions, BatchUsageError, PipelineSettings
 from translate.config import ModelConfig
 

@@ -86,6 +86,7 @@ def translator(tiny_translator_dir) -> Translator:
                       num_beams=1)
 
 
+@pytest.mark.slow  # about 2 s of CPU (1.5-1.9 s measured)
 def test_pipeline_with_check_workers_flags_what_the_checks_find(translator):
     pipeline = Pipeline(translator=translator, check_workers=WORKERS)
     try:
@@ -164,6 +165,7 @@ def test_a_window_whose_checks_fail_is_translated_document_by_document(translato
     assert records["d1"]["error"] is None and records["d1"]["translation"]
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_batch_with_check_workers(tiny_translator_dir, tmp_path):
     """The real command, its check workers spawned from `python -m translate`."""
     import subprocess
@@ -218,6 +220,7 @@ def test_a_dead_worker_loses_no_check_and_new_workers_start(caplog):
         assert broken is not None and runner._pool is not None and runner._pool is not broken
 
 
+@pytest.mark.slow  # about 2 s of CPU (1.5-1.9 s measured)
 def test_workers_that_cannot_start_leave_the_checks_here_after_a_few_tries(caplog):
     with caplog.at_level(logging.WARNING, logger="translate.check_pool"), \
             CheckRunner(1, check=dies_in_a_worker) as runner:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from translate import text as vtext
 
 
@@ -29,6 +29,7 @@ def model_args(tiny_translator_dir, tiny_summarizer_dir) -> list[str]:
             "--beams", "1"]
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_translate_prints_one_paragraph_per_source_paragraph(model_args, example_text):
     done = run_cli("translate", "examples/article.vi.txt", *model_args)
     assert done.returncode == 0, done.stderr
@@ -37,6 +38,7 @@ def test_translate_prints_one_paragraph_per_source_paragraph(model_args, example
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_translate_json_with_summary(model_args, tmp_path):
     out = tmp_path / "result.json"
     done = run_cli("translate", "examples/article.vi.txt", "--json", "--summary",
@@ -48,6 +50,7 @@ def test_translate_json_with_summary(model_args, tmp_path):
     assert all(s["translation"] for p in data["paragraphs"] for s in p["sentences"])
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_translate_reads_stdin_as_utf8_whatever_the_locale(model_args):
     done = run_cli("translate", "-", "--json", *model_args,
                    stdin="Ông Nguyễn Văn Hùng nói: “Tốt lắm!”\n")
@@ -55,12 +58,14 @@ def test_translate_reads_stdin_as_utf8_whatever_the_locale(model_args):
     assert json.loads(done.stdout)["source"].startswith("Ông Nguyễn Văn Hùng")
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_summary_flag_adds_a_summary_section(model_args):
     done = run_cli("translate", "examples/article.vi.txt", "--summary", *model_args)
     assert done.returncode == 0, done.stderr
     assert "\n\nSummary:\n" in done.stdout
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_segment_prints_sentences_and_blank_lines(shared_article):
     done = run_cli("segment", "-", stdin=shared_article)
     assert done.returncode == 0, done.stderr
@@ -69,11 +74,13 @@ def test_segment_prints_sentences_and_blank_lines(shared_article):
     assert "Ảnh: RIA Novosti" in done.stdout.splitlines()
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_segment_keeps_abbreviations_together():
     done = run_cli("segment", stdin="TT. Trump đến Hà Nội. PGS.TS. Lê Văn A đón ông.\n")
     assert done.stdout.splitlines() == ["TT. Trump đến Hà Nội.", "PGS.TS. Lê Văn A đón ông."]
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_summarize_english_text(tiny_summarizer_dir):
     text = " ".join(f"The new metro line {i} carried thousands of passengers on its first day, "
                     "officials said." for i in range(30))
@@ -83,6 +90,7 @@ def test_summarize_english_text(tiny_summarizer_dir):
     assert done.stdout.strip()
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_models_list_shows_licenses_and_local_copies(models_dir, tiny_translator_dir):
     import shutil
 
@@ -95,6 +103,7 @@ def test_models_list_shows_licenses_and_local_copies(models_dir, tiny_translator
     assert "non-commercial" in done.stdout
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_missing_model_is_one_line_exit_3(tmp_path, example_text):
     done = run_cli("translate", "examples/article.vi.txt",
                    env={"VI2EN_MODELS_DIR": str(tmp_path), "HF_HOME": str(tmp_path / "hf")})
@@ -104,6 +113,7 @@ def test_missing_model_is_one_line_exit_3(tmp_path, example_text):
     assert "envit5" in lines[0] and "vi2en models download envit5" in lines[0]
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_model_from_environment(tiny_translator_dir):
     done = run_cli("translate", "-", "--json", stdin="Trời mưa.\n",
                    env={"VI2EN_MODEL": str(tiny_translator_dir)})
@@ -111,6 +121,7 @@ def test_model_from_environment(tiny_translator_dir):
     assert json.loads(done.stdout)["models"]["translation"]["name"] == tiny_translator_dir.name
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 @pytest.mark.parametrize("args,needle", [
     (["translate", "no-such-file.txt"], "no such file"),
     (["translate", "-", "--model", "envit6"], "unknown translation model"),
@@ -122,11 +133,13 @@ def test_usage_errors_exit_2_with_one_line(args, needle):
     assert needle in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_empty_input_is_a_usage_error(model_args):
     done = run_cli("translate", "-", *model_args, stdin="  \n\n")
     assert done.returncode == 2 and "empty" in done.stderr
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_non_utf8_file_is_refused_clearly(tmp_path, model_args):
     bad = tmp_path / "cp1258.txt"
     bad.write_bytes("Hà Nam và Cà Mau".encode("cp1258"))  # a legacy Vietnamese code page
@@ -134,6 +147,7 @@ def test_non_utf8_file_is_refused_clearly(tmp_path, model_args):
     assert done.returncode == 2 and "not UTF-8" in done.stderr
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_python_dash_m_and_version():
     done = run_cli("--version")
     assert done.returncode == 0 and done.stdout.startswith("vi2en ")
@@ -166,6 +180,7 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 @pytest.mark.parametrize("command", ["translate", "summarize", "segment"])
 def test_unwritable_output_fails_before_any_work(command, tmp_path):
     article = tmp_path / "a.txt"
@@ -194,6 +209,7 @@ def test_unwritable_output_fails_before_any_work(command, tmp_path):
         assert not fresh.exists()  # the check leaves nothing behind when the work fails
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_output_that_is_the_input_is_refused(tmp_path):
     article = tmp_path / "a.txt"
     article.write_text("Trời mưa.\n", encoding="utf-8")
@@ -202,12 +218,14 @@ def test_output_that_is_the_input_is_refused(tmp_path):
     assert article.read_text(encoding="utf-8") == "Trời mưa.\n"
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_directory_input_is_named_as_a_directory(tmp_path):
     done = run_cli("translate", str(tmp_path), "--model", "envit6")
     assert done.returncode == 2
     assert f"{tmp_path} is a directory" in one_error_line(done.stderr)
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 @pytest.mark.parametrize("command", ["translate", "segment"])
 def test_closed_stdin_is_one_line_exit_2(command):
     import shlex
@@ -219,6 +237,7 @@ def test_closed_stdin_is_one_line_exit_2(command):
     assert "standard input is closed" in one_error_line(done.stderr)
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 @pytest.mark.parametrize("content", [b'{"model_type": "mar', b"\xff\xfe", b"[1, 2]"])
 def test_corrupt_model_config_is_one_line_exit_2(content, tiny_translator_dir, tmp_path):
     import shutil
@@ -233,6 +252,7 @@ def test_corrupt_model_config_is_one_line_exit_2(content, tiny_translator_dir, t
     assert str(broken) in line and "config.json" in line
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_first_use_conversion_notice_is_one_information_line(tiny_translator_dir, tmp_path):
     pytest.importorskip("ctranslate2")
     env = {"VI2EN_MODELS_DIR": str(tmp_path / "store"), "VI2EN_CACHE": str(tmp_path / "c.db")}
@@ -254,6 +274,7 @@ def test_first_use_conversion_notice_is_one_information_line(tiny_translator_dir
 HEAVY = {"torch", "transformers", "ctranslate2", "tqdm", "numpy", "gradio", "sacrebleu", "ray"}
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_segment_imports_no_model_library():
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "translate", "segment",
                            "examples/article.vi.txt"], capture_output=True, text=True,

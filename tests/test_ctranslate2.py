@@ -63,6 +63,7 @@ def engine_pairs(lively, store):
     return pairs
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 @pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("options", [GenerationOptions(num_beams=1, max_new_tokens=16),
                                      GenerationOptions(num_beams=1, max_new_tokens=12,
@@ -218,6 +219,7 @@ def test_auto_falls_back_when_conversion_fails(tiny_translator_dir, models_dir, 
     assert any("not supported" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.slow  # about 2 s of CPU (1.5-1.9 s measured)
 def test_pipeline_records_the_engine_auto_chose(tiny_translator_dir, tiny_summarizer_dir,
                                                 models_dir, example_text):
     pipeline = Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
@@ -226,6 +228,7 @@ def test_pipeline_records_the_engine_auto_chose(tiny_translator_dir, tiny_summar
     assert result.models["translation"].engine == "ctranslate2"
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_pipeline_end_to_end_with_ctranslate2(tiny_translator_dir, tiny_summarizer_dir,
                                               models_dir, example_text):
     pipeline = Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
@@ -401,6 +404,7 @@ with tempfile.NamedTemporaryFile("r") as report:
 """
 
 
+@pytest.mark.slow  # a fresh interpreter loads a model
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc arenas")
 def test_cpu_workers_share_capped_malloc_arenas(lively, models_dir):
     """Each CTranslate2 worker would keep freed decoding buffers in an arena of its own

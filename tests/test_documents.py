@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.document_checks import check_translated
 from tests.document_factory import BUILDERS, docx_document, odt_document, pptx_document
-from tests.test_extract import MAX_GROWTH_MB, MEMORY, run_child
+from tests.hostile_files import MAX_GROWTH_MB, MEMORY, run_child, zip_bomb
 from translate.documents import (
     DOCUMENT_SUFFIXES,
     distribute,
@@ -106,27 +105,6 @@ def test_distribute_loses_no_word_and_keeps_blank_pieces(pieces, words):
 
 
 # -- hostile files --------------------------------------------------------------------------------
-def zip_bomb(valid: bytes, part: str, inflated: int, path: Path) -> Path:
-    """``valid`` with ``part`` grown to about ``inflated`` bytes of text XML, written in
-    1 MB pieces so the test stays small in memory."""
-    source = zipfile.ZipFile(io.BytesIO(valid))
-    piece = b"<!-- " + b"Tr\xe1\xbb\x9di m\xc6\xb0a to. " * 50_000 + b" -->"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            if info.filename != part:
-                out.writestr(info, source.read(info))
-                continue
-            head, tail = source.read(info).rsplit(b"</", 1)
-            with out.open(part, "w") as stream:
-                stream.write(head)
-                written = 0
-                while written < inflated:
-                    stream.write(piece)
-                    written += len(piece)
-                stream.write(b"</" + tail)
-    return path
-
-
 BOMBS = {".docx": (docx_document, "word/document.xml"),
          ".pptx": (pptx_document, "ppt/slides/slide2.xml"),
          ".odt": (odt_document, "content.xml")}
@@ -260,7 +238,7 @@ def test_documents_record_their_units_as_json_safe_text():
 
 @pytest.mark.parametrize("suffix", [".pptx", ".odt"])
 def test_a_member_lying_about_its_size_is_refused(suffix, tmp_path):
-    from tests.test_extract import patch_declared_size
+    from tests.hostile_files import patch_declared_size
 
     build, part = BOMBS[suffix]
     bomb = zip_bomb(build(), part, 12 * MB, tmp_path / f"liar{suffix}")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.api_helpers import get, multipart, post
+from tests.browser_helpers import DESKTOP, MODEL_WAIT_MS
 from tests.document_checks import check_translated
 from tests.document_factory import BUILDERS, docx_document, odt_document, pptx_document
-from tests.test_api import _multipart, get, post, server  # noqa: F401  (the server fixture)
-from tests.test_browser import DESKTOP, MODEL_WAIT_MS, browser, served, served_app  # noqa: F401
-from tests.test_documents import zip_bomb
+from tests.hostile_files import zip_bomb
 from translate.config import ModelConfig
 from translate.web import Handlers, WebConfig
 
@@ -40,9 +40,9 @@ def download(base: str, url: str) -> tuple[bytes, str]:
 # -- the REST API ---------------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("suffix", list(BUILDERS))
-def test_translate_file_answers_the_document_in_its_own_format(server, suffix):  # noqa: F811
+def test_translate_file_answers_the_document_in_its_own_format(server, suffix):
     source = BUILDERS[suffix]()
-    body, content_type = _multipart(f"bai-bao{suffix}", source, {"source": "vi", "target": "en"})
+    body, content_type = multipart(f"bai-bao{suffix}", source, {"source": "vi", "target": "en"})
     status, answer = post(server + "translate_file", raw=body, content_type=content_type)
     assert status == 200, answer
     url = answer["translatedFileUrl"]
@@ -58,8 +58,8 @@ def test_translate_file_answers_the_document_in_its_own_format(server, suffix): 
 
 
 @pytest.mark.slow
-def test_translate_file_keeps_a_vietnamese_name(server):  # noqa: F811
-    body, content_type = _multipart("Bản tin sáng.srt", BUILDERS[".srt"](),
+def test_translate_file_keeps_a_vietnamese_name(server):
+    body, content_type = multipart("Bản tin sáng.srt", BUILDERS[".srt"](),
                                     {"source": "vi", "target": "en"})
     status, answer = post(server + "translate_file", raw=body, content_type=content_type)
     assert status == 200, answer
@@ -73,9 +73,9 @@ def test_translate_file_keeps_a_vietnamese_name(server):  # noqa: F811
     (".docx", docx_document, "word/document.xml"), (".pptx", pptx_document,
                                                      "ppt/slides/slide2.xml"),
     (".odt", odt_document, "content.xml")])
-def test_translate_file_refuses_a_zip_bomb(server, tmp_path, suffix, build, part):  # noqa: F811
+def test_translate_file_refuses_a_zip_bomb(server, tmp_path, suffix, build, part):
     bomb = zip_bomb(build(), part, 12 * MB, tmp_path / f"bomb{suffix}")
-    body, content_type = _multipart(bomb.name, bomb.read_bytes(),
+    body, content_type = multipart(bomb.name, bomb.read_bytes(),
                                     {"source": "vi", "target": "en"})
     status, answer = post(server + "translate_file", raw=body, content_type=content_type)
     assert status == 400
@@ -83,14 +83,14 @@ def test_translate_file_refuses_a_zip_bomb(server, tmp_path, suffix, build, part
 
 
 @pytest.mark.slow
-def test_frontend_settings_list_the_new_formats(server):  # noqa: F811
+def test_frontend_settings_list_the_new_formats(server):
     formats = json.loads(get(server + "frontend/settings"))["supportedFilesFormat"]
     assert {".docx", ".pptx", ".odt", ".html", ".md", ".txt", ".srt", ".pdf"} <= set(formats)
 
 
 # -- language identification ----------------------------------------------------------------------
 @pytest.mark.slow
-def test_detect_ranks_candidates_as_libretranslate(server):  # noqa: F811
+def test_detect_ranks_candidates_as_libretranslate(server):
     status, found = post(server + "detect", {"q": FRENCH})
     assert status == 200 and found[0]["language"] == "fr"
     assert all(set(d) == {"language", "confidence"} for d in found) and len(found) <= 3
@@ -101,7 +101,7 @@ def test_detect_ranks_candidates_as_libretranslate(server):  # noqa: F811
 
 
 @pytest.mark.slow
-def test_auto_source_refuses_other_languages_in_libretranslate_words(server):  # noqa: F811
+def test_auto_source_refuses_other_languages_in_libretranslate_words(server):
     status, answer = post(server + "translate", {"q": FRENCH, "source": "auto", "target": "en"})
     # LibreTranslate's words exactly; ours only in the separate hint.
     assert (status, answer["error"], set(answer)) == (400, "fr is not supported",
@@ -112,7 +112,7 @@ def test_auto_source_refuses_other_languages_in_libretranslate_words(server):  #
     # Each item detected on its own (a list is not one text).
     assert [d["language"] for d in answer["detectedLanguage"]] == ["vi", "vi"]
     assert all(90 <= d["confidence"] <= 100 for d in answer["detectedLanguage"])
-    body, content_type = _multipart("tin.txt", FRENCH.encode(), {"source": "auto",
+    body, content_type = multipart("tin.txt", FRENCH.encode(), {"source": "auto",
                                                                  "target": "en"})
     status, answer = post(server + "translate_file", raw=body, content_type=content_type)
     assert (status, answer["error"]) == (400, "fr is not supported")
@@ -205,7 +205,7 @@ def test_batch_never_replaces_a_file_it_did_not_write(tiny_translator_dir, tmp_p
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_the_page_offers_the_uploaded_file_translated(served, browser, tmp_path):  # noqa: F811
+def test_the_page_offers_the_uploaded_file_translated(served, browser, tmp_path):
     from playwright.sync_api import expect
 
     source = BUILDERS[".docx"]()

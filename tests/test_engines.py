@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SUMMARY_FAMILIES, TRANSLATION_FAMILIES
+from tests.helpers import SUMMARY_FAMILIES, TRANSLATION_FAMILIES
 from translate.catalog import ModelSpec, resolve_spec
 from translate.engines import GenerationOptions, create_engine, engine_class
 from translate.engines.base import clean_output

@@ -11,8 +11,6 @@ import csv
 import importlib.abc
 import io
 import json
-import os
-import subprocess
 import sys
 import time
 import zipfile
@@ -24,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.hostile_files import MAX_GROWTH_MB, MEMORY, patch_declared_size, run_child
 from translate import extract
 from translate.batch import BatchUsageError, InputReader, Source, parse_jsonl_line
 from translate.catalog import tomllib  # tomli before Python 3.11
@@ -43,7 +42,6 @@ from translate.glossary import Glossary
 REPO = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 BOMB_INFLATED = 256 * MB  # a few hundred MB: the old reader needed GBs and minutes for it
-MAX_GROWTH_MB = 300
 
 
 # ------------------------------------------------------------------------------------------
@@ -82,18 +80,6 @@ def write_docx_bomb(path: Path, inflated: int, part: str = "word/document.xml") 
             if part != "word/document.xml":  # the real document part stays, small
                 out.writestr(info, source.read(info))
     return path
-
-
-def patch_declared_size(path: Path, member: str, declared: int) -> None:
-    """Make ``member`` lie: its local and central headers declare ``declared`` bytes."""
-    data = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as archive:
-        local = archive.getinfo(member).header_offset
-    central = data.rfind(member.encode()) - 46  # the central header's fixed part precedes it
-    assert data[local:local + 4] == b"PK\x03\x04" and data[central:central + 4] == b"PK\x01\x02"
-    data[local + 22:local + 26] = declared.to_bytes(4, "little")
-    data[central + 24:central + 28] = declared.to_bytes(4, "little")
-    path.write_bytes(bytes(data))
 
 
 def one_line_error(exc: BaseException) -> None:
@@ -202,20 +188,6 @@ def test_oversize_files_and_pages_are_refused_not_cut(tmp_path, monkeypatch):
         html_to_text(page)
 
 
-# Child processes measure peak memory (Linux /proc) around one read, after a warm-up.
-MEMORY = """
-import json, sys
-
-def memory_kb(field):
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
-
-def reset_peak():
-    # The warm-up's peak would hide growth below it: start the peak (VmHWM) again from now.
-    with open("/proc/self/clear_refs", "w") as clear_refs:
-        clear_refs.write("5")
-"""
-
 PAGE_CHILD = MEMORY + """
 import gradio as gr
 from translate.web import Handlers, WebConfig
@@ -246,19 +218,6 @@ rc = main(["batch", bomb, "-o", out_bomb, *options])
 after = memory_kb("VmHWM")
 print(json.dumps({"rc_good": rc_good, "rc": rc, "growth_mb": (after - before) / 1024}))
 """
-
-
-def run_child(code: str, args: list[str], tiny_translator_dir: Path,
-              tmp_path: Path) -> tuple[dict, str]:
-    env = dict(os.environ, VI2EN_MODEL=str(tiny_translator_dir), VI2EN_DEVICE="cpu",
-               VI2EN_ENGINE="transformers", VI2EN_CACHE=str(tmp_path / "cache.sqlite"),
-               HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO))
-    done = subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(result)  # the measured growth, shown with -rP
-    return result, done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -368,6 +327,7 @@ def test_utf8_text_is_read_back_whole(tmp_path, text, suffix, bom):
     assert decode_text(data) == text
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 @PROPERTY
 @given(paragraphs=st.lists(typed_text.map(lambda t: t.replace("\r", "")), max_size=8))
 def test_docx_paragraphs_are_all_read_back(paragraphs):
@@ -387,6 +347,7 @@ def test_html_article_paragraphs_survive(tmp_path, paragraphs):
         assert paragraph in text.split("\n\n")
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 @PROPERTY
 @given(text=st.text(st.characters(blacklist_categories=("Cs",))), record_id=st.text(),
        ascii_only=st.booleans(), lineno=st.integers(1, 5))

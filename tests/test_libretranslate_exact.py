@@ -1,11 +1,10 @@
 """LibreTranslate's observable behaviour, exactly, on a real ``vi2en serve`` (the one server of
-tests/test_api.py): its routes and methods, its error strings word for word, fields from the
+tests/conftest.py): its routes and methods, its error strings word for word, fields from the
 query string, its per-text limits and rate counting, the ``X-API-Key`` header, absolute file
 links, real n-best alternatives; with deep-translator and libretranslatepy as real clients.
 Status codes and bodies are compared exactly (our own explanation, where we give one, is the
 separate ``hint`` field). Tiny models: the English is nonsense; shapes and words are tested."""
 
-# ruff: noqa: F811  (pytest fixtures imported from tests/test_api.py are parameters here)
 from __future__ import annotations
 
 import json
@@ -18,16 +17,15 @@ import pytest
 from deep_translator import LibreTranslator
 from libretranslatepy import LibreTranslateAPI
 
-from tests.test_api import (  # noqa: F401  (the server fixture)
+from tests.api_helpers import (
     ALTERNATIVES_LIMIT,
     BATCH_KEY,
     BATCH_KEY_PER_MINUTE,
     BATCH_LIMIT,
     CHAR_LIMIT,
     GOOD_KEY,
-    _multipart,
-    server,
 )
+from tests.api_helpers import multipart as _multipart
 
 pytestmark = pytest.mark.slow
 

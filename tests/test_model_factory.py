@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/ is not a package
-
-import model_factory as mf  # noqa: E402
+from tests import model_factory as mf
 
 # MarianTokenizer warns when sacremoses is missing; the real models behave the same.
 pytestmark = pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")
@@ -56,8 +53,9 @@ def _quiet_transformers() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return mf.build_all(tmp_path_factory.mktemp("tiny_models"))
+def tiny_root(tiny_models: dict[str, Path]) -> dict[str, Path]:
+    # The session's models (conftest.py): build_all again would only cost time.
+    return tiny_models
 
 
 def _load(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:

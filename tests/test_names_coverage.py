@@ -233,6 +233,7 @@ def test_a_date_is_still_a_date_not_a_fraction():
 # vi2en qa: the new kinds, spans in --json, no translation model loaded
 # --------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # a fresh interpreter
 def test_qa_shows_names_and_spans_without_loading_a_model(tmp_path):
     source = tmp_path / "s.vi"
     translation = tmp_path / "t.en"

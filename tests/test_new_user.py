@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-from tests.helpers import stop_process
+from tests.helpers import REPO, stop_process
 
 
 def vi2en(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
@@ -68,6 +67,7 @@ def _word_file(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_translate_reads_a_saved_page_and_a_word_file_as_the_page_does(tmp_path,
                                                                         tiny_translator_dir):
     from translate.extract import read_document
@@ -85,6 +85,7 @@ def test_translate_reads_a_saved_page_and_a_word_file_as_the_page_does(tmp_path,
         assert "<" not in source and NAV not in source
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_segment_reads_documents_and_plain_text_files_stay_text(tmp_path):
     page = _saved_page(tmp_path / "page.htm")
     done = vi2en("segment", str(page))
@@ -105,6 +106,7 @@ def test_segment_reads_documents_and_plain_text_files_stay_text(tmp_path):
 
 
 # -- item 6: eval keeps finished rows ----------------------------------------------------------
+@pytest.mark.slow  # the CLI in a subprocess
 def test_eval_prints_each_finished_row_then_ends_with_the_failure(tmp_path, tiny_translator_dir,
                                                                    no_models):
     pytest.importorskip("sacrebleu")
@@ -128,6 +130,7 @@ def test_eval_prints_each_finished_row_then_ends_with_the_failure(tmp_path, tiny
 
 
 # -- item 7: messages that contradict or mislead -----------------------------------------------
+@pytest.mark.slow  # the CLI in a subprocess
 def test_device_cuda_without_a_gpu_is_one_line_before_anything_loads(no_models):
     pytest.importorskip("torch")
     import torch
@@ -143,6 +146,7 @@ def test_device_cuda_without_a_gpu_is_one_line_before_anything_loads(no_models):
     assert done.stderr.startswith("vi2en: error: ")
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_models_download_with_hub_offline_says_the_variable_is_set(no_models):
     done = vi2en("models", "download", "opus-mt", env={**no_models, "HF_HUB_OFFLINE": "1"})
     assert done.returncode == 2, done.stderr
@@ -151,12 +155,14 @@ def test_models_download_with_hub_offline_says_the_variable_is_set(no_models):
     assert not (Path(no_models["VI2EN_MODELS_DIR"]) / "opus-mt").exists()
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_the_unavailable_model_message_offers_a_local_copy(no_models):
     done = vi2en("translate", "-", "--model", "opus-mt", stdin="Trời mưa.\n", env=no_models)
     assert done.returncode == 3
     assert "--model DIR" in done.stderr and "vi2en models download opus-mt" in done.stderr
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_a_busy_port_is_said_before_the_page_is_built(tiny_translator_dir, tiny_summarizer_dir):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -175,6 +181,7 @@ def test_a_busy_port_is_said_before_the_page_is_built(tiny_translator_dir, tiny_
 
 
 # -- item 8: smaller ---------------------------------------------------------------------------
+@pytest.mark.slow  # the CLI in a subprocess
 def test_help_describes_every_command_and_option():
     done = vi2en("--help")
     assert done.returncode == 0
@@ -200,6 +207,7 @@ def test_help_describes_every_command_and_option():
     assert undocumented(build_parser(), "vi2en") == []
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_batch_cache_lookups_never_outnumber_the_sentences(tmp_path, tiny_translator_dir):
     # The tiny model loops, so each sentence is retried with safer decoding (another lookup).
     source = tmp_path / "news.jsonl"
@@ -267,6 +275,7 @@ def _post_form(url: str, body: bytes) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
+@pytest.mark.slow  # starts vi2en serve
 def test_a_raw_utf8_form_is_read_as_utf8(served):
     url, _ = served
     # `curl -d 'q=<code>Giá xăng</code>&...'`: the bytes as typed, no %-escapes. Text in <code>
@@ -345,6 +354,7 @@ def test_translator_counts_sentences_from_the_start_and_per_batch(tiny_translato
     assert seen == [(0, 7), (3, 7), (6, 7), (7, 7)], seen
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_summarizer_counts_its_parts_round_by_round(tiny_summarizer_dir):
     from translate.summarizer import Summarizer
 
@@ -360,6 +370,7 @@ def test_summarizer_counts_its_parts_round_by_round(tiny_summarizer_dir):
     assert len(set(done)) > 2  # it moved in between
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_the_cli_bar_reads_as_a_count_on_a_terminal(tmp_path, tiny_translator_dir):
     import fcntl
     import pty

@@ -13,15 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM_ARGS,
-    DESKTOP,
-    MODEL_WAIT_MS,
-    PHONE,
-    _fill_opened,
-    _require_chromium,
-    browser,
-)
+from tests.browser_helpers import DESKTOP, MODEL_WAIT_MS, PHONE, fill_opened
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -51,7 +43,7 @@ def served_app(tiny_translator_dir, tiny_summarizer_dir) -> Iterator[tuple[str, 
         app.close()
 
 
-def _open(browser, url: str, viewport: dict[str, int], **options):  # noqa: F811
+def _open(browser, url: str, viewport: dict[str, int], **options):
     page = browser.new_page(viewport=viewport, **options)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -75,7 +67,7 @@ def _overlaps(a: dict | None, b: dict | None) -> bool:
 
 
 @pytest.mark.parametrize("viewport,name", [(DESKTOP, "desktop"), (PHONE, "phone")])
-def test_a_failed_fetch_keeps_the_article_usable_and_says_why(served_app, browser,  # noqa: F811
+def test_a_failed_fetch_keeps_the_article_usable_and_says_why(served_app, browser,
                                                               example_text, viewport, name):
     from playwright.sync_api import expect
 
@@ -83,7 +75,7 @@ def test_a_failed_fetch_keeps_the_article_usable_and_says_why(served_app, browse
     source = page.locator("#source textarea")
     source.fill(example_text)
     page.get_by_text("Upload a file or fetch a web page").click()
-    _fill_opened(page.locator("#url").get_by_role("textbox"), REFUSED_URL)
+    fill_opened(page.locator("#url").get_by_role("textbox"), REFUSED_URL)
     page.locator("#fetch-btn").click()
     notice = page.locator("#notice")
     expect(notice).to_contain_text("Could not fetch the page", timeout=30_000)
@@ -111,7 +103,7 @@ def test_a_failed_fetch_keeps_the_article_usable_and_says_why(served_app, browse
     page.close()
 
 
-def test_progress_counts_sentences_and_parts_with_no_stale_estimate(served_app, browser,  # noqa: F811
+def test_progress_counts_sentences_and_parts_with_no_stale_estimate(served_app, browser,
                                                                      example_text, monkeypatch):
     from playwright.sync_api import expect
 
@@ -159,7 +151,7 @@ def test_progress_counts_sentences_and_parts_with_no_stale_estimate(served_app, 
     page.close()
 
 
-def test_page_messages_say_what_happened_once(served_app, browser):  # noqa: F811
+def test_page_messages_say_what_happened_once(served_app, browser):
     from playwright.sync_api import expect
 
     page, errors = _open(browser, served_app[0], DESKTOP)
@@ -192,7 +184,7 @@ def test_page_messages_say_what_happened_once(served_app, browser):  # noqa: F81
     page.close()
 
 
-def test_phone_result_uses_the_width_and_labels_clear_their_buttons(served_app, browser,  # noqa: F811
+def test_phone_result_uses_the_width_and_labels_clear_their_buttons(served_app, browser,
                                                                     example_text):
     from playwright.sync_api import expect
 

@@ -21,6 +21,7 @@ def pipeline(tiny_translator_dir, tiny_summarizer_dir) -> Pipeline:
                     engine="transformers", num_beams=1)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_example_article_end_to_end(pipeline, example_text):
     result = pipeline.run(example_text)
     assert isinstance(result, PipelineResult)
@@ -34,12 +35,14 @@ def test_example_article_end_to_end(pipeline, example_text):
     assert {"segment_s", "translate_s", "summarize_s"} <= set(result.timings)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_sources_hold_all_of_the_input(pipeline, example_text):
     result = pipeline.translate(example_text)
     joined = "".join(s.source for s in result.sentences)
     assert _nospace(joined) == _nospace(vtext.normalize(example_text))
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_json_has_the_documented_shape(pipeline, example_text):
     data = json.loads(pipeline.run(example_text).to_json())
     assert {"source", "translation", "summary", "paragraphs", "models", "timings"} <= set(data)
@@ -49,6 +52,7 @@ def test_json_has_the_documented_shape(pipeline, example_text):
                                                   "device"}
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_shared_article_keeps_paragraphs_and_caption(pipeline, shared_article):
     result = pipeline.translate(shared_article)
     blocks = [b for b in shared_article.split("\n\n") if b.strip()]
@@ -56,6 +60,7 @@ def test_shared_article_keeps_paragraphs_and_caption(pipeline, shared_article):
     assert any(s.source == "Ảnh: RIA Novosti" for s in result.sentences)
 
 
+@pytest.mark.slow  # about 2 s of CPU (1.5-1.9 s measured)
 def test_translate_many_matches_one_by_one(pipeline):
     docs = ["Trời mưa to ở Hà Nội. Giao thông ùn tắc.", "Giá xăng tăng mạnh.\n\nDân lo lắng."]
     together = pipeline.translate_many(docs)
@@ -68,6 +73,7 @@ def test_translate_many_matches_one_by_one(pipeline):
     assert all(s.translation for r in together for s in r.sentences)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_long_sentence_without_punctuation_is_fully_covered(pipeline):
     words = "chính phủ đã phê duyệt kế hoạch phát triển hạ tầng giao thông vùng".split()
     sentence = " ".join(words[i % len(words)] for i in range(400))
@@ -163,6 +169,7 @@ paragraph_text = st.lists(
     min_size=1, max_size=4).map(" ".join)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 @settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(paragraph_text, min_size=1, max_size=4))

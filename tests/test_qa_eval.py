@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.number_check import mutate_number
-from tests.conftest import REPO
+from tests.helpers import REPO
+from tests.number_damage import mutate_number
 from translate.cli import main
 from translate.evaluate import qa_lines, split_lines
 
@@ -133,6 +133,7 @@ def test_eval_one_model_json_on_written_lines(tiny_models, tmp_path, capsys):
     assert row["number_flags"] == 3 and row["number_flag_rate"] == 1.0
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_eval_models_table_on_tatoeba(tiny_models, tatoeba_pairs, tmp_path, capsys):
     src = _write(tmp_path, "s.vi", [vi for vi, _ in tatoeba_pairs[:40]])
     ref = _write(tmp_path, "r.en", [en for _, en in tatoeba_pairs[:40]])
@@ -198,6 +199,7 @@ def test_calibration_of_scores_against_chrf():
     assert calibrate([-1.0, -1.0], [10.0, 90.0]).spearman is None  # too few to correlate
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_eval_reports_the_calibration_of_the_scores(tiny_models, tmp_path, capsys):
     from tests.helpers import lively_copy
 

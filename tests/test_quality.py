@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.number_check import mutate_number, number_check_report
+from tests.number_damage import mutate_number, number_check_report
 from translate.checks import (
     STRICT_CHECKS_ENV,
     Flag,
@@ -552,7 +552,7 @@ def test_dotted_hour_is_a_clock_time_only_before_gio() -> None:
 
 
 def test_news_pairs_number_report() -> None:
-    from benchmarks.number_check import NEWS, read_pairs
+    from tests.number_damage import NEWS, read_pairs
 
     pairs = read_pairs(NEWS / "news_pairs.vi", NEWS / "news_pairs.en")
     report = number_check_report(pairs)

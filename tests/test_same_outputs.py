@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TRANSLATION_FAMILIES
-from tests.helpers import lively_copy, record_generate_calls
+from tests.helpers import TRANSLATION_FAMILIES, lively_copy, record_generate_calls
 from translate.engines import GenerationOptions
 from translate.translator import Translator
 
@@ -66,6 +65,7 @@ def plain_generate(model_dir: Path, conventions, sentences: list[str],
     return outputs
 
 
+@pytest.mark.slow  # 2 to 3.5 s of CPU per family and engine
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("family", TRANSLATION_FAMILIES)
 def test_translate_gives_the_plain_generate_text(lively, family, engine, monkeypatch):

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_ARTICLE, REPO
-from tests.helpers import lively_copy, record_generate_calls
+from tests.helpers import EXAMPLE_ARTICLE, REPO, lively_copy, record_generate_calls
 from translate import text as vtext
 from translate.cache import SQLiteSentenceCache
 from translate.checks import STRICT_CHECKS_ENV, check_confidence
@@ -108,6 +107,7 @@ def test_generate_without_scores_is_unchanged(lively):
 
 # -- kept on the way up --------------------------------------------------------------------------
 
+@pytest.mark.slow  # more than 2 s of CPU
 @pytest.mark.parametrize("engine", ENGINES)
 def test_each_sentence_result_has_its_score_in_the_json(lively, engine, example_text,
                                                         monkeypatch):
@@ -202,6 +202,7 @@ def test_shared_batches_give_each_request_its_own_scores(lively):
             assert sentence.score == pytest.approx(expected[sentence.source], abs=1e-4)
 
 
+@pytest.mark.slow  # more than 2 s of CPU
 def test_glossary_sentences_keep_the_score_of_what_the_model_wrote(lively):
     translator = Translator(str(lively["marian"]), device="cpu", engine="transformers",
                             num_beams=1)

@@ -433,6 +433,7 @@ def client(config, handlers) -> Iterator[Client]:
         app.close()
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_sees_the_named_endpoints(client):
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert {"/translate", "/summarize", "/process"} <= set(endpoints)
@@ -445,6 +446,7 @@ def test_client_sees_the_named_endpoints(client):
     assert len(endpoints["/process"]["returns"]) == 1
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_translate_then_summarize_then_process(client):
     english = client.predict(SHORT, api_name="/translate")
     assert isinstance(english, str) and english.strip() and "\n\n" in english
@@ -456,6 +458,7 @@ def test_client_translate_then_summarize_then_process(client):
     assert len(result["paragraphs"]) == 2
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_empty_and_oversize_input(client):
     with pytest.raises(Exception, match="Nothing to translate yet"):
         client.predict("", api_name="/translate")
@@ -465,6 +468,7 @@ def test_client_empty_and_oversize_input(client):
         client.predict("a" * (MAX_CHARS + 1), api_name="/process")
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_gets_the_plain_message(client):
     with pytest.raises(Exception) as info:
         client.predict(SHORT, None, 1, "Hà Nội\tHanoi\nxăng dầu", api_name="/translate")
@@ -472,6 +476,7 @@ def test_client_gets_the_plain_message(client):
     assert "<TAB>" in str(info.value) and "&lt;" not in str(info.value)
 
 
+@pytest.mark.slow  # the page served on a port
 def test_client_cannot_pick_a_model_outside_the_list(client, tiny_translator_dir):
     for endpoint in ("/translate", "/process"):
         for model in ("/etc", "opus-mt", "nllb-3.3b"):
@@ -482,6 +487,7 @@ def test_client_cannot_pick_a_model_outside_the_list(client, tiny_translator_dir
             assert "- model: " in message and f"one of {tiny_translator_dir.name}" in message
 
 
+@pytest.mark.slow  # the page served on a port
 def test_no_local_path_in_the_page_config_or_the_api_schema(client, tiny_translator_dir,
                                                             tiny_summarizer_dir):
     with urllib.request.urlopen(client.src.rstrip("/") + "/config", timeout=10) as response:
@@ -494,6 +500,7 @@ def test_no_local_path_in_the_page_config_or_the_api_schema(client, tiny_transla
 
 
 # -- `python ui.py`, as a user starts it
+@pytest.mark.slow  # starts ui.py's server
 def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir, tmp_path):
     port = free_port()
     env = {**os.environ, "VI2EN_MODEL": str(tiny_translator_dir),
@@ -529,6 +536,7 @@ def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir, tmp
         stop_process(process)
 
 
+@pytest.mark.slow  # ui.py in a subprocess
 def test_ui_py_on_a_busy_port_says_so_in_one_line(tiny_translator_dir, tiny_summarizer_dir):
     env = {**os.environ, "VI2EN_MODEL": str(tiny_translator_dir),
            "VI2EN_SUMMARIZER": str(tiny_summarizer_dir), "VI2EN_DEVICE": "cpu",

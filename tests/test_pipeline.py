@@ -183,7 +183,7 @@ def test_from_config_carries_every_model_setting(tiny_translator_dir, tiny_summa
 
     config = ModelConfig(model=str(tiny_translator_dir), summarizer=str(tiny_summarizer_dir),
                          device="cpu", engine="transformers", beams=3, summary_length="short",
-                         max_words=30)
+                         max_words=30, compute_type="int8", threads=2)
     built = Pipeline.from_config(config, check_quality=False)
     assert built.translator.spec.local_path == tiny_translator_dir
     assert built.summarizer.spec.local_path == tiny_summarizer_dir
@@ -192,6 +192,8 @@ def test_from_config_carries_every_model_setting(tiny_translator_dir, tiny_summa
     for part in (built.translator, built.summarizer):
         assert (part.engine_name, part.device_request, part.loaded) == ("transformers", "cpu",
                                                                         False)
+        # The engine's own settings travel with the model, to the engine it loads.
+        assert part.engine_options == {"compute_type": "int8", "threads": 2}
     assert built.check_quality is False
     summarizer = Summarizer.from_config(config)
     assert (summarizer.length, summarizer.max_words, summarizer.engine_name) == (

@@ -404,9 +404,8 @@ def test_serve_command_and_ui_share_options():
 
 
 def test_serve_options_follow_the_model_configuration(monkeypatch):
-    # The page's limit, stated again by the serving options so that the parser does not
-    # import the page: the two must agree.
-    assert serve.DEFAULT_MAX_CHARS == web.DEFAULT_MAX_CHARS
+    # One request limit, defined once: the serving option's default is the page's.
+    assert build_parser().parse_args(["serve"]).max_chars == WebConfig().max_chars
     assert WebConfig().model_config.engine == "auto"
     monkeypatch.setenv("VI2EN_ENGINE", "transformers")
     monkeypatch.setenv("VI2EN_DEVICE", "cpu")

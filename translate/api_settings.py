@@ -6,10 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import DEFAULT_WINDOW_S
-
-# The largest request body on any path of the server, page uploads included.
-DEFAULT_MAX_BODY = 20 * 1024 * 1024
+from .config import DEFAULT_WINDOW_S, MAX_BODY_BYTES
 
 
 @dataclass
@@ -20,7 +17,7 @@ class ApiSettings:
     req_limit: int = 0  # requests per client per minute; 0: no limit
     api_keys: dict[str, int | None] | None = None  # key -> its requests/minute (None: default)
     require_api_key: bool = False
-    max_body_bytes: int = DEFAULT_MAX_BODY
+    max_body_bytes: int = MAX_BODY_BYTES
     batch_window_s: float = DEFAULT_WINDOW_S
     max_batch: int | None = None
 

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .config import setting
 from .paths import user_cache_dir
 from .results import ScoredText
 
@@ -47,7 +48,7 @@ class CacheError(Exception):
 
 def default_cache_path() -> Path:
     """``$VI2EN_CACHE``, else ``translations.sqlite`` in vi2en's cache folder."""
-    explicit = os.environ.get("VI2EN_CACHE")
+    explicit = setting("cache")
     if explicit:
         return Path(explicit).expanduser()
     return user_cache_dir() / "translations.sqlite"

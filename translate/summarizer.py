@@ -11,7 +11,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from . import text as vtext
-from .config import ModelConfig
+from .config import SUMMARY_LENGTHS, ModelConfig
 from .engines import GenerationOptions
 from .loading import BAR_FORMAT, LazyModel, ProgressCallback
 from .results import Flag
@@ -19,12 +19,6 @@ from .stopping import StopSignal, raise_if_stopped
 
 logger = logging.getLogger(__name__)
 
-# (min, max) new tokens of the final summary; about 1.3 tokens a word for English BPE.
-SUMMARY_LENGTHS: dict[str, tuple[int, int]] = {
-    "short": (20, 60),
-    "medium": (40, 142),
-    "long": (80, 256),
-}
 _TOKENS_PER_WORD = 1.3
 _MAX_ROUNDS = 8
 # Shortest summary of one chunk worth asking for, in tokens.
@@ -64,8 +58,10 @@ class Summarizer(LazyModel):
 
     def __init__(self, model: str | None = None, *, device: str = "auto",
                  engine: str = "auto", length: str = "medium",
-                 max_words: int | None = None, show_progress: bool = False) -> None:
-        super().__init__(model, device=device, engine=engine)
+                 max_words: int | None = None, show_progress: bool = False,
+                 compute_type: str | None = None, threads: int | None = None) -> None:
+        super().__init__(model, device=device, engine=engine, compute_type=compute_type,
+                         threads=threads)
         length_bounds(length, max_words)  # fail early on a bad length
         self.length = length
         self.max_words = max_words
@@ -76,7 +72,8 @@ class Summarizer(LazyModel):
     def from_config(cls, config: ModelConfig, **runtime: Any) -> Summarizer:
         """The summarizer ``config`` describes; ``runtime``: show_progress."""
         return cls(config.summarizer, device=config.device, engine=config.engine,
-                   length=config.summary_length, max_words=config.max_words, **runtime)
+                   length=config.summary_length, max_words=config.max_words,
+                   compute_type=config.compute_type, threads=config.threads, **runtime)
 
     def with_options(self, *, length: str | None = None,
                      max_words: int | None = None) -> Summarizer:

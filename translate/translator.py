@@ -56,8 +56,10 @@ class Translator(LazyModel):
     def __init__(self, model: str | None = None, *, device: str = "auto",
                  engine: str = "auto", num_beams: int | None = None,
                  batch_tokens: int | None = None, max_batch_size: int | None = None,
-                 cache: SentenceCache | None = None, show_progress: bool = False) -> None:
-        super().__init__(model, device=device, engine=engine)
+                 cache: SentenceCache | None = None, show_progress: bool = False,
+                 compute_type: str | None = None, threads: int | None = None) -> None:
+        super().__init__(model, device=device, engine=engine, compute_type=compute_type,
+                         threads=threads)
         base = GenerationOptions.from_mapping(self.spec.generation)
         self.options = base.with_(num_beams=num_beams) if num_beams else base
         self._batch_tokens = batch_tokens
@@ -69,7 +71,8 @@ class Translator(LazyModel):
     def from_config(cls, config: ModelConfig, **runtime: Any) -> Translator:
         """The translator ``config`` describes; ``runtime``: cache, show_progress, batching."""
         return cls(config.model, device=config.device, engine=config.engine,
-                   num_beams=config.beams, **runtime)
+                   num_beams=config.beams, compute_type=config.compute_type,
+                   threads=config.threads, **runtime)
 
     def with_options(self, *, num_beams: int | None = None) -> Translator:
         """A view decoding with other settings, sharing the loaded model (and its cache)."""

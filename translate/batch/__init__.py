@@ -28,7 +28,6 @@ from __future__ import annotations
 from .errors import BatchUsageError, NotOurOutputError, OutputLockedError, OutputWriteError
 from .inputs import (
     CSV_SUFFIXES,
-    DEFAULT_MAX_CHARS,
     INPUT_FORMATS,
     JSONL_SUFFIXES,
     InputReader,
@@ -62,7 +61,6 @@ from .records import (
 
 __all__ = [
     "CSV_SUFFIXES",
-    "DEFAULT_MAX_CHARS",
     "DEFAULT_WINDOW_CHARS",
     "DEFAULT_WINDOW_DOCS",
     "INPUT_FORMATS",

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..catalog import ModelError
-from .inputs import DEFAULT_MAX_CHARS, InputRecord
+from ..config import MAX_DOCUMENT_CHARS
+from .inputs import InputRecord
 
 if TYPE_CHECKING:  # the pipeline loads models; a job receives one ready-made
     from ..pipeline import PendingTranslation, Pipeline, PipelineResult
@@ -39,7 +40,7 @@ class BatchOptions:
 
     summary: bool = False
     detail: bool = False
-    max_chars: int = DEFAULT_MAX_CHARS
+    max_chars: int = MAX_DOCUMENT_CHARS
     window_docs: int = DEFAULT_WINDOW_DOCS
     window_chars: int = DEFAULT_WINDOW_CHARS
 

@@ -20,6 +20,7 @@ import sys
 
 from .. import __version__
 from ..catalog import ModelError, ModelUnavailableError
+from ..config import SettingError
 from ..convert import USER_NOTICE  # light: ctranslate2 loads on use
 from ..outputs import OutputError
 from . import batch, evaluate, models, serve
@@ -38,7 +39,7 @@ COMMANDS = (translate_commands, models, evaluate, batch, serve)
 # an output that cannot be written (OutputError), a model argument that names no usable
 # model (ModelError, but not ModelUnavailableError: exit 3). A ValueError from anywhere else
 # is a bug, exit 1.
-USAGE_ERRORS: tuple[type[Exception], ...] = (UsageError, OutputError, ModelError)
+USAGE_ERRORS: tuple[type[Exception], ...] = (UsageError, OutputError, ModelError, SettingError)
 
 
 def build_parser() -> argparse.ArgumentParser:

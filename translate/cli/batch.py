@@ -34,7 +34,8 @@ def register(sub: Any, common: Any) -> None:
 def _add_options(p: Any) -> None:
     """The options of ``vi2en batch``: its defaults come from the batch library, imported
     only for this command (it holds the output lock and the progress bar)."""
-    from ..batch import DEFAULT_MAX_CHARS, DEFAULT_WINDOW_DOCS, INPUT_FORMATS
+    from ..batch import DEFAULT_WINDOW_DOCS, INPUT_FORMATS
+    from ..config import MAX_DOCUMENT_CHARS
 
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="JSONL or CSV files, documents (.txt .md .docx .html .pptx .odt .srt "
@@ -66,9 +67,9 @@ def _add_options(p: Any) -> None:
                    help="sentence cache file (default: $VI2EN_CACHE or "
                         "~/.cache/vi2en/translations.sqlite)")
     p.add_argument("--no-cache", action="store_true", help="do not use the sentence cache")
-    p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+    p.add_argument("--max-chars", type=int, default=MAX_DOCUMENT_CHARS,
                    help=f"refuse longer documents with an error record "
-                        f"(default: {DEFAULT_MAX_CHARS})")
+                        f"(default: {MAX_DOCUMENT_CHARS:,})")
     p.add_argument("--window", type=int, default=DEFAULT_WINDOW_DOCS,
                    help="documents batched together and flushed at once "
                         f"(default: {DEFAULT_WINDOW_DOCS})")

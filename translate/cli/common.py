@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import DEVICES, ENGINES, SUMMARY_LENGTHS, ModelConfig
+from ..config import DEVICES, SUMMARY_LENGTHS, ModelConfig, SettingError
 from ..extract import DOCUMENT_SUFFIXES
 from ..outputs import check_output_file
 
@@ -135,6 +135,26 @@ def show_progress(args: argparse.Namespace) -> bool:
 # Defaults are None: the environment ($VI2EN_*) and the built-in defaults are applied in one
 # place, ModelConfig.from_env, so an option's help names the variable but never reads it.
 
+class EngineChoices:
+    """``--engine``'s choices, from the engine registry when argparse first looks at them
+    (a value given, or the help shown): building the parser imports no engine module, so a
+    light command (``vi2en segment``) stays light."""
+
+    def _names(self) -> tuple[str, ...]:
+        from ..engines import engine_names
+
+        return ("auto", *engine_names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
 def add_model_options(parser: argparse.ArgumentParser, *, summarizer: bool = True) -> None:
     """Options shared by every command that loads models."""
     parser.add_argument("--model", default=None,
@@ -146,7 +166,7 @@ def add_model_options(parser: argparse.ArgumentParser, *, summarizer: bool = Tru
                                  "catalog default)")
     parser.add_argument("--device", default=None, choices=list(DEVICES),
                         help="where to run (default: auto)")
-    parser.add_argument("--engine", default=None, choices=list(ENGINES),
+    parser.add_argument("--engine", default=None, choices=EngineChoices(),
                         help="inference engine; auto: CTranslate2 when installed (converts the "
                              "model on first use), else transformers (default: auto)")
     parser.add_argument("--beams", type=int, default=None, help="beam size (default: preset's)")
@@ -159,7 +179,7 @@ def add_summarizer_options(parser: argparse.ArgumentParser) -> None:
                              "(default: $VI2EN_SUMMARIZER or the catalog default)")
     parser.add_argument("--device", default=None, choices=list(DEVICES),
                         help="where to run (default: auto)")
-    parser.add_argument("--engine", default=None, choices=list(ENGINES),
+    parser.add_argument("--engine", default=None, choices=EngineChoices(),
                         help="inference engine (default: auto)")
 
 
@@ -187,9 +207,12 @@ def config_from_args(args: argparse.Namespace, *, here: bool = True,
                "summary_length": getattr(args, "summary_length", None),
                "max_words": getattr(args, "max_words", None)}
     options.update({k: v for k, v in overrides.items() if v is not None})
+    from ..engines import check_engine
+
     try:
         config = ModelConfig.from_env(**options)
-    except ValueError as exc:  # a bad --beams or $VI2EN_ENGINE: the user's to fix
+        check_engine(config.engine)  # $VI2EN_ENGINE against the registry, before any load
+    except SettingError as exc:  # a bad --beams or $VI2EN_ENGINE: the user's to fix
         raise UsageError(str(exc)) from None
     if here and config.device.startswith("cuda"):
         # Before anything loads: a missing GPU is one line, not a warning about engines and

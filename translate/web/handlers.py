@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import exports
-from ..config import DEFAULT_TIME_LIMIT_S, ModelConfig
+from ..config import DEFAULT_TIME_LIMIT_S, MAX_REQUEST_CHARS, ModelConfig
 from ..documents import open_document, read_text, translate_units
 from ..extract import read_bounded
 from ..fetch import fetch_article
@@ -25,7 +25,6 @@ from .errors import TEXT_TITLES, Cancelled, refuse, user_errors
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_CHARS = 100_000
 Progress = Callable[..., Any]  # a gr.Progress, or anything called the same way
 
 
@@ -34,7 +33,7 @@ class WebConfig:
     """How the server was started: models, limits, the URL guard."""
 
     model_config: ModelConfig = field(default_factory=ModelConfig)
-    max_chars: int = DEFAULT_MAX_CHARS
+    max_chars: int = MAX_REQUEST_CHARS
     allow_private_urls: bool = False
     concurrency: int | None = None  # None: chosen from the device
     fetch_timeout_s: float = 15.0

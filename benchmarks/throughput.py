@@ -401,7 +401,7 @@ def _ours(config: dict[str, Any]):
     from translate.translator import Translator
 
     translator = Translator(config["model_dir"], engine=config["engine"],
-                            device=config["device"], num_beams=config["beam"])
+                            device=config["device"], beams=config["beam"])
     options = GenerationOptions(num_beams=config["beam"], max_new_tokens=config["new_tokens"],
                                 min_new_tokens=config["new_tokens"])
     translator.engine  # noqa: B018  load before timing
@@ -560,9 +560,9 @@ def _batch(config: dict[str, Any], row: dict[str, Any], started: float) -> dict[
 
     pipeline_module.needs_retry = lambda flags: False
     translator = Translator(config["model_dir"], engine=config["engine"],
-                            device=config["device"], num_beams=config["beam"])
+                            device=config["device"], beams=config["beam"])
     new_tokens = config["new_tokens"]
-    translator.options = translator.options.with_(num_beams=config["beam"],
+    translator.options = translator.options.with_options(num_beams=config["beam"],
                                                   max_new_tokens=new_tokens,
                                                   min_new_tokens=new_tokens)
     pipeline = Pipeline(translator=translator, check_quality=True,
@@ -609,10 +609,10 @@ def _article(config: dict[str, Any], row: dict[str, Any], started: float) -> dic
 
     text = ARTICLE.read_text(encoding="utf-8")
     pipeline = Pipeline(config["model_dir"], device=config["device"], engine="ctranslate2",
-                        num_beams=config["beam"], check_quality=False)
+                        beams=config["beam"], check_quality=False)
     new_tokens = config["new_tokens"]
     translator = pipeline.translator
-    translator.options = translator.options.with_(max_new_tokens=new_tokens,
+    translator.options = translator.options.with_options(max_new_tokens=new_tokens,
                                                   min_new_tokens=new_tokens)
     engine = translator.engine
     load_s = time.perf_counter() - started

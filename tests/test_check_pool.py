@@ -83,7 +83,7 @@ def test_worker_counts_beyond_the_cores_are_refused():
 @pytest.fixture(scope="module")
 def translator(tiny_translator_dir) -> Translator:
     return Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                      num_beams=1)
+                      beams=1)
 
 
 def test_pipeline_with_check_workers_flags_what_the_checks_find(translator):

@@ -231,7 +231,7 @@ def test_auto_falls_back_when_conversion_fails(tiny_translator_dir, models_dir, 
 def test_pipeline_records_the_engine_auto_chose(tiny_translator_dir, tiny_summarizer_dir,
                                                 models_dir, example_text):
     pipeline = Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
-                        engine="auto", num_beams=1)
+                        engine="auto", beams=1)
     result = pipeline.translate(example_text)
     assert result.models["translation"].engine == "ctranslate2"
 
@@ -239,7 +239,7 @@ def test_pipeline_records_the_engine_auto_chose(tiny_translator_dir, tiny_summar
 def test_pipeline_end_to_end_with_ctranslate2(tiny_translator_dir, tiny_summarizer_dir,
                                               models_dir, example_text):
     pipeline = Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
-                        engine="ctranslate2", num_beams=1)
+                        engine="ctranslate2", beams=1)
     result = pipeline.run(example_text)
     assert all(s.translation.strip() for s in result.sentences)
     assert result.summary
@@ -339,6 +339,7 @@ class _GpuTransformers:
     """Stands in for the transformers engine on a GPU this machine does not have."""
 
     name = "transformers"
+    config_options = frozenset()
 
     def __init__(self, spec, device="auto"):
         self.spec, self.device = spec, device

@@ -276,7 +276,7 @@ def tiny_pipeline(tiny_translator_dir):
     from translate import Pipeline
 
     pipeline = Pipeline(str(tiny_translator_dir), device="cpu", engine="transformers",
-                        num_beams=1)
+                        beams=1)
     yield pipeline
     pipeline.close()
 

@@ -103,17 +103,20 @@ def test_every_variable_the_package_names_is_in_the_options_table():
     assert named - table == set()
 
 
-def readme_table(heading: str) -> list[list[str]]:
-    """The rows of the first table under ``heading`` in the README, as lists of cells."""
-    section = README.split(f"\n{heading}\n", 1)[1]
-    rows = [line for line in section.split("\n\n| ", 1)[1].split("\n\n")[0].splitlines()]
-    cells = [[c.strip() for c in ("| " + row if i == 0 else row).strip("|").split(" | ")]
-             for i, row in enumerate(rows)]
-    return [row for row in cells[1:] if not set("".join(row)) <= set("-|")]
+def readme_table(anchor: str) -> list[list[str]]:
+    """The body rows of the first table after ``anchor`` in the README, as lists of cells."""
+    lines = README.split(anchor, 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    table = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        table.append([cell.strip() for cell in line.strip().strip("|").split(" | ")])
+    return table[2:]  # without the header and the |---| line
 
 
 def test_readme_lists_every_environment_variable_as_the_options_table_says():
-    rows = {row[0].strip("`"): row for row in readme_table("### Environment variables")}
+    rows = {row[0].strip("`"): row for row in readme_table("\n### Environment variables\n")}
     assert list(rows) == [option.env for option in OPTIONS]
     for option in OPTIONS:
         variable, kind, default, flag, help_text = rows[option.env]
@@ -208,3 +211,82 @@ def test_engine_choices_come_from_the_registry(monkeypatch):
     from translate.engines import check_engine
 
     assert check_engine(ModelConfig(engine="onnx").engine) == "onnx"
+
+
+# -- flag kinds -----------------------------------------------------------------------------
+
+def flag_kind_literals(tree: ast.Module, kinds: set[str]) -> list[int]:
+    """Lines where a flag kind is written as a string: ``Flag("number", ...)``, compared with
+    a flag's kind (``f.kind == "name"``, ``flag["kind"] in ("a", "b")``), or listed in a
+    ``*KINDS`` constant."""
+
+    def is_kind(node: ast.AST) -> bool:
+        return isinstance(node, ast.Constant) and node.value in kinds
+
+    def holds_kind(node: ast.AST) -> bool:
+        if isinstance(node, ast.Call) and node.args:  # frozenset({...}), set([...])
+            return holds_kind(node.args[0])
+        return is_kind(node) or (isinstance(node, (ast.Tuple, ast.List, ast.Set)) and any(
+            is_kind(e) for e in node.elts))
+
+    def is_flag_kind(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Attribute) and node.attr == "kind") or (
+            isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+            and node.slice.value == "kind")
+
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Flag" and (
+                (node.args and is_kind(node.args[0]))
+                or any(k.arg == "kind" and is_kind(k.value) for k in node.keywords)):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(is_flag_kind(s) for s in sides) and any(holds_kind(s) for s in sides):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id.endswith("KINDS") for t in node.targets) \
+                and holds_kind(node.value):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_the_kind_scan_sees_literals_and_ignores_quantity_kinds():
+    kinds = {"number", "name", "repetition"}
+    caught = ast.parse('Flag("number", "x")\nif f.kind == "name": pass\n'
+                       'if flag["kind"] in ("repetition",): pass\n'
+                       'RETRY_KINDS = frozenset({"repetition"})\nFlag(kind="name", detail="")\n')
+    assert sorted(set(flag_kind_literals(caught, kinds))) == [1, 2, 3, 4, 5]
+    quantities = ast.parse('if kind == "number": pass\nq = quantity([1], "number")\n'
+                           'Flag(FlagKind.NUMBER, "x")\nif f.kind == FlagKind.NAME: pass\n')
+    assert flag_kind_literals(quantities, kinds) == []
+
+
+def test_flag_kinds_are_written_only_in_their_enum():
+    from translate.checks.kinds import FlagKind
+
+    kinds = {kind.value for kind in FlagKind}
+    found = [f"{name}:{line}" for name, tree in modules(skip=("checks/kinds.py",))
+             for line in sorted(set(flag_kind_literals(tree, kinds)))]
+    assert found == []
+
+
+def test_readme_flag_table_lists_every_kind_of_the_enum():
+    from translate.checks.kinds import FlagKind
+
+    rows = readme_table("Every translated sentence is checked and problems are attached")
+    documented = {code for row in rows for code in re.findall(r"`([a-z_]+)`", row[0])}
+    assert documented == {kind.value for kind in FlagKind}
+
+
+def test_a_flag_kind_is_its_plain_string_in_json():
+    import json
+
+    from translate.checks.kinds import FlagKind
+    from translate.results import Flag
+
+    flag = Flag(FlagKind.LOW_CONFIDENCE, "far below the document", span=(0, 3))
+    assert json.dumps(flag.to_dict()) == (
+        '{"kind": "low_confidence", "detail": "far below the document", "span": [0, 3]}')
+    assert type(flag.to_dict()["kind"]) is str  # not the enum: any JSON encoder takes it
+    assert FlagKind("number") == "number" and str(FlagKind.NUMBER) == "number"

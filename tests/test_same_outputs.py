@@ -71,7 +71,7 @@ def plain_generate(model_dir: Path, conventions, sentences: list[str],
 def test_translate_gives_the_plain_generate_text(lively, family, engine, monkeypatch):
     # float32 on both engines: int8 or float16 change outputs by design.
     monkeypatch.setenv("VI2EN_COMPUTE_TYPE", "float32")
-    translator = Translator(str(lively[family]), device="cpu", engine=engine, num_beams=1,
+    translator = Translator(str(lively[family]), device="cpu", engine=engine, beams=1,
                             max_batch_size=3)
     calls = record_generate_calls(translator.engine, monkeypatch)
     got = translator.translate(SENTENCES, options=GenerationOptions(num_beams=1))

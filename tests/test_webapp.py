@@ -178,11 +178,12 @@ def test_models_load_once_and_choices_do_not_reload(handlers):
     pool = handlers.pool
     shared = pool.pipeline(None)
     engine = shared.translator.engine
-    view = pool.for_request(None, beams=3, length="long")
+    view = pool.for_request(None, beams=3, summary_length="long")
     assert view.translator.engine is engine and view.translator.options.num_beams == 3
     assert shared.translator.options.num_beams == 1  # the shared one is untouched
     assert view.summarizer.engine is pool.default.summarizer.engine
-    assert view.summarizer.length == "long" and pool.default.summarizer.length == "medium"
+    assert view.summarizer.summary_length == "long"
+    assert pool.default.summarizer.summary_length == "medium"
     assert pool.pipeline(None) is shared and pool.pipeline(None).translator.engine is engine
 
 

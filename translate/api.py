@@ -345,9 +345,13 @@ class Api:
         if not body.text.strip():
             raise ApiError(400, "Invalid request: missing text parameter")
         self._loaded(summarizer=True)
-        summary = self.service.summarize(body.text, body.length, stop=stop)
-        return {"summary": summary.text, "note": summary.note,
-                "flags": [f.to_dict() for f in summary.flags]}
+        summary = self.service.summarize(body.text, body.summary_length or body.length,
+                                         stop=stop)
+        flags = [f.to_dict() for f in summary.flags]
+        # The names of a result's summary (PipelineResult.to_dict); "note" and "flags", the
+        # names before them, stay for one release (the README's API section says so).
+        return {"summary": summary.text, "summary_note": summary.note, "summary_flags": flags,
+                "note": summary.note, "flags": flags}
 
 
     # -- running a request ------------------------------------------------------------------------
@@ -408,7 +412,9 @@ class V1Summarize(BaseModel):
     """English text to summarize."""
 
     text: str
-    length: str | None = Field(None, description="short, medium or long")
+    summary_length: str | None = Field(None, description="short, medium or long")
+    length: str | None = Field(None, description="old name of summary_length, kept for one "
+                                                 "release")
     api_key: str | None = Field(None, description="as on /translate (or an X-API-Key header)")
 
 

@@ -169,6 +169,6 @@ class ModelConfig:
             raise TypeError(f"unknown ModelConfig setting(s): {', '.join(unknown)}")
         return cls(**values)
 
-    def with_(self, **changes: Any) -> ModelConfig:
+    def with_options(self, **changes: Any) -> ModelConfig:
         """A copy with some settings changed (``None`` values ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -20,6 +20,7 @@ from typing import Any
 from . import text as vtext
 from .checks import check_numbers, document_flags, has_number, sentence_flags
 from .checks.confidence import POOR_CHRF, Calibration, calibrate
+from .checks.kinds import FlagKind
 from .config import ModelConfig
 from .optional import import_failure
 from .results import Flag
@@ -60,10 +61,10 @@ def check_line(source_vi: str, translation_en: str) -> list[Flag]:
     if not source.strip() and not translation_en.strip():
         return []
     if not translation_en.strip():
-        return [Flag("empty", "no translation for this line")]
+        return [Flag(FlagKind.EMPTY, "no translation for this line")]
     if not source.strip():
-        return [Flag("alignment", "a translation for an empty source line: are the files "
-                                  "aligned?")]
+        return [Flag(FlagKind.ALIGNMENT, "a translation for an empty source line: are the files "
+                     "aligned?")]
     return sentence_flags(source, translation_en)
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import text as vtext
+from .checks.kinds import FlagKind
 from .extract import ExtractionError, NotUTF8Error, decode_text
 from .results import Flag
 
@@ -118,22 +119,23 @@ class Masked:
         if spurious:
             # Close the gap the removed code left ("rose ZX7." -> "rose.").
             english = re.sub(r"\s+(?=[.,;:!?])|(?<=\s)\s+", "", english).strip()
-            flags.append(Flag("glossary", "the model produced a glossary placeholder the "
-                                          f"sentence did not have ({', '.join(spurious)}); "
-                                          "removed"))
+            flags.append(Flag(FlagKind.GLOSSARY, "the model produced a glossary placeholder the "
+                              f"sentence did not have ({', '.join(spurious)}); "
+                              "removed"))
         missing = [s for s in self.slots if counts[s.number] == 0]
         for slot in self.slots:
             if counts[slot.number] > 1:
-                flags.append(Flag("glossary", f"glossary term '{slot.surface}' appears "
-                                              f"{counts[slot.number]} times in the translation "
-                                              f"as '{slot.rendering}' (once in the source)",
+                flags.append(Flag(FlagKind.GLOSSARY, f"glossary term '{slot.surface}' appears "
+                                  f"{counts[slot.number]} times in the translation "
+                                  f"as '{slot.rendering}' (once in the source)",
                                   slot.span))
         if missing:
             english = _append(english, [s.rendering for s in missing])
             for slot in missing:
-                flags.append(Flag("glossary", f"the model lost glossary term '{slot.surface}'; "
-                                              f"its rendering '{slot.rendering}' was added in "
-                                              "brackets: check where it belongs", slot.span))
+                flags.append(Flag(FlagKind.GLOSSARY,
+                                  f"the model lost glossary term '{slot.surface}'; "
+                                  f"its rendering '{slot.rendering}' was added in "
+                                  "brackets: check where it belongs", slot.span))
         return english, flags
 
 

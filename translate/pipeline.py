@@ -14,8 +14,9 @@ from typing import Any
 from . import text as vtext
 from .check_pool import CheckRunner, PendingChecks, auto_workers
 from .checks import confidence_flags, document_flags, needs_retry, sentence_flags, summary_flags
+from .checks.kinds import FlagKind
 from .checks.similarity import wanted as similarity_wanted
-from .config import ModelConfig
+from .config import DEFAULT_SUMMARY_LENGTH, ModelConfig
 from .engines import GenerationOptions
 from .glossary import Glossary
 from .results import Flag, ParagraphResult, PipelineResult, ScoredText, SentenceResult
@@ -36,15 +37,15 @@ class Pipeline:
 
     def __init__(self, model: str | None = None, summarizer: str | None = None, *,
                  device: str = "auto", engine: str = "auto",
-                 num_beams: int | None = None, summary_length: str = "medium",
+                 beams: int | None = None, summary_length: str = DEFAULT_SUMMARY_LENGTH,
                  max_words: int | None = None, check_quality: bool = True,
                  show_progress: bool = False, translator: Translator | None = None,
                  glossary: Glossary | None = None, check_workers: int | str = 0) -> None:
         self.translator = translator or Translator(model, device=device, engine=engine,
-                                                   num_beams=num_beams,
+                                                   beams=beams,
                                                    show_progress=show_progress)
         self.summarizer = Summarizer(summarizer, device=device, engine=engine,
-                                     length=summary_length, max_words=max_words,
+                                     summary_length=summary_length, max_words=max_words,
                                      show_progress=show_progress)
         self.check_quality = check_quality
         self.glossary = glossary
@@ -63,7 +64,7 @@ class Pipeline:
         ``check_quality``, ``show_progress``, ``glossary``, a ready ``translator``,
         ``check_workers``."""
         return cls(config.model, config.summarizer, device=config.device, engine=config.engine,
-                   num_beams=config.beams, summary_length=config.summary_length,
+                   beams=config.beams, summary_length=config.summary_length,
                    max_words=config.max_words, **runtime)
 
     def with_options(self, *, beams: int | None = None, summary_length: str | None = None,
@@ -71,8 +72,8 @@ class Pipeline:
         """A view with this request's decoding settings over the same loaded models: nothing
         is reloaded, and the original is untouched (two visitors' settings never mix)."""
         view = copy.copy(self)
-        view.translator = self.translator.with_options(num_beams=beams)
-        view.summarizer = self.summarizer.with_options(length=summary_length,
+        view.translator = self.translator.with_options(beams=beams)
+        view.summarizer = self.summarizer.with_options(summary_length=summary_length,
                                                        max_words=max_words)
         return view
 
@@ -169,7 +170,7 @@ class Pipeline:
                                                    progress=progress, stop=stop)
         broken = [i for i, m in enumerate(masked) if outputs[i].text.strip()
                   and m.problems(outputs[i].text)]
-        safer = (options or self.translator.options).with_(**_RETRY_CHANGES)
+        safer = (options or self.translator.options).with_options(**_RETRY_CHANGES)
         if broken and safer != options:  # (a retry already runs with the safer settings)
             logger.info("%d sentence(s) lost or repeated a glossary placeholder; retrying",
                         len(broken))
@@ -193,7 +194,7 @@ class Pipeline:
         retry = sorted({i for i, f in enumerate(flags) if needs_retry(f)})
         if not retry:
             return flags
-        safer = self.translator.options.with_(**_RETRY_CHANGES)
+        safer = self.translator.options.with_options(**_RETRY_CHANGES)
         unique = list(dict.fromkeys(sources[i] for i in retry))
         outputs, retry_terms = self._translate(unique, glossary, options=safer, stop=stop)
         second = dict(zip(unique, zip(outputs, retry_terms, strict=True), strict=True))
@@ -202,11 +203,11 @@ class Pipeline:
             again_flags = self.check_runner().check(sources[i], again.text) + again_terms
             if len(again_flags) < len(flags[i]):
                 translations[i], scores[i] = again.text, again.score
-                flags[i] = again_flags + [Flag("retried", "first output looped or ran away; "
-                                                          "retried with safer decoding")]
+                flags[i] = again_flags + [Flag(FlagKind.RETRIED, "first output looped or ran away; "
+                                               "retried with safer decoding")]
             else:
-                flags[i] = flags[i] + [Flag("retried", "retry with safer decoding was no "
-                                                       "better; first output kept")]
+                flags[i] = flags[i] + [Flag(FlagKind.RETRIED, "retry with safer decoding was no "
+                                            "better; first output kept")]
         return flags
 
     def summarize(self, english: str, *, progress: ProgressCallback | None = None,
@@ -284,8 +285,9 @@ class PendingTranslation:
                 # Shown, not dropped: the reader sees the sentence and the reason.
                 translations[i] = f"[untranslated] {sources[i]}"
                 scores[i] = None  # no translation, so nothing the model was sure of
-                flags[i].append(Flag("empty", "the model gave no translation for this sentence; "
-                                              "the source is shown instead"))
+                flags[i].append(Flag(FlagKind.EMPTY,
+                                     "the model gave no translation for this sentence; "
+                                     "the source is shown instead"))
         started, segmented, loaded = self.times
         translated = time.perf_counter()
         models = {"translation": pipeline.translator.info()}

@@ -38,7 +38,7 @@ class TranslationService:
     def _view(self, beams: int | None = None, summary_length: str | None = None) -> Pipeline:
         """The shared pipeline with the batching translator and this request's settings."""
         view = self.pipeline.with_options(summary_length=summary_length)
-        options = (self.pipeline.translator.options.with_(num_beams=int(beams)) if beams
+        options = (self.pipeline.translator.options.with_options(num_beams=int(beams)) if beams
                    else None)
         view.translator = BatchingTranslator(self.batcher, options) if options else self._batched
         return view
@@ -95,10 +95,11 @@ class TranslationService:
             pipeline.add_summary(result, stop=stop)
         return result
 
-    def summarize(self, english: str, length: str | None = None,
+    def summarize(self, english: str, summary_length: str | None = None,
                   stop: StopSignal | None = None) -> Summary:
         """A summary of English text, its claims checked against that text."""
-        return self.pipeline.with_options(summary_length=length).summarize(english, stop=stop)
+        return self.pipeline.with_options(summary_length=summary_length).summarize(english,
+                                                                                  stop=stop)
 
 
 class TextPlan:

@@ -54,14 +54,14 @@ class Translator(LazyModel):
     task = "translation"
 
     def __init__(self, model: str | None = None, *, device: str = "auto",
-                 engine: str = "auto", num_beams: int | None = None,
+                 engine: str = "auto", beams: int | None = None,
                  batch_tokens: int | None = None, max_batch_size: int | None = None,
                  cache: SentenceCache | None = None, show_progress: bool = False,
                  compute_type: str | None = None, threads: int | None = None) -> None:
         super().__init__(model, device=device, engine=engine, compute_type=compute_type,
                          threads=threads)
         base = GenerationOptions.from_mapping(self.spec.generation)
-        self.options = base.with_(num_beams=num_beams) if num_beams else base
+        self.options = base.with_options(num_beams=beams) if beams else base
         self._batch_tokens = batch_tokens
         self._max_batch_size = max_batch_size
         self.cache = cache
@@ -71,15 +71,15 @@ class Translator(LazyModel):
     def from_config(cls, config: ModelConfig, **runtime: Any) -> Translator:
         """The translator ``config`` describes; ``runtime``: cache, show_progress, batching."""
         return cls(config.model, device=config.device, engine=config.engine,
-                   num_beams=config.beams, compute_type=config.compute_type,
+                   beams=config.beams, compute_type=config.compute_type,
                    threads=config.threads, **runtime)
 
-    def with_options(self, *, num_beams: int | None = None) -> Translator:
+    def with_options(self, *, beams: int | None = None) -> Translator:
         """A view decoding with other settings, sharing the loaded model (and its cache)."""
-        if not num_beams or num_beams == self.options.num_beams:
+        if not beams or beams == self.options.num_beams:
             return self
         view = self._view()
-        view.options = self.options.with_(num_beams=num_beams)
+        view.options = self.options.with_options(num_beams=beams)
         return view
 
     @property
@@ -157,8 +157,8 @@ class Translator(LazyModel):
             # An empty output would drop the sentence without a trace: ask again, this time
             # forbidding an immediate end of sequence.
             logger.info("%d piece(s) came back empty; retrying with min_new_tokens", len(empty))
-            again = self._run_batches(empty, token_ids, options.with_(min_new_tokens=1), None,
-                                      stop)
+            again = self._run_batches(empty, token_ids, options.with_options(min_new_tokens=1),
+                                      None, stop)
             outputs.update({p: t for p, t in again.items() if t.text.strip()})
         return {s: joined([outputs[p] for p in ps]) for s, ps in pieces_of.items()}
 
@@ -224,7 +224,7 @@ class Translator(LazyModel):
                 bound = (options.max_new_tokens if fixed
                          else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
                 bound = max(bound, options.min_new_tokens)
-                batch_options = options.with_(max_new_tokens=bound)
+                batch_options = options.with_options(max_new_tokens=bound)
                 translated = self.engine.generate_scored(batch, batch_options,
                                                          token_ids=[token_ids[p] for p in batch],
                                                          stop=stop)

@@ -16,7 +16,7 @@ from ..config import OPTION_BY_NAME, setting
 from ..results import Flag
 from .confidence import check_confidence
 from .coverage import check_coverage
-from .kinds import CHECK_ERROR
+from .kinds import FlagKind
 from .names import check_name_consistency, check_names
 from .numbers import check_numbers
 from .repetition import check_repetition, check_summary_repetition
@@ -47,8 +47,8 @@ def _crashed(check: Callable[..., object], what: str) -> Flag:
     function = getattr(check, "func", check)  # a functools.partial's own function
     name = getattr(function, "__name__", "a").removeprefix("check_").replace("_", " ")
     logger.exception("the %s check crashed on %s", name, what)
-    return Flag(CHECK_ERROR, f"the {name} check failed on this text, so it was not "
-                             "checked for that (details in the log)")
+    return Flag(FlagKind.CHECK_ERROR, f"the {name} check failed on this text, so it was not "
+                "checked for that (details in the log)")
 
 
 def check_sentence(source_vi: str, translation_en: str, *,
@@ -86,9 +86,9 @@ def document_flags(sources: list[str], translations: list[str]) -> list[list[Fla
                          len(sources))
         flags: list[list[Flag]] = [[] for _ in sources]
         if flags:
-            flags[0].append(Flag(CHECK_ERROR, "the name consistency check failed on this "
-                                              "document, so it was not checked for that "
-                                              "(details in the log)"))
+            flags[0].append(Flag(FlagKind.CHECK_ERROR, "the name consistency check failed on this "
+                                 "document, so it was not checked for that "
+                                 "(details in the log)"))
         return flags
 
 

@@ -113,7 +113,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     results: list[EvalResult] = []
     failures: list[Exception] = []
     for model in models:
-        config = base.with_(model=model)
+        config = base.with_options(model=model)
         try:
             result, _ = evaluate(config, sources, references,
                                  show_progress=show_progress(args))

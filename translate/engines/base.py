@@ -31,7 +31,7 @@ class GenerationOptions:
     repetition_penalty: float = 1.0
     length_penalty: float = 1.0
 
-    def with_(self, **changes: Any) -> GenerationOptions:
+    def with_options(self, **changes: Any) -> GenerationOptions:
         return replace(self, **changes)
 
     def signature(self) -> str:

@@ -323,6 +323,13 @@ def test_v1_translate_gives_each_sentence_its_score_and_flag_spans(server):
     assert all("span" not in f for f in second["flags"])
 
 
+def test_a_bad_glossary_is_a_400_in_libretranslates_shape(server):
+    status, answer = post(server + "v1/translate",
+                          {"text": "Trời mưa.", "glossary": "Hà Nội\tHanoi\nxăng dầu"})
+    assert (status, answer) == (400, {"error": "glossary line 2: no tab; expected "
+                                               "'Vietnamese term<TAB>English rendering'"})
+
+
 def test_v1_summarize_and_the_schema(server):
     status, answer = post(server + "v1/summarize",
                           {"text": "Prices rose. People worried. Shops closed early.",

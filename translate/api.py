@@ -30,10 +30,17 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
 from .api_settings import ApiSettings
-from .catalog import ModelError, ModelUnavailableError
+from .catalog import ModelUnavailableError
 from .detect import VIETNAMESE, Detection, detect, detect_all
 from .documents import DOCUMENT_SUFFIXES, open_document, translated_name
-from .extract import ExtractionError
+from .errors import (
+    InputError,
+    MissingDependency,
+    ModelError,
+    ModelUnavailable,
+    Vi2enError,
+    one_line,
+)
 from .glossary import Glossary
 from .scratch import ScratchFolders
 from .service import TranslationService
@@ -435,8 +442,24 @@ def _safe_json_response() -> type:
     return SafeJSONResponse
 
 
+# The library's errors (translate.errors) as HTTP statuses, the first class that matches: a
+# model this server cannot have, or a missing optional package, is 503 (the server's to fix);
+# the client's input or a model argument it named is 400. Another Vi2enError, and anything
+# else (a plain ValueError included: a bug), is 500 with a generic message.
+HTTP_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (ModelUnavailable, 503), (MissingDependency, 503),
+    (InputError, 400), (ModelError, 400),
+)
+INTERNAL_ERROR = "Cannot translate text: an internal error; the details are in the server log"
+
+
+def http_status(exc: BaseException) -> int:
+    """The HTTP status of a failure: :data:`HTTP_STATUS`, else 500."""
+    return next((status for cls, status in HTTP_STATUS if isinstance(exc, cls)), 500)
+
+
 def _error(status: int, message: str, headers: dict[str, str] | None = None):
-    line = message.strip().splitlines()[0] if message.strip() else "error"
+    line = one_line(message) or "error"
     return _safe_json_response()({"error": line}, status_code=status,
                                  headers={"Access-Control-Allow-Origin": "*", **(headers or {})})
 
@@ -458,17 +481,19 @@ def _guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
             return _error(499, "client closed the connection")  # read by no one
         except Cancelled as exc:  # stopped at a time limit while the answer was on its way
             return _error(503, str(exc))
-        except ModelUnavailableError as exc:
-            logger.warning("model unavailable: %s", exc)
-            return _error(503, exc.on_server())
-        except (ModelError, ExtractionError, ValueError) as exc:
-            logger.info("refused: %s", exc)
-            return _error(400, str(exc))
+        except Vi2enError as exc:
+            status = http_status(exc)
+            if status == 500:
+                logger.error("API request failed: %s", exc, exc_info=True)
+                return _error(500, INTERNAL_ERROR)
+            logger.log(logging.WARNING if status == 503 else logging.INFO, "refused (%d): %s",
+                       status, exc)
+            return _error(status, exc.on_server() if isinstance(exc, ModelUnavailableError)
+                          else str(exc))
         except Exception:
             # A bug or the machine (out of memory, disk): the detail is for the log only.
             logger.exception("API request failed")
-            return _error(500, "Cannot translate text: an internal error; the details are "
-                               "in the server log")
+            return _error(500, INTERNAL_ERROR)
 
     return wrapper
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import DEFAULT_WINDOW_S, MAX_BODY_BYTES
+from .errors import InputError
 
 
 @dataclass
@@ -30,8 +31,8 @@ def load_api_keys(path: str | Path) -> dict[str, int | None]:
         if not words:
             continue
         if len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
-            raise ValueError(f"{path}, line {number}: expected 'KEY' or 'KEY REQUESTS_PER_MINUTE'")
+            raise InputError(f"{path}, line {number}: expected 'KEY' or 'KEY REQUESTS_PER_MINUTE'")
         keys[words[0]] = int(words[1]) if len(words) == 2 else None
     if not keys:
-        raise ValueError(f"{path} holds no API keys")
+        raise InputError(f"{path} holds no API keys")
     return keys

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .config import setting
+from .errors import OutputError
 from .paths import user_cache_dir
 from .results import ScoredText
 
@@ -42,7 +43,7 @@ CREATE TABLE IF NOT EXISTS translations (
 """
 
 
-class CacheError(Exception):
+class CacheError(OutputError):
     """The cache file cannot be opened or created."""
 
 

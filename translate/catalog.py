@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import setting
+from .errors import ModelError, ModelUnavailable
 from .paths import user_cache_dir
 
 if sys.version_info >= (3, 11):
@@ -36,11 +37,7 @@ _DOWNLOAD_IGNORE = ["*.h5", "*.msgpack", "*.ot", "tf_model*", "flax_model*", "ru
                     "*.onnx", "onnx/*", "*.tflite", "coreml/*"]
 
 
-class ModelError(Exception):
-    """A model argument that cannot be used: unknown name or unusable directory."""
-
-
-class ModelUnavailableError(ModelError):
+class ModelUnavailableError(ModelUnavailable):
     """The model is neither stored locally nor reachable on the Hub."""
 
     def __init__(self, name: str, hub_id: str | None, reason: str = "") -> None:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from .errors import InputError
+
 DEVICES = ("auto", "cpu", "cuda")
 # Summary lengths: the names are the choices of every front end, the values the summarizer's
 # (min, max) new tokens of the final summary (about 1.3 tokens a word for English BPE).
@@ -41,7 +43,7 @@ MAX_DOCUMENT_CHARS = 200_000
 MAX_BODY_BYTES = 20 * 1024 * 1024
 
 
-class SettingError(ValueError):
+class SettingError(InputError):
     """A ``VI2EN_*`` variable or a model setting with a value that cannot be used."""
 
 

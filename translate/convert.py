@@ -29,6 +29,7 @@ from .catalog import (
     models_dir,
 )
 from .config import setting
+from .errors import InputError
 from .paths import user_cache_dir
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def ct2_cache_root() -> Path:
 
 def check_quantization(quantization: str) -> str:
     if quantization not in QUANTIZATIONS:
-        raise ValueError(f"unknown quantization '{quantization}'; "
+        raise InputError(f"unknown quantization '{quantization}'; "
                          f"choose from: {', '.join(QUANTIZATIONS)}")
     return quantization
 

@@ -22,6 +22,7 @@ from .checks import check_numbers, document_flags, has_number, sentence_flags
 from .checks.confidence import POOR_CHRF, Calibration, calibrate
 from .checks.kinds import FlagKind
 from .config import ModelConfig
+from .errors import InputError, MissingDependency
 from .optional import import_failure
 from .results import Flag
 
@@ -31,7 +32,7 @@ __all__ = ["EvalResult", "MissingDependencyError", "check_sacrebleu", "checked_s
            "evaluate", "qa_lines", "score", "split_lines"]
 
 
-class MissingDependencyError(ImportError):
+class MissingDependencyError(MissingDependency, ImportError):
     """An optional package a command needs is not installed."""
 
 
@@ -71,7 +72,7 @@ def check_line(source_vi: str, translation_en: str) -> list[Flag]:
 def qa_lines(sources: Sequence[str], translations: Sequence[str]) -> list[list[Flag]]:
     """Flags for each aligned line pair (same length lists required)."""
     if len(sources) != len(translations):
-        raise ValueError(f"the source has {len(sources)} lines and the translation "
+        raise InputError(f"the source has {len(sources)} lines and the translation "
                          f"{len(translations)}; they must be line-aligned")
     flags = [check_line(s, t) for s, t in zip(sources, translations, strict=True)]
     # The file is one document: a name spelt two ways across its lines is flagged too.
@@ -159,7 +160,7 @@ def evaluate(config: ModelConfig, sources: Sequence[str], references: Sequence[s
     from .translator import Translator
 
     if len(sources) != len(references):
-        raise ValueError(f"the source has {len(sources)} lines and the reference "
+        raise InputError(f"the source has {len(sources)} lines and the reference "
                          f"{len(references)}; they must be line-aligned")
     check_sacrebleu()  # fail before loading a model, not after translating
     translator = Translator.from_config(config, show_progress=show_progress)

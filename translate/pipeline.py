@@ -18,6 +18,7 @@ from .checks.kinds import FlagKind
 from .checks.similarity import wanted as similarity_wanted
 from .config import DEFAULT_SUMMARY_LENGTH, ModelConfig
 from .engines import GenerationOptions
+from .errors import InputError
 from .glossary import Glossary
 from .results import Flag, ParagraphResult, PipelineResult, ScoredText, SentenceResult
 from .stopping import StopSignal, raise_if_stopped
@@ -54,7 +55,7 @@ class Pipeline:
         # a spawned worker imports the caller's main script, which a script without an
         # `if __name__ == "__main__":` guard would run again in every worker.
         if check_workers != "auto" and not isinstance(check_workers, int):
-            raise ValueError(f"check_workers must be a count or 'auto', not {check_workers!r}")
+            raise InputError(f"check_workers must be a count or 'auto', not {check_workers!r}")
         self.check_workers = check_workers
         self._checks = _CheckSlot()  # shared with every with_options view
 

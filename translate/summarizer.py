@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 from . import text as vtext
 from .config import DEFAULT_SUMMARY_LENGTH, SUMMARY_LENGTHS, ModelConfig
 from .engines import GenerationOptions
+from .errors import InputError
 from .loading import BAR_FORMAT, LazyModel, ProgressCallback
 from .results import Flag
 from .stopping import StopSignal, raise_if_stopped
@@ -42,13 +43,13 @@ def length_bounds(summary_length: str = DEFAULT_SUMMARY_LENGTH,
     """(min_new_tokens, max_new_tokens) for a length name or a word limit; min never above max."""
     if max_words is not None:
         if max_words < 1:
-            raise ValueError("max_words must be at least 1")
+            raise InputError("max_words must be at least 1")
         high = max(4, math.ceil(max_words * _TOKENS_PER_WORD))
         return high // 2, high
     try:
         return SUMMARY_LENGTHS[summary_length]
     except KeyError:
-        raise ValueError(f"unknown summary length '{summary_length}'; "
+        raise InputError(f"unknown summary length '{summary_length}'; "
                          f"choose from: {', '.join(SUMMARY_LENGTHS)}") from None
 
 

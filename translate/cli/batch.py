@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InputError
 from .common import (
     UsageError,
     add_model_options,
@@ -91,7 +92,7 @@ def _add_options(p: Any) -> None:
 
 
 def cmd_batch(args: Any) -> int:
-    from ..batch import BatchOptions, BatchUsageError, OutputWriteError
+    from ..batch import BatchOptions, OutputWriteError
 
     if not args.output and not args.out_dir:
         raise UsageError("give the output file with -o OUT.jsonl (or --out-dir DIR)")
@@ -103,7 +104,7 @@ def cmd_batch(args: Any) -> int:
 
         try:
             check_worker_count(args.check_workers)
-        except ValueError as exc:
+        except InputError as exc:
             raise UsageError(f"--check-workers: {exc}") from None
     on_ray = args.engine == "ray"
     if args.glossary and on_ray:
@@ -134,8 +135,6 @@ def cmd_batch(args: Any) -> int:
                             overwrite=args.overwrite)
         else:
             stats = _run_local(args, config, output, options, show_progress(args))
-    except BatchUsageError as exc:
-        raise UsageError(str(exc)) from None
     except OutputWriteError as exc:  # a full disk mid-run: one line naming the file
         logger.debug("cannot write the output", exc_info=True)
         print(f"vi2en: error: {exc}", file=sys.stderr)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import DEVICES, SUMMARY_LENGTHS, ModelConfig, SettingError
+from ..errors import InputError
 from ..extract import DOCUMENT_SUFFIXES
 from ..outputs import check_output_file
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
 
 
-class UsageError(Exception):
+class UsageError(InputError):
     """Bad arguments found after parsing (exit code 2)."""
 
 
@@ -237,7 +238,4 @@ def load_glossary(path: str | None) -> Glossary | None:
         raise UsageError(f"the glossary {path} is a directory; give a TSV file")
     if not Path(path).is_file():
         raise UsageError(f"no such glossary file: {path}")
-    try:
-        return Glossary.load(path)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    return Glossary.load(path)  # a bad line: a GlossaryError (an InputError), exit 2

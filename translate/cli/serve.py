@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import DEFAULT_TIME_LIMIT_S, MAX_REQUEST_CHARS, setting
+from ..errors import InputError
 from .common import UsageError, add_model_options, config_from_args
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -197,7 +198,7 @@ def api_settings_from_args(args: argparse.Namespace) -> ApiSettings:
             raise UsageError(f"no such API keys file: {args.api_keys}")
         try:
             keys = load_api_keys(args.api_keys)
-        except ValueError as exc:  # a bad line, named
+        except InputError as exc:  # a bad line, named
             raise UsageError(str(exc)) from None
     return ApiSettings(char_limit=args.char_limit, req_limit=args.req_limit, api_keys=keys,
                        require_api_key=args.require_api_key, max_body_bytes=args.max_body,

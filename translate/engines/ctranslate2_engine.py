@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import ModelSpec, finish_spec
+from ..config import SettingError
 from ..devices import pick_device
 from ..results import ScoredText
 from ..stopping import StopSignal, raise_if_stopped
@@ -49,7 +50,7 @@ def pick_compute_type(requested: str | None, device: str, family: str | None = N
     supported = ctranslate2.get_supported_compute_types(device)
     if requested not in ("", "auto", None):
         if requested not in supported:
-            raise ValueError(f"compute type '{requested}' is not supported on {device}; "
+            raise SettingError(f"compute type '{requested}' is not supported on {device}; "
                              f"supported: {', '.join(sorted(supported))}")
         return requested
     if device == "cpu":

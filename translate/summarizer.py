@@ -120,7 +120,8 @@ class Summarizer(LazyModel):
             parts.add(len(chunks))
             # Share the window among the chunks so that one round usually suffices; halve the
             # share on later rounds so the loop always shrinks the text.
-            share = min(SUMMARY_LENGTHS["medium"][1], window // len(chunks)) // (2 ** rounds)
+            longest = SUMMARY_LENGTHS[DEFAULT_SUMMARY_LENGTH][1]
+            share = min(longest, window // len(chunks)) // (2 ** rounds)
             partial = self._generate(chunks, low=0, high=max(_MIN_CHUNK_SUMMARY, share),
                                      done=parts.done, stop=stop)
             rounds += 1

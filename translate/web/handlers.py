@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import exports
-from ..config import DEFAULT_TIME_LIMIT_S, MAX_REQUEST_CHARS, ModelConfig
+from ..config import DEFAULT_SUMMARY_LENGTH, DEFAULT_TIME_LIMIT_S, MAX_REQUEST_CHARS, ModelConfig
 from ..documents import open_document, read_text, translate_units
 from ..extract import read_bounded
 from ..fetch import fetch_article
@@ -192,7 +192,7 @@ class Handlers:
         return result.translation, result.to_dict()
 
     @user_errors
-    def summarize(self, english: str, length: str | None = "medium",
+    def summarize(self, english: str, length: str | None = DEFAULT_SUMMARY_LENGTH,
                   state: dict[str, Any] | None = None, progress: Progress | None = None,
                   stop: threading.Event | None = None) -> tuple[str, dict[str, Any]]:
         """English text (as the user left it) -> (summary, the session's result with it).
@@ -218,7 +218,7 @@ class Handlers:
 
     @user_errors
     def process(self, text: str, model: str | None = None, beams: float | None = None,
-                length: str | None = "medium", glossary: str | None = None,
+                length: str | None = DEFAULT_SUMMARY_LENGTH, glossary: str | None = None,
                 progress: Progress | None = None,
                 stop: threading.Event | None = None) -> dict[str, Any]:
         """Translate and summarize; the whole result (as ``vi2en translate --json``)."""

@@ -177,7 +177,7 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
             return handlers.translate(text, model, beams, glossary, progress=progress, stop=stop)
 
     @_with_request
-    def summarize(english: str, length: str | None = "medium",
+    def summarize(english: str, length: str | None = DEFAULT_SUMMARY_LENGTH,
                   state: dict[str, Any] | None = None,
                   request: gr.Request = None,  # type: ignore[assignment]
                   progress: gr.Progress = gr.Progress()) -> tuple[str, dict[str, Any]]:  # noqa: B008
@@ -187,7 +187,7 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
 
     @_with_request
     def process(text: str, model: str | None = None, beams: float | None = None,
-                length: str | None = "medium", glossary: str | None = "",
+                length: str | None = DEFAULT_SUMMARY_LENGTH, glossary: str | None = "",
                 request: gr.Request = None,  # type: ignore[assignment]
                 progress: gr.Progress = gr.Progress()) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: B008
         """Vietnamese article in; translation, summary, sentences and flags out as JSON."""

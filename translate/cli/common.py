@@ -139,7 +139,8 @@ def show_progress(args: argparse.Namespace) -> bool:
 class EngineChoices:
     """``--engine``'s choices, from the engine registry when argparse first looks at them
     (a value given, or the help shown): building the parser imports no engine module, so a
-    light command (``vi2en segment``) stays light."""
+    light command (``vi2en segment``) stays light. The option needs a metavar: without one,
+    argparse lists the choices as soon as the option is added."""
 
     def _names(self) -> tuple[str, ...]:
         from ..engines import engine_names
@@ -167,9 +168,10 @@ def add_model_options(parser: argparse.ArgumentParser, *, summarizer: bool = Tru
                                  "catalog default)")
     parser.add_argument("--device", default=None, choices=list(DEVICES),
                         help="where to run (default: auto)")
-    parser.add_argument("--engine", default=None, choices=EngineChoices(),
-                        help="inference engine; auto: CTranslate2 when installed (converts the "
-                             "model on first use), else transformers (default: auto)")
+    parser.add_argument("--engine", default=None, choices=EngineChoices(), metavar="ENGINE",
+                        help="inference engine: %(choices)s; auto: CTranslate2 when installed "
+                             "(converts the model on first use), else transformers "
+                             "(default: auto)")
     parser.add_argument("--beams", type=int, default=None, help="beam size (default: preset's)")
 
 
@@ -180,8 +182,8 @@ def add_summarizer_options(parser: argparse.ArgumentParser) -> None:
                              "(default: $VI2EN_SUMMARIZER or the catalog default)")
     parser.add_argument("--device", default=None, choices=list(DEVICES),
                         help="where to run (default: auto)")
-    parser.add_argument("--engine", default=None, choices=EngineChoices(),
-                        help="inference engine (default: auto)")
+    parser.add_argument("--engine", default=None, choices=EngineChoices(), metavar="ENGINE",
+                        help="inference engine: %(choices)s (default: auto)")
 
 
 def add_summary_options(parser: argparse.ArgumentParser) -> None:

@@ -71,3 +71,13 @@ def test_an_unknown_engine_is_refused_with_the_registry_choices(tiny_translator_
     with pytest.raises(SettingError, match="onnx") as refused:
         Translator.from_config(config)  # before anything loads
     assert all(name in str(refused.value) for name in engine_names())
+
+
+def test_every_variable_is_checked_when_a_configuration_is_made():
+    from translate.config import SettingError
+
+    with pytest.raises(SettingError, match="VI2EN_SIMILARITY"):
+        ModelConfig.from_env({"VI2EN_SIMILARITY": "yes"})
+    with pytest.raises(SettingError, match="VI2EN_PORT"):
+        ModelConfig.from_env({"VI2EN_PORT": "http"})
+    assert ModelConfig.from_env({"VI2EN_SIMILARITY": "0", "VI2EN_THREADS": "2"}).threads == 2

@@ -125,3 +125,16 @@ def test_library_errors_keep_their_names_and_their_place_in_the_hierarchy():
     assert issubclass(DetectorUnavailable, MissingDependency)
     not_utf8 = NotUTF8Error("x.txt", b"ok\n\xff", 3)
     assert (not_utf8.line, not_utf8.position) == (2, 3)
+
+
+def test_a_bad_variable_is_one_line_and_exit_2_before_any_work(tmp_path, capsys, monkeypatch):
+    from translate.cli import main
+
+    article = tmp_path / "a.txt"
+    article.write_text("Trời mưa.\n", encoding="utf-8")
+    monkeypatch.setenv("VI2EN_SIMILARITY", "yes")  # read by a check, deep in the library
+    assert main(["segment", str(article)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "vi2en: error: VI2EN_SIMILARITY: use 1 (on) or 0 (off), not 'yes'"]

@@ -127,6 +127,14 @@ def setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
         raise SettingError(f"{option.env}: {exc}") from None
 
 
+def check_settings(environ: Mapping[str, str] | None = None) -> None:
+    """Read every ``VI2EN_*`` variable once: a bad one (``VI2EN_SIMILARITY=yes``) is a
+    :class:`SettingError` when a command starts, in one line, rather than a failure wherever
+    it is first read (inside a quality check, a crash)."""
+    for option in OPTIONS:
+        setting(option.name, environ)
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """The models and how they run. ``None`` means the catalog's or the engine's default.
@@ -158,7 +166,11 @@ class ModelConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **settings: Any) -> ModelConfig:
-        """Defaults from ``VI2EN_*`` variables, then ``settings`` (``None`` values ignored)."""
+        """Defaults from ``VI2EN_*`` variables, then ``settings`` (``None`` values ignored).
+
+        Every variable of :data:`OPTIONS` is checked here (:func:`check_settings`), not only
+        the model's."""
+        check_settings(environ)
         known = {f.name for f in fields(cls)}
         values: dict[str, Any] = {}
         for name in known & set(OPTION_BY_NAME):

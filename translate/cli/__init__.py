@@ -19,6 +19,7 @@ import signal
 import sys
 
 from .. import __version__
+from ..config import check_settings
 from ..convert import USER_NOTICE  # light: ctranslate2 loads on use
 from ..errors import InputError, ModelError, ModelUnavailable, OutputError, Vi2enError, one_line
 from . import batch, evaluate, models, serve
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     try:
+        check_settings()  # a bad VI2EN_* variable: one line, exit 2, before any work
         return args.handler(args)
     except Vi2enError as exc:  # refused or impossible as asked: its own line says why
         logger.debug("%s", type(exc).__name__, exc_info=True)

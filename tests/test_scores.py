@@ -82,14 +82,13 @@ def test_transformers_scores_are_generates_own_token_scores(lively, beams):
 @NEEDS_CT2
 @pytest.mark.parametrize("beams", [1, 3])
 @pytest.mark.parametrize("family", ["marian", "t5", "nllb"])
-def test_both_engines_give_the_same_score_for_the_same_output(lively, family, beams,
-                                                              monkeypatch):
+def test_both_engines_give_the_same_score_for_the_same_output(lively, family, beams):
     # float32 on both: int8 changes outputs by design.
-    monkeypatch.setenv("VI2EN_COMPUTE_TYPE", "float32")
     options = GenerationOptions(num_beams=beams, max_new_tokens=16)
     outputs = {}
     for engine in ("transformers", "ctranslate2"):
-        translator = Translator(str(lively[family]), device="cpu", engine=engine)
+        translator = Translator(str(lively[family]), device="cpu", engine=engine,
+                                compute_type="float32")
         assert translator.engine.precision == "float32"
         outputs[engine] = translator.engine.generate_scored(SENTENCES, options)
     hf, ct2 = outputs["transformers"], outputs["ctranslate2"]

@@ -41,13 +41,15 @@ class Pipeline:
                  beams: int | None = None, summary_length: str = DEFAULT_SUMMARY_LENGTH,
                  max_words: int | None = None, check_quality: bool = True,
                  show_progress: bool = False, translator: Translator | None = None,
-                 glossary: Glossary | None = None, check_workers: int | str = 0) -> None:
+                 glossary: Glossary | None = None, check_workers: int | str = 0,
+                 compute_type: str | None = None, threads: int | None = None) -> None:
+        engine_options = {"compute_type": compute_type, "threads": threads}
         self.translator = translator or Translator(model, device=device, engine=engine,
-                                                   beams=beams,
-                                                   show_progress=show_progress)
+                                                   beams=beams, show_progress=show_progress,
+                                                   **engine_options)
         self.summarizer = Summarizer(summarizer, device=device, engine=engine,
                                      summary_length=summary_length, max_words=max_words,
-                                     show_progress=show_progress)
+                                     show_progress=show_progress, **engine_options)
         self.check_quality = check_quality
         self.glossary = glossary
         # 0: checks in this process. "auto": worker processes beside a GPU
@@ -66,7 +68,8 @@ class Pipeline:
         ``check_workers``."""
         return cls(config.model, config.summarizer, device=config.device, engine=config.engine,
                    beams=config.beams, summary_length=config.summary_length,
-                   max_words=config.max_words, **runtime)
+                   max_words=config.max_words, compute_type=config.compute_type,
+                   threads=config.threads, **runtime)
 
     def with_options(self, *, beams: int | None = None, summary_length: str | None = None,
                      max_words: int | None = None) -> Pipeline:

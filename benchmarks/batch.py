@@ -42,7 +42,7 @@ from translate.translator import Translator  # noqa: E402
 
 def make_pipeline(model_dir: Path, device: str, new_tokens: int) -> Pipeline:
     translator = Translator(str(model_dir), device=device, engine="transformers")
-    translator.options = translator.options.with_(num_beams=1, min_new_tokens=new_tokens,
+    translator.options = translator.options.with_options(num_beams=1, min_new_tokens=new_tokens,
                                                   max_new_tokens=new_tokens)
     return Pipeline(translator=translator, check_quality=False)
 

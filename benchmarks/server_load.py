@@ -53,7 +53,7 @@ HOST = "127.0.0.1"  # loopback only
 def _pipeline(model_dir: str, beams: int, new_tokens: int):
     from translate.pipeline import Pipeline
 
-    pipeline = Pipeline(model_dir, device="cpu", engine="ctranslate2", num_beams=beams,
+    pipeline = Pipeline(model_dir, device="cpu", engine="ctranslate2", beams=beams,
                         check_quality=False)
     _fixed_length(pipeline, beams, new_tokens)
     return pipeline
@@ -61,7 +61,7 @@ def _pipeline(model_dir: str, beams: int, new_tokens: int):
 
 def _fixed_length(pipeline: Any, beams: int, new_tokens: int) -> None:
     translator = pipeline.translator
-    translator.options = translator.options.with_(num_beams=beams, min_new_tokens=new_tokens,
+    translator.options = translator.options.with_options(num_beams=beams, min_new_tokens=new_tokens,
                                                   max_new_tokens=new_tokens)
     translator.engine  # noqa: B018  load before serving
 

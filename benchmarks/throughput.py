@@ -401,7 +401,8 @@ def _ours(config: dict[str, Any]):
     from translate.translator import Translator
 
     translator = Translator(config["model_dir"], engine=config["engine"],
-                            device=config["device"], num_beams=config["beam"])
+                            device=config["device"], beams=config["beam"],
+                            compute_type=config.get("compute_type") or None)
     options = GenerationOptions(num_beams=config["beam"], max_new_tokens=config["new_tokens"],
                                 min_new_tokens=config["new_tokens"])
     translator.engine  # noqa: B018  load before timing
@@ -493,8 +494,9 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
     import logging
 
     logging.disable(logging.WARNING)
-    if config.get("compute_type") and config["compute_type"] != "auto":
-        os.environ["VI2EN_COMPUTE_TYPE"] = config["compute_type"]
+    # The compute type reaches the engines as an argument (ModelConfig's way), not the
+    # environment: engines read none.
+    compute = config.get("compute_type") if config.get("compute_type") != "auto" else None
     row: dict[str, Any] = {"engine": config["engine"], "model": config["model"],
                            "beam": config.get("beam"), "device": config["device"],
                            "load_average": round(os.getloadavg()[0], 2)}
@@ -504,7 +506,7 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
         from translate.engines import create_engine
 
         engine = create_engine("ctranslate2", resolve_spec(config["model_dir"], "translation"),
-                               config["device"])
+                               config["device"], compute_type=compute)
         return {**row, "path": str(engine.path), "seconds": time.perf_counter() - started}
     if config["mode"] == "article":
         return _article(config, row, started)
@@ -560,9 +562,10 @@ def _batch(config: dict[str, Any], row: dict[str, Any], started: float) -> dict[
 
     pipeline_module.needs_retry = lambda flags: False
     translator = Translator(config["model_dir"], engine=config["engine"],
-                            device=config["device"], num_beams=config["beam"])
+                            device=config["device"], beams=config["beam"],
+                            compute_type=config.get("compute_type") or None)
     new_tokens = config["new_tokens"]
-    translator.options = translator.options.with_(num_beams=config["beam"],
+    translator.options = translator.options.with_options(num_beams=config["beam"],
                                                   max_new_tokens=new_tokens,
                                                   min_new_tokens=new_tokens)
     pipeline = Pipeline(translator=translator, check_quality=True,
@@ -609,10 +612,11 @@ def _article(config: dict[str, Any], row: dict[str, Any], started: float) -> dic
 
     text = ARTICLE.read_text(encoding="utf-8")
     pipeline = Pipeline(config["model_dir"], device=config["device"], engine="ctranslate2",
-                        num_beams=config["beam"], check_quality=False)
+                        beams=config["beam"], check_quality=False,
+                        compute_type=config.get("compute_type") or None)
     new_tokens = config["new_tokens"]
     translator = pipeline.translator
-    translator.options = translator.options.with_(max_new_tokens=new_tokens,
+    translator.options = translator.options.with_options(max_new_tokens=new_tokens,
                                                   min_new_tokens=new_tokens)
     engine = translator.engine
     load_s = time.perf_counter() - started

@@ -245,11 +245,25 @@ def test_v1_translate_gives_each_sentence_its_score_and_flag_spans(server):
     assert all("span" not in f for f in second["flags"])
 
 
+def test_a_bad_glossary_is_a_400_in_libretranslates_shape(server):
+    status, answer = post(server + "v1/translate",
+                          {"text": "Trời mưa.", "glossary": "Hà Nội\tHanoi\nxăng dầu"})
+    assert (status, answer) == (400, {"error": "glossary line 2: no tab; expected "
+                                               "'Vietnamese term<TAB>English rendering'"})
+
+
 def test_v1_summarize_and_the_schema(server):
     status, answer = post(server + "v1/summarize",
                           {"text": "Prices rose. People worried. Shops closed early.",
-                           "length": "short"})
+                           "summary_length": "short"})
     assert status == 200 and answer["summary"].strip()
+    # A result's names (as /v1/translate's summary_note, summary_flags), and for one release
+    # the old ones beside them, with the same values.
+    assert set(answer) == {"summary", "summary_note", "summary_flags", "note", "flags"}
+    assert (answer["note"], answer["flags"]) == (answer["summary_note"], answer["summary_flags"])
+    status, old = post(server + "v1/summarize",
+                       {"text": "Prices rose. People worried.", "length": "short"})
+    assert status == 200 and old["summary"].strip()  # the old request name still works
     schema = json.loads(get(server + "openapi.json"))
     for path in ("/translate", "/detect", "/languages", "/frontend/settings", "/translate_file",
                  "/v1/translate", "/v1/summarize"):

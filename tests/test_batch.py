@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def pipeline(tiny_translator_dir) -> Pipeline:
     translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     # Checks retry looping output with 5 beams, and a random model always loops: too slow
     # for mechanics tests. test_summary_and_detail_fields runs them.
     return Pipeline(translator=translator, check_quality=False)
@@ -361,7 +361,7 @@ def test_cache_second_run_translates_nothing_new(tiny_translator_dir, tmp_path, 
     out = tmp_path / "out.jsonl"
     with SQLiteSentenceCache(tmp_path / "cache.sqlite") as cache:
         translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                                num_beams=1, cache=cache)
+                                beams=1, cache=cache)
         pipeline = Pipeline(translator=translator, check_quality=False)
         first = run_batch([str(source)], out, pipeline, cache=cache)
         assert first.cache_lookups > 0 and len(cache) > 0
@@ -369,7 +369,7 @@ def test_cache_second_run_translates_nothing_new(tiny_translator_dir, tmp_path, 
 
     with SQLiteSentenceCache(tmp_path / "cache.sqlite") as cache:  # a new run, a new process
         translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                                num_beams=1, cache=cache)
+                                beams=1, cache=cache)
         pipeline = Pipeline(translator=translator, check_quality=False)
         calls = record_generate_calls(pipeline.translator.engine, monkeypatch)
         second = run_batch([str(source)], out, pipeline, cache=cache, overwrite=True)
@@ -382,7 +382,7 @@ def test_cache_second_run_translates_nothing_new(tiny_translator_dir, tmp_path, 
 
 def test_summary_and_detail_fields(tiny_translator_dir, tiny_summarizer_dir, tmp_path):
     translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     pipeline = Pipeline(summarizer=str(tiny_summarizer_dir), device="cpu",
                         engine="transformers", translator=translator)
     text = news_corpus(1, seed=6, sentences=(4, 4), short=True)[0]

@@ -105,15 +105,15 @@ def test_translator_uses_the_cache_across_instances(tiny_translator_dir, tmp_pat
     sentences = ["Hà Nội mưa to.", "Giá xăng tăng.", "Hà Nội mưa to."]
     with SQLiteSentenceCache(tmp_path / "c.sqlite") as cache:
         translator = Translator(str(tiny_translator_dir), device="cpu",
-                                engine="transformers", num_beams=1, cache=cache)
+                                engine="transformers", beams=1, cache=cache)
         first = translator.translate(sentences)
         assert (cache.hits, cache.misses) == (0, 2)  # duplicates looked up once
     with SQLiteSentenceCache(tmp_path / "c.sqlite") as cache:
         translator = Translator(str(tiny_translator_dir), device="cpu",
-                                engine="transformers", num_beams=1, cache=cache)
+                                engine="transformers", beams=1, cache=cache)
         calls = record_generate_calls(translator.engine)
         assert translator.translate(sentences) == first
         assert calls == [] and (cache.hits, cache.misses) == (2, 0)
         # Other decoding settings are another signature: translated afresh.
-        translator.translate(sentences[:1], options=translator.options.with_(num_beams=2))
+        translator.translate(sentences[:1], options=translator.options.with_options(num_beams=2))
         assert [len(c) for c in calls] == [1]

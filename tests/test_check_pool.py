@@ -83,7 +83,7 @@ def test_worker_counts_beyond_the_cores_are_refused():
 @pytest.fixture(scope="module")
 def translator(tiny_translator_dir) -> Translator:
     return Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                      num_beams=1)
+                      beams=1)
 
 
 @pytest.mark.slow  # about 2 s of CPU (1.5-1.9 s measured)
@@ -161,7 +161,8 @@ def test_a_window_whose_checks_fail_is_translated_document_by_document(translato
     stats = run_batch([str(source)], out, pipeline, options=BatchOptions(window_docs=2))
     records = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert stats.done == 1 and stats.failed == 1
-    assert records["d0"]["error"].startswith("translation failed: ZeroDivisionError")
+    assert records["d0"]["error"].startswith(
+        "translation failed: internal error: ZeroDivisionError")
     assert records["d1"]["error"] is None and records["d1"]["translation"]
 
 

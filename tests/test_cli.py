@@ -349,7 +349,8 @@ def test_a_value_error_from_the_library_is_a_failure_not_a_usage_error(tmp_path,
     article.write_text("Trời mưa.\n", encoding="utf-8")
     assert main(["segment", str(article)]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines == ["vi2en: error: ValueError: index out of range in the splitter",
+    assert lines == ["vi2en: error: internal error: ValueError: index out of range in the "
+                     "splitter",
                      "vi2en: run again with --verbose for details"]
     caplog.clear()
     assert main(["segment", str(article), "--verbose"]) == 1

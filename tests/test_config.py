@@ -20,7 +20,7 @@ def test_environment_gives_defaults_and_settings_override_them():
     assert ModelConfig.from_env({}).engine == "auto"  # one engine default everywhere
 
 
-@pytest.mark.parametrize("bad", [{"device": "gpu"}, {"engine": "onnx"}, {"beams": 0},
+@pytest.mark.parametrize("bad", [{"device": "gpu"}, {"beams": 0}, {"threads": 0},
                                  {"summary_length": "tiny"}, {"max_words": -3}])
 def test_bad_settings_are_refused_with_their_name(bad):
     with pytest.raises(ValueError, match=str(next(iter(bad.values())))):
@@ -60,3 +60,24 @@ def test_folder_identity_changes_when_a_folder_is_rebuilt(tmp_path):
     future = time.time() + 5
     os.utime(two / "config.json", (future, future))
     assert folder_identity(two) != same_content  # rebuilt in place: a new identity
+
+
+def test_an_unknown_engine_is_refused_with_the_registry_choices(tiny_translator_dir):
+    from translate.config import SettingError
+    from translate.engines import engine_names
+    from translate.translator import Translator
+
+    config = ModelConfig(model=str(tiny_translator_dir), engine="onnx")
+    with pytest.raises(SettingError, match="onnx") as refused:
+        Translator.from_config(config)  # before anything loads
+    assert all(name in str(refused.value) for name in engine_names())
+
+
+def test_every_variable_is_checked_when_a_configuration_is_made():
+    from translate.config import SettingError
+
+    with pytest.raises(SettingError, match="VI2EN_SIMILARITY"):
+        ModelConfig.from_env({"VI2EN_SIMILARITY": "yes"})
+    with pytest.raises(SettingError, match="VI2EN_PORT"):
+        ModelConfig.from_env({"VI2EN_PORT": "http"})
+    assert ModelConfig.from_env({"VI2EN_SIMILARITY": "0", "VI2EN_THREADS": "2"}).threads == 2

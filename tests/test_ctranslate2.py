@@ -131,17 +131,27 @@ def test_beam_search_and_int8_give_one_output_per_input(engine_pairs, lively, st
     assert engine.generate([], GenerationOptions()) == []
 
 
-def test_threads_follow_the_machine_and_the_environment(monkeypatch, lively, store):
+def test_threads_follow_the_machine_and_the_configuration(monkeypatch, lively, store):
+    from translate.config import ModelConfig, SettingError
+    from translate.translator import Translator
+
     monkeypatch.delenv("VI2EN_THREADS", raising=False)
     assert default_threads() == len(os.sched_getaffinity(0))
-    monkeypatch.setenv("VI2EN_THREADS", "1")
     spec = resolve_spec(str(lively["marian"]), "translation")
-    assert create_engine("ctranslate2", spec, "cpu", compute_type="float32").intra_threads == 1
+    assert create_engine("ctranslate2", spec, "cpu", compute_type="float32",
+                         threads=1).inter_threads == 1
     assert create_engine("ctranslate2", spec, "cpu", compute_type="float32",
                          intra_threads=2).intra_threads == 2
+    # $VI2EN_THREADS and $VI2EN_COMPUTE_TYPE reach the engine through the ModelConfig only.
+    monkeypatch.setenv("VI2EN_THREADS", "1")
+    monkeypatch.setenv("VI2EN_COMPUTE_TYPE", "float32")
+    engine = Translator.from_config(ModelConfig.from_env(model=str(lively["marian"]),
+                                                         engine="ctranslate2")).engine
+    assert (engine.inter_threads, engine.intra_threads, engine.compute_type) == (1, 1,
+                                                                                 "float32")
     monkeypatch.setenv("VI2EN_THREADS", "many")
-    with pytest.raises(ValueError, match="VI2EN_THREADS"):
-        default_threads()
+    with pytest.raises(SettingError, match="VI2EN_THREADS"):
+        ModelConfig.from_env()
 
 
 def test_compute_type_auto_per_device_and_family(monkeypatch):
@@ -158,8 +168,8 @@ def test_compute_type_auto_per_device_and_family(monkeypatch):
     assert pick_compute_type("auto", "cuda", "t5") == "int8_bfloat16"  # float16 overflows
     supported["cuda"] = old_gpu
     assert pick_compute_type("auto", "cuda", "t5") == "float32"
-    monkeypatch.setenv("VI2EN_COMPUTE_TYPE", "float32")
-    assert pick_compute_type(None, "cpu") == "float32"
+    monkeypatch.setenv("VI2EN_COMPUTE_TYPE", "float32")  # the ModelConfig's business, not this
+    assert pick_compute_type(None, "cpu") == "int8"
     with pytest.raises(ValueError, match="not supported on cpu"):
         pick_compute_type("float16", "cpu")
 
@@ -223,7 +233,7 @@ def test_auto_falls_back_when_conversion_fails(tiny_translator_dir, models_dir, 
 def test_pipeline_records_the_engine_auto_chose(tiny_translator_dir, tiny_summarizer_dir,
                                                 models_dir, example_text):
     pipeline = Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
-                        engine="auto", num_beams=1)
+                        engine="auto", beams=1)
     result = pipeline.translate(example_text)
     assert result.models["translation"].engine == "ctranslate2"
 
@@ -232,7 +242,7 @@ def test_pipeline_records_the_engine_auto_chose(tiny_translator_dir, tiny_summar
 def test_pipeline_end_to_end_with_ctranslate2(tiny_translator_dir, tiny_summarizer_dir,
                                               models_dir, example_text):
     pipeline = Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
-                        engine="ctranslate2", num_beams=1)
+                        engine="ctranslate2", beams=1)
     result = pipeline.run(example_text)
     assert all(s.translation.strip() for s in result.sentences)
     assert result.summary
@@ -332,6 +342,7 @@ class _GpuTransformers:
     """Stands in for the transformers engine on a GPU this machine does not have."""
 
     name = "transformers"
+    config_options = frozenset()
 
     def __init__(self, spec, device="auto"):
         self.spec, self.device = spec, device

@@ -174,7 +174,7 @@ class DictCache:
 
 @pytest.fixture(scope="module")
 def translator(tiny_translator_dir) -> Translator:
-    return Translator(str(tiny_translator_dir), device="cpu", num_beams=1)
+    return Translator(str(tiny_translator_dir), device="cpu", beams=1)
 
 
 def _pipeline(translator: Translator, tiny_summarizer_dir, glossary=None,
@@ -241,7 +241,7 @@ def test_number_check_still_sees_changed_numbers(translator, tiny_summarizer_dir
 def test_lost_placeholder_retried_once_then_flagged(translator, tiny_summarizer_dir, glossary):
     cache = DictCache()
     first = translator.signature()
-    safer = translator.signature(translator.options.with_(**_RETRY_CHANGES))
+    safer = translator.signature(translator.options.with_options(**_RETRY_CHANGES))
     cache.put_many({"ZX1 tăng.": "It rose.", "Trời mưa, ZX1 tăng.": "Rain; it rose."}, first)
     # The retry keeps the placeholder of the first sentence, loses the second's again.
     cache.put_many({"ZX1 tăng.": "ZX1 rose.", "Trời mưa, ZX1 tăng.": "Rain; it rose again."},
@@ -295,7 +295,7 @@ def test_looping_output_retried_through_the_glossary(translator, tiny_summarizer
     looped = "ZX1 rose rose rose rose rose rose."
     cache.put_many({"ZX1 tăng mạnh trong năm nay.": looped}, translator.signature())
     cache.put_many({"ZX1 tăng mạnh trong năm nay.": "ZX1 rose sharply this year."},
-                   translator.signature(translator.options.with_(**_RETRY_CHANGES)))
+                   translator.signature(translator.options.with_options(**_RETRY_CHANGES)))
     pipe = _pipeline(translator, tiny_summarizer_dir, glossary, cache)
     [sentence] = pipe.translate("Ngân sách tăng mạnh trong năm nay.").sentences
     assert sentence.translation == "budget rose sharply this year."
@@ -306,7 +306,7 @@ def test_glossary_flags_kept_without_quality_checks(translator, tiny_summarizer_
     cache = DictCache()
     cache.put_many({"ZX1 tăng 5%.": "Up 6%."}, translator.signature())
     cache.put_many({"ZX1 tăng 5%.": "Up 6% again."},
-                   translator.signature(translator.options.with_(**_RETRY_CHANGES)))
+                   translator.signature(translator.options.with_options(**_RETRY_CHANGES)))
     pipe = _pipeline(translator, tiny_summarizer_dir, glossary, cache)
     pipe.check_quality = False
     [sentence] = pipe.translate("Ngân sách tăng 5%.").sentences

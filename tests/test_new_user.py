@@ -346,7 +346,7 @@ def test_translator_counts_sentences_from_the_start_and_per_batch(tiny_translato
     from translate.translator import Translator
 
     translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                            num_beams=1, max_batch_size=3)
+                            beams=1, max_batch_size=3)
     sentences = [f"Câu số {i} nói về giá xăng tăng mạnh ở Hà Nội." for i in range(7)]
     seen: list[tuple[int, int]] = []
     translator.translate(sentences + sentences[:2], progress=lambda d, t: seen.append((d, t)))
@@ -359,7 +359,7 @@ def test_summarizer_counts_its_parts_round_by_round(tiny_summarizer_dir):
     from translate.summarizer import Summarizer
 
     summarizer = Summarizer(str(tiny_summarizer_dir), device="cpu", engine="transformers",
-                            length="short")
+                            summary_length="short")
     text = " ".join(f"The new metro line {i} carried {i * 1000} passengers on its first day, "
                     "officials said on Sunday in the city centre." for i in range(120))
     seen: list[tuple[int, int]] = []

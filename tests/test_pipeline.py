@@ -18,7 +18,7 @@ from translate.summarizer import Summarizer, length_bounds
 def pipeline(tiny_translator_dir, tiny_summarizer_dir) -> Pipeline:
     # transformers named: the default, auto, would take CTranslate2 where it is installed.
     return Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir), device="cpu",
-                    engine="transformers", num_beams=1)
+                    engine="transformers", beams=1)
 
 
 @pytest.mark.slow  # more than 2 s of CPU
@@ -92,7 +92,7 @@ def test_summary_of_a_short_text_is_returned_as_is(tiny_summarizer_dir):
 
 
 def test_summary_of_text_longer_than_the_window_is_map_reduced(tiny_summarizer_dir):
-    summarizer = Summarizer(str(tiny_summarizer_dir), device="cpu", length="short")
+    summarizer = Summarizer(str(tiny_summarizer_dir), device="cpu", summary_length="short")
     text = " ".join(f"Line {i} of the metro opened on Monday after years of delay, officials said."
                     for i in range(60))
     assert summarizer.engine.count_tokens([text])[0] > summarizer.engine.max_input_tokens
@@ -190,18 +190,20 @@ def test_from_config_carries_every_model_setting(tiny_translator_dir, tiny_summa
 
     config = ModelConfig(model=str(tiny_translator_dir), summarizer=str(tiny_summarizer_dir),
                          device="cpu", engine="transformers", beams=3, summary_length="short",
-                         max_words=30)
+                         max_words=30, compute_type="int8", threads=2)
     built = Pipeline.from_config(config, check_quality=False)
     assert built.translator.spec.local_path == tiny_translator_dir
     assert built.summarizer.spec.local_path == tiny_summarizer_dir
     assert built.translator.options.num_beams == 3
-    assert (built.summarizer.length, built.summarizer.max_words) == ("short", 30)
+    assert (built.summarizer.summary_length, built.summarizer.max_words) == ("short", 30)
     for part in (built.translator, built.summarizer):
         assert (part.engine_name, part.device_request, part.loaded) == ("transformers", "cpu",
                                                                         False)
+        # The engine's own settings travel with the model, to the engine it loads.
+        assert part.engine_options == {"compute_type": "int8", "threads": 2}
     assert built.check_quality is False
     summarizer = Summarizer.from_config(config)
-    assert (summarizer.length, summarizer.max_words, summarizer.engine_name) == (
+    assert (summarizer.summary_length, summarizer.max_words, summarizer.engine_name) == (
         "short", 30, "transformers")
     assert Translator.from_config(config, max_batch_size=2).max_batch_size == 2
     # One default everywhere: the Python API picks the engine as the CLI does.

@@ -70,9 +70,8 @@ def plain_generate(model_dir: Path, conventions, sentences: list[str],
 @pytest.mark.parametrize("family", TRANSLATION_FAMILIES)
 def test_translate_gives_the_plain_generate_text(lively, family, engine, monkeypatch):
     # float32 on both engines: int8 or float16 change outputs by design.
-    monkeypatch.setenv("VI2EN_COMPUTE_TYPE", "float32")
-    translator = Translator(str(lively[family]), device="cpu", engine=engine, num_beams=1,
-                            max_batch_size=3)
+    translator = Translator(str(lively[family]), device="cpu", engine=engine, beams=1,
+                            max_batch_size=3, compute_type="float32")
     calls = record_generate_calls(translator.engine, monkeypatch)
     got = translator.translate(SENTENCES, options=GenerationOptions(num_beams=1))
 

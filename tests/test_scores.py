@@ -81,14 +81,13 @@ def test_transformers_scores_are_generates_own_token_scores(lively, beams):
 @NEEDS_CT2
 @pytest.mark.parametrize("beams", [1, 3])
 @pytest.mark.parametrize("family", ["marian", "t5", "nllb"])
-def test_both_engines_give_the_same_score_for_the_same_output(lively, family, beams,
-                                                              monkeypatch):
+def test_both_engines_give_the_same_score_for_the_same_output(lively, family, beams):
     # float32 on both: int8 changes outputs by design.
-    monkeypatch.setenv("VI2EN_COMPUTE_TYPE", "float32")
     options = GenerationOptions(num_beams=beams, max_new_tokens=16)
     outputs = {}
     for engine in ("transformers", "ctranslate2"):
-        translator = Translator(str(lively[family]), device="cpu", engine=engine)
+        translator = Translator(str(lively[family]), device="cpu", engine=engine,
+                                compute_type="float32")
         assert translator.engine.precision == "float32"
         outputs[engine] = translator.engine.generate_scored(SENTENCES, options)
     hf, ct2 = outputs["transformers"], outputs["ctranslate2"]
@@ -112,7 +111,7 @@ def test_generate_without_scores_is_unchanged(lively):
 def test_each_sentence_result_has_its_score_in_the_json(lively, engine, example_text,
                                                         monkeypatch):
     monkeypatch.setattr("translate.pipeline.needs_retry", lambda flags: False)
-    translator = Translator(str(lively["marian"]), device="cpu", engine=engine, num_beams=1)
+    translator = Translator(str(lively["marian"]), device="cpu", engine=engine, beams=1)
     result = Pipeline(translator=translator).translate(example_text)
     sources = [s.source for s in result.sentences]
     expected = _scores(translator.translate_scored(sources))
@@ -125,11 +124,11 @@ def test_cached_sentences_keep_their_score(lively, tmp_path):
     path = tmp_path / "cache.sqlite"
     with SQLiteSentenceCache(path) as cache:
         translator = Translator(str(lively["marian"]), device="cpu", engine="transformers",
-                                num_beams=1, cache=cache)
+                                beams=1, cache=cache)
         first = translator.translate_scored(SENTENCES)
     with SQLiteSentenceCache(path) as cache:  # another run
         translator = Translator(str(lively["marian"]), device="cpu", engine="transformers",
-                                num_beams=1, cache=cache)
+                                beams=1, cache=cache)
         calls = record_generate_calls(translator.engine)
         again = translator.translate_scored(SENTENCES)
         result = Pipeline(translator=translator, check_quality=False).translate(SENTENCES[0])
@@ -150,7 +149,7 @@ CREATE TABLE translations (
 def test_a_cache_from_before_scores_is_upgraded_with_its_translations(lively, tmp_path):
     path = tmp_path / "old.sqlite"
     translator = Translator(str(lively["marian"]), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     db = sqlite3.connect(path)
     db.executescript(OLD_SCHEMA)
     db.execute("INSERT INTO signatures (id, signature) VALUES (1, ?)", (translator.signature(),))
@@ -179,7 +178,7 @@ def test_a_cache_from_before_scores_is_upgraded_with_its_translations(lively, tm
 
 def test_shared_batches_give_each_request_its_own_scores(lively):
     translator = Translator(str(lively["marian"]), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     expected = {s: o.score for s, o in zip(SENTENCES, translator.translate_scored(SENTENCES),
                                            strict=True)}
     service = TranslationService(Pipeline(translator=translator, check_quality=False),
@@ -205,7 +204,7 @@ def test_shared_batches_give_each_request_its_own_scores(lively):
 @pytest.mark.slow  # more than 2 s of CPU
 def test_glossary_sentences_keep_the_score_of_what_the_model_wrote(lively):
     translator = Translator(str(lively["marian"]), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     glossary = Glossary.from_tsv("Bộ Tài chính\tMinistry of Finance\nHà Nội\tHanoi\n")
     result = Pipeline(translator=translator, glossary=glossary, check_quality=False).translate(
         "\n\n".join(SENTENCES))
@@ -218,7 +217,7 @@ def test_glossary_sentences_keep_the_score_of_what_the_model_wrote(lively):
 def test_a_retried_sentence_keeps_the_score_of_the_output_kept(lively, monkeypatch):
     # The tiny model's outputs loop, so sentences are retried with safer decoding (5 beams).
     translator = Translator(str(lively["marian"]), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     engine = translator.engine
     original = engine.generate_scored
     made: dict[tuple[int, str], ScoredText] = {}  # (beams, input) -> what the engine gave
@@ -253,7 +252,7 @@ def _pool() -> list[str]:
 
 def _short_fixed_output(translator: Translator) -> None:
     """Random weights never end a sentence: a fixed 20 tokens keeps the tests quick."""
-    translator.options = translator.options.with_(num_beams=1, max_new_tokens=20,
+    translator.options = translator.options.with_options(num_beams=1, max_new_tokens=20,
                                                   min_new_tokens=20)
 
 

@@ -81,7 +81,7 @@ def test_concurrent_requests_share_one_call_and_get_their_own_answers():
 def test_real_model_one_generate_call_for_requests_arriving_together(tiny_translator_dir,
                                                                      monkeypatch):
     translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     every = list(dict.fromkeys(s for r in REQUESTS for s in r))
     # Distinct lengths: the batch is sorted the same way whatever order the sentences came in.
     lengths = translator.engine.count_tokens(every)
@@ -118,7 +118,7 @@ def test_a_poisoned_shared_batch_fails_only_its_sender(tiny_translator_dir, monk
     """A lone surrogate that got past the doors fails the tokenizer for the whole batch; each
     request's sentences are then tried apart and only the sender's request fails."""
     translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     victims = [["Trời mưa to ở Hà Nội.", "Giao thông ùn tắc."], ["Giá xăng tăng mạnh."],
                ["Bộ Y tế khuyến cáo người dân."]]
     alone = [translator.translate(r) for r in victims]  # each request apart, as retried
@@ -137,7 +137,7 @@ def test_a_request_whose_caller_stops_is_dropped_from_the_queue(tiny_translator_
     """The caller goes away while its first batch is in the model: that batch ends, the
     request's other sentences never reach the model, and the batcher serves the next one."""
     translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     expected = translator.translate(["Trời mưa."])
     batcher = RequestBatcher(translator, window_s=0.01, max_batch=2)
     calls = record_generate_calls(translator.engine, monkeypatch)
@@ -159,7 +159,7 @@ def test_a_request_whose_caller_stops_is_dropped_from_the_queue(tiny_translator_
 def test_a_stopped_caller_waiting_for_the_model_leaves_without_it(tiny_translator_dir):
     """Batching off (window 0): a caller queued behind another request gives up when stopped."""
     translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers",
-                            num_beams=1)
+                            beams=1)
     batcher = RequestBatcher(translator, window_s=0)
     stop = threading.Event()
     stop.set()
@@ -187,7 +187,7 @@ def test_service_keeps_lines_and_whitespace(tiny_translator_dir, tiny_summarizer
     from translate.pipeline import Pipeline
 
     service = TranslationService(Pipeline(str(tiny_translator_dir), str(tiny_summarizer_dir),
-                                          device="cpu", engine="transformers", num_beams=1))
+                                          device="cpu", engine="transformers", beams=1))
     text = "  Trời mưa to.\n\n\t12/11\r\nGiá xăng tăng.  \n"
     out = service.translate_texts([text])[0]
     lines = out.splitlines(keepends=True)

@@ -22,7 +22,7 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def translator(tiny_translator_dir) -> Translator:
-    return Translator(str(tiny_translator_dir), device="cpu", num_beams=1, max_batch_size=2)
+    return Translator(str(tiny_translator_dir), device="cpu", beams=1, max_batch_size=2)
 
 
 def test_one_translation_per_sentence_in_order(translator, monkeypatch):
@@ -97,7 +97,7 @@ class DictCache:
 
 def test_cache_is_consulted_before_the_model(tiny_translator_dir, monkeypatch):
     cache = DictCache()
-    translator = Translator(str(tiny_translator_dir), device="cpu", num_beams=1, cache=cache)
+    translator = Translator(str(tiny_translator_dir), device="cpu", beams=1, cache=cache)
     first = translator.translate(SENTENCES)
     calls = record_generate_calls(translator.engine, monkeypatch)
     assert translator.translate(SENTENCES) == first

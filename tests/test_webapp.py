@@ -178,7 +178,7 @@ def test_models_load_once_and_choices_do_not_reload(handlers):
     pool = handlers.pool
     shared = pool.pipeline(None)
     engine = shared.translator.engine
-    view = handlers.host.pipeline(None, beams=3, length="long")
+    view = handlers.host.pipeline(None, beams=3, summary_length="long")
     assert view.translator.engine is engine and view.translator.options.num_beams == 3
     # The view's translations go through the model's one request batcher.
     assert view.translator.batcher is handlers.host.batcher(None)
@@ -186,7 +186,8 @@ def test_models_load_once_and_choices_do_not_reload(handlers):
     assert shared.translator.batcher is None
     assert shared.translator.options.num_beams == 1  # the shared one is untouched
     assert view.summarizer.engine is pool.default.summarizer.engine
-    assert view.summarizer.length == "long" and pool.default.summarizer.length == "medium"
+    assert view.summarizer.summary_length == "long"
+    assert pool.default.summarizer.summary_length == "medium"
     assert pool.pipeline(None) is shared and pool.pipeline(None).translator.engine is engine
 
 
@@ -310,14 +311,25 @@ def test_without_summary_keeps_the_translation_only(handlers, translated):
     assert "<tr" not in table and all(d["interactive"] is False for d in downloads)
 
 
+def _glossary_error(tsv: str) -> Exception:
+    """The error the glossary parser raises for ``tsv``."""
+    from translate.glossary import Glossary
+
+    try:
+        Glossary.from_tsv(tsv)
+    except Exception as exc:
+        return exc
+    raise AssertionError(f"{tsv!r} was accepted")
+
+
 @pytest.mark.parametrize(("error", "title"), [
     (FetchError("the server answered 404 Not Found"), "Could not fetch the page"),
     (ExtractionError("a.docx is not a readable .docx file"), "Could not read the file"),
-    (ValueError("glossary line 3: no tab; expected 'Vietnamese term<TAB>English rendering'"),
-     "Glossary line 3 has no tab"),
-    (ValueError("glossary line 4: 3 columns; expected 'x'"), "Glossary line 4 has 3 columns"),
-    (ValueError("glossary line 5: 'Hà Nội' is already on line 1 with another rendering"),
-     "Glossary line 5 repeats a term"),
+    (_glossary_error("a\tb\n\nHà Nội\tHanoi\nno tab"), "Glossary line 4 has no tab"),
+    (_glossary_error("a\tb\tc"), "Glossary line 1 has 3 columns"),
+    (_glossary_error("Hà Nội\tHanoi\nHà Nội\tHa Noi"), "Glossary line 2 repeats a term"),
+    # A plain ValueError is a bug, whatever its words.
+    (ValueError("glossary line 3: no tab"), "Something went wrong"),
     (ModelError("'x' is not one of this server's models"), "Model not usable"),
     (web.Cancelled("stopped"), "Cancelled"),
     (KeyError("x"), "Something went wrong"),
@@ -408,9 +420,8 @@ def test_serve_command_and_ui_share_options():
 
 
 def test_serve_options_follow_the_model_configuration(monkeypatch):
-    # The page's limit, stated again by the serving options so that the parser does not
-    # import the page: the two must agree.
-    assert serve.DEFAULT_MAX_CHARS == web.DEFAULT_MAX_CHARS
+    # One request limit, defined once: the serving option's default is the page's.
+    assert build_parser().parse_args(["serve"]).max_chars == WebConfig().max_chars
     assert WebConfig().model_config.engine == "auto"
     monkeypatch.setenv("VI2EN_ENGINE", "transformers")
     monkeypatch.setenv("VI2EN_DEVICE", "cpu")

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import DEFAULT_WINDOW_S
+from .config import DEFAULT_WINDOW_S, MAX_BODY_BYTES
+from .errors import InputError
 
-# The largest request body on any path of the server, page uploads included.
-DEFAULT_MAX_BODY = 20 * 1024 * 1024
 # Texts in one list q (LibreTranslate's --batch-limit; it has none by default): each costs
 # bookkeeping even when empty, so a body of "" cannot pile up.
 DEFAULT_BATCH_LIMIT = 1000
@@ -28,7 +27,7 @@ class ApiSettings:
     req_limit: int = 0  # requests per client per minute; 0: no limit
     api_keys: dict[str, int | None] | None = None  # key -> its requests/minute (None: default)
     require_api_key: bool = False
-    max_body_bytes: int = DEFAULT_MAX_BODY
+    max_body_bytes: int = MAX_BODY_BYTES
     batch_window_s: float = DEFAULT_WINDOW_S
     max_batch: int | None = None
 
@@ -41,8 +40,8 @@ def load_api_keys(path: str | Path) -> dict[str, int | None]:
         if not words:
             continue
         if len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
-            raise ValueError(f"{path}, line {number}: expected 'KEY' or 'KEY REQUESTS_PER_MINUTE'")
+            raise InputError(f"{path}, line {number}: expected 'KEY' or 'KEY REQUESTS_PER_MINUTE'")
         keys[words[0]] = int(words[1]) if len(words) == 2 else None
     if not keys:
-        raise ValueError(f"{path} holds no API keys")
+        raise InputError(f"{path} holds no API keys")
     return keys

@@ -18,6 +18,8 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .config import setting
+from .errors import OutputError
 from .paths import user_cache_dir
 from .results import ScoredText
 
@@ -41,13 +43,13 @@ CREATE TABLE IF NOT EXISTS translations (
 """
 
 
-class CacheError(Exception):
+class CacheError(OutputError):
     """The cache file cannot be opened or created."""
 
 
 def default_cache_path() -> Path:
     """``$VI2EN_CACHE``, else ``translations.sqlite`` in vi2en's cache folder."""
-    explicit = os.environ.get("VI2EN_CACHE")
+    explicit = setting("cache")
     if explicit:
         return Path(explicit).expanduser()
     return user_cache_dir() / "translations.sqlite"

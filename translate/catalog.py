@@ -19,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .config import setting
+from .errors import ModelError, ModelUnavailable
 from .paths import user_cache_dir
 
 if sys.version_info >= (3, 11):
@@ -35,11 +37,7 @@ _DOWNLOAD_IGNORE = ["*.h5", "*.msgpack", "*.ot", "tf_model*", "flax_model*", "ru
                     "*.onnx", "onnx/*", "*.tflite", "coreml/*"]
 
 
-class ModelError(Exception):
-    """A model argument that cannot be used: unknown name or unusable directory."""
-
-
-class ModelUnavailableError(ModelError):
+class ModelUnavailableError(ModelUnavailable):
     """The model is neither stored locally nor reachable on the Hub."""
 
     def __init__(self, name: str, hub_id: str | None, reason: str = "") -> None:
@@ -139,7 +137,7 @@ def _parse_catalog(override: str | None) -> Catalog:
 
 def catalog() -> Catalog:
     """The catalog, read once per process ($VI2EN_CATALOG names another file)."""
-    return _parse_catalog(os.environ.get("VI2EN_CATALOG") or None)
+    return _parse_catalog(setting("catalog"))
 
 
 def load_catalog() -> dict[str, ModelSpec]:
@@ -162,7 +160,7 @@ def default_model(task: str) -> str:
 
 def models_dir() -> Path:
     """The local model store: $VI2EN_MODELS_DIR, else the repository's models/ folder."""
-    env = os.environ.get("VI2EN_MODELS_DIR")
+    env = setting("models_dir")
     if env:
         return Path(env).expanduser()
     repo_models = Path(__file__).resolve().parent.parent / "models"

@@ -24,6 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from .checks import SentenceChecks
+from .errors import InputError
 from .results import Flag
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def check_worker_count(workers: int) -> int:
     would otherwise start a process per task)."""
     cores = available_cores()
     if not 0 <= workers <= cores:
-        raise ValueError(f"check workers must be between 0 and the {cores} core(s) available, "
+        raise InputError(f"check workers must be between 0 and the {cores} core(s) available, "
                          f"not {workers}")
     return workers
 

@@ -28,6 +28,8 @@ from .catalog import (
     local_path,
     models_dir,
 )
+from .config import setting
+from .errors import InputError
 from .paths import user_cache_dir
 
 logger = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".h5", ".msgpack", ".ot", ".onnx", "
                     ".ckpt", ".tflite")
 def ct2_cache_root() -> Path:
     """Where conversions of local directories go."""
-    env = os.environ.get("VI2EN_MODELS_DIR")
+    env = setting("models_dir")
     if env:
         return Path(env).expanduser() / "ct2"
     return user_cache_dir() / "ct2"
@@ -51,7 +53,7 @@ def ct2_cache_root() -> Path:
 
 def check_quantization(quantization: str) -> str:
     if quantization not in QUANTIZATIONS:
-        raise ValueError(f"unknown quantization '{quantization}'; "
+        raise InputError(f"unknown quantization '{quantization}'; "
                          f"choose from: {', '.join(QUANTIZATIONS)}")
     return quantization
 

@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import MissingDependency
 from .optional import import_failure
 
 VIETNAMESE = "vi"
@@ -36,7 +37,7 @@ SAMPLE_CHARS = 5_000
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
 
-class DetectorUnavailable(RuntimeError):
+class DetectorUnavailable(MissingDependency, RuntimeError):
     """py3langid is missing or broken: one line saying so."""
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .errors import InputError, ModelUnavailable
 
-class DeviceUnavailableError(RuntimeError):
+
+class DeviceUnavailableError(ModelUnavailable, RuntimeError):
     """A GPU was asked for that this machine's engines cannot see."""
 
 
@@ -18,7 +20,7 @@ def pick_device(requested: str | None, gpu_count: Callable[[], int]) -> tuple[st
     if kind == "cpu" and not index:
         return "cpu", 0
     if kind != "cuda" or (index and not index.isdigit()):
-        raise ValueError(f"unknown device '{requested}'; use auto, cpu, cuda or cuda:N")
+        raise InputError(f"unknown device '{requested}'; use auto, cpu, cuda or cuda:N")
     count = gpu_count()
     if int(index or 0) >= count:
         raise DeviceUnavailableError(f"device '{requested}' was asked for but "

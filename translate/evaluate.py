@@ -20,7 +20,9 @@ from typing import Any
 from . import text as vtext
 from .checks import SentenceChecks, check_numbers, document_flags, has_number, sentence_flags
 from .checks.confidence import POOR_CHRF, Calibration, calibrate
+from .checks.kinds import FlagKind
 from .config import ModelConfig
+from .errors import InputError, MissingDependency
 from .optional import import_failure
 from .results import Flag
 
@@ -30,7 +32,7 @@ __all__ = ["EvalResult", "MissingDependencyError", "check_sacrebleu", "checked_s
            "evaluate", "qa_lines", "score", "split_lines"]
 
 
-class MissingDependencyError(ImportError):
+class MissingDependencyError(MissingDependency, ImportError):
     """An optional package a command needs is not installed."""
 
 
@@ -60,17 +62,17 @@ def check_line(source_vi: str, translation_en: str) -> list[Flag]:
     if not source.strip() and not translation_en.strip():
         return []
     if not translation_en.strip():
-        return [Flag("empty", "no translation for this line")]
+        return [Flag(FlagKind.EMPTY, "no translation for this line")]
     if not source.strip():
-        return [Flag("alignment", "a translation for an empty source line: are the files "
-                                  "aligned?")]
+        return [Flag(FlagKind.ALIGNMENT, "a translation for an empty source line: are the files "
+                     "aligned?")]
     return sentence_flags(source, translation_en)
 
 
 def qa_lines(sources: Sequence[str], translations: Sequence[str]) -> list[list[Flag]]:
     """Flags for each aligned line pair (same length lists required)."""
     if len(sources) != len(translations):
-        raise ValueError(f"the source has {len(sources)} lines and the translation "
+        raise InputError(f"the source has {len(sources)} lines and the translation "
                          f"{len(translations)}; they must be line-aligned")
     # Every line embedded in one batch first (ten times cheaper than line by line).
     SentenceChecks().prepare([(checked_source(s), t) for s, t in
@@ -165,7 +167,7 @@ def evaluate(config: ModelConfig, sources: Sequence[str], references: Sequence[s
     from .translator import Translator
 
     if len(sources) != len(references):
-        raise ValueError(f"the source has {len(sources)} lines and the reference "
+        raise InputError(f"the source has {len(sources)} lines and the reference "
                          f"{len(references)}; they must be line-aligned")
     check_sacrebleu()  # fail before loading a model, not after translating
     translator = Translator.from_config(config, show_progress=show_progress)

@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
 from .optional import import_failure
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ MAX_DOCX_MEMBERS = 10_000
 _INFLATE_CHUNK = 1 * MB
 
 
-class ExtractionError(Exception):
+class ExtractionError(InputError):
     """A document whose text cannot be read: wrong encoding, binary, empty page, bad .docx."""
 
 
@@ -70,11 +71,10 @@ class NotUTF8Error(ExtractionError):
     the first bad byte is."""
 
     def __init__(self, name: str, data: bytes, position: int) -> None:
-        self.line = data.count(b"\n", 0, position) + 1
-        self.position = position
-        where = f"on line {self.line}, position {position}" if self.line > 1 \
-            else f"at position {position}"
-        super().__init__(f"{name} is not UTF-8 text (invalid byte {where}); save it as UTF-8")
+        line = data.count(b"\n", 0, position) + 1
+        where = f"on line {line}, position {position}" if line > 1 else f"at position {position}"
+        super().__init__(f"{name} is not UTF-8 text (invalid byte {where}); save it as UTF-8",
+                         line=line, position=position)
 
 
 def looks_binary(data: bytes) -> bool:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from .errors import InputError, one_line
 from .extract import ExtractionError, decode_text, html_to_text
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_TYPES = ("text/plain",)
 
 
-class FetchError(Exception):
+class FetchError(InputError):
     """A URL that cannot or may not be fetched; the message is one line for the user."""
 
 
@@ -220,7 +221,7 @@ def fetch(url: str, *, allow_private: bool = False, timeout: float = DEFAULT_TIM
             if isinstance(exc, TimeoutError) or "timed out" in str(exc):
                 logger.info("fetch of %s stopped at the %g s deadline", current, timeout)
                 raise FetchError(_too_slow(timeout, host)) from None
-            raise FetchError(f"could not fetch {host}: {exc}".splitlines()[0]) from None
+            raise FetchError(one_line(f"could not fetch {host}: {exc}")) from None
         finally:
             connection.close()
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
@@ -265,5 +266,5 @@ def fetch_article(url: str, *, allow_private: bool = False,
                 return page.body.decode(page.charset, errors="strict")
             return decode_text(page.body, page.url)
     except (ExtractionError, UnicodeDecodeError, LookupError) as exc:
-        raise FetchError(f"{page.url}: {exc}".splitlines()[0]) from None
+        raise FetchError(one_line(f"{page.url}: {exc}")) from None
     raise FetchError(f"{page.url} is not a web page ({page.content_type})")

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import text as vtext
+from .checks.kinds import FlagKind
+from .errors import InputError
 from .extract import ExtractionError, NotUTF8Error, decode_text
 from .results import Flag
 
@@ -44,6 +46,21 @@ _PREFIX = "ZX"
 _PLACEHOLDER_RE = re.compile(r"(?<![^\W\d_])Z[\s-]?X[\s-]?(\d{1,4})(?!\d)", re.I)
 _WORD_RE = re.compile(r"\w+")
 _WORD_CHAR_RE = re.compile(r"\w")
+
+
+class GlossaryError(InputError):
+    """A glossary that cannot be used. ``line``: the glossary's line (1-based; None for the
+    whole file); ``problem``: what is wrong with it, in a few words ("has no tab"), for a
+    title; ``reason``: the message's own words after the line number."""
+
+    def __init__(self, line: int | None, problem: str, reason: str, *,
+                 where: str = "glossary", position: int | None = None,
+                 message: str | None = None) -> None:
+        self.problem = problem
+        self.reason = reason
+        place = f"{where} line {line}" if line is not None else where
+        super().__init__(message or (f"{place}: {reason}" if place else reason), line=line,
+                         position=position)
 
 
 @dataclass(frozen=True)
@@ -118,22 +135,23 @@ class Masked:
         if spurious:
             # Close the gap the removed code left ("rose ZX7." -> "rose.").
             english = re.sub(r"\s+(?=[.,;:!?])|(?<=\s)\s+", "", english).strip()
-            flags.append(Flag("glossary", "the model produced a glossary placeholder the "
-                                          f"sentence did not have ({', '.join(spurious)}); "
-                                          "removed"))
+            flags.append(Flag(FlagKind.GLOSSARY, "the model produced a glossary placeholder the "
+                              f"sentence did not have ({', '.join(spurious)}); "
+                              "removed"))
         missing = [s for s in self.slots if counts[s.number] == 0]
         for slot in self.slots:
             if counts[slot.number] > 1:
-                flags.append(Flag("glossary", f"glossary term '{slot.surface}' appears "
-                                              f"{counts[slot.number]} times in the translation "
-                                              f"as '{slot.rendering}' (once in the source)",
+                flags.append(Flag(FlagKind.GLOSSARY, f"glossary term '{slot.surface}' appears "
+                                  f"{counts[slot.number]} times in the translation "
+                                  f"as '{slot.rendering}' (once in the source)",
                                   slot.span))
         if missing:
             english = _append(english, [s.rendering for s in missing])
             for slot in missing:
-                flags.append(Flag("glossary", f"the model lost glossary term '{slot.surface}'; "
-                                              f"its rendering '{slot.rendering}' was added in "
-                                              "brackets: check where it belongs", slot.span))
+                flags.append(Flag(FlagKind.GLOSSARY,
+                                  f"the model lost glossary term '{slot.surface}'; "
+                                  f"its rendering '{slot.rendering}' was added in "
+                                  "brackets: check where it belongs", slot.span))
         return english, flags
 
 
@@ -183,8 +201,9 @@ class Glossary:
     def from_tsv(cls, text: str) -> Glossary:
         """Parse TSV text: ``Vietnamese term<TAB>English rendering`` per line.
 
-        Raises ValueError naming the line for a line without a tab, with more than two
-        columns, with an empty term, or repeating a term with another rendering.
+        Raises :class:`GlossaryError` (its ``line``, ``problem``) for a line without a tab,
+        with more than two columns, with an empty term, or repeating a term with another
+        rendering.
         """
         terms: dict[str, Term] = {}
         for number, raw in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
@@ -193,21 +212,24 @@ class Glossary:
                 continue
             parts = line.split("\t")
             if len(parts) == 1:
-                raise ValueError(f"glossary line {number}: no tab; expected "
-                                 "'Vietnamese term<TAB>English rendering'")
+                raise GlossaryError(number, "has no tab", "no tab; expected "
+                                    "'Vietnamese term<TAB>English rendering'")
             if len(parts) > 2:
-                raise ValueError(f"glossary line {number}: {len(parts)} columns; expected "
-                                 "'Vietnamese term<TAB>English rendering'")
+                raise GlossaryError(number, f"has {len(parts)} columns",
+                                    f"{len(parts)} columns; expected "
+                                    "'Vietnamese term<TAB>English rendering'",
+                                    position=len(parts[0]) + len(parts[1]) + 1)
             source = vtext.normalize(parts[0]).strip()
             rendering = parts[1].strip()
             if not source:
-                raise ValueError(f"glossary line {number}: empty Vietnamese term")
+                raise GlossaryError(number, "has no Vietnamese term", "empty Vietnamese term")
             if "\n" in source:
-                raise ValueError(f"glossary line {number}: the term spans lines")
+                raise GlossaryError(number, "has a term that spans lines",
+                                    "the term spans lines")
             previous = terms.get(source)
             if previous is not None and previous.rendering != rendering:
-                raise ValueError(f"glossary line {number}: '{source}' is already on line "
-                                 f"{previous.line} with another rendering")
+                raise GlossaryError(number, "repeats a term", f"'{source}' is already on line "
+                                    f"{previous.line} with another rendering")
             terms.setdefault(source, Term(source, rendering, number))
         return cls(terms.values())
 
@@ -217,13 +239,16 @@ class Glossary:
         try:
             text = decode_text(Path(path).read_bytes(), f"glossary {path}")
         except NotUTF8Error as exc:
-            raise ValueError(f"glossary {path}: line {exc.line} is not UTF-8") from None
+            raise GlossaryError(exc.line, "is not UTF-8", "is not UTF-8", position=exc.position,
+                                message=f"glossary {path}: line {exc.line} is not UTF-8"
+                                ) from None
         except ExtractionError as exc:  # a binary file
-            raise ValueError(str(exc)) from None
+            raise GlossaryError(None, "is not text", str(exc), message=str(exc)) from None
         try:
             return cls.from_tsv(text)
-        except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
+        except GlossaryError as exc:
+            raise GlossaryError(exc.line, exc.problem, exc.reason, where=f"{path}: glossary",
+                                position=exc.position) from None
 
     def find(self, sentence: str) -> list[tuple[int, int, Term]]:
         """Non-overlapping term occurrences (start, end, term): longest first, then leftmost."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from .catalog import ModelSpec, folder_identity, resolve_spec
-from .engines import Engine, create_engine
+from .engines import Engine, check_engine, create_engine
 from .results import ModelInfo  # a value of the floor; re-exported for older imports
 
 V = TypeVar("V", bound="LazyModel")
@@ -32,10 +32,12 @@ class _EngineSlot:
     """One model's engine, loaded on first use, once, even when threads ask together; shared
     by a model object and every view of it (:meth:`LazyModel._view`)."""
 
-    def __init__(self, spec: ModelSpec, device: str, engine: str) -> None:
+    def __init__(self, spec: ModelSpec, device: str, engine: str,
+                 options: dict[str, object]) -> None:
         self.spec = spec
         self.device_request = device
         self.engine_name = engine
+        self.engine_options = options  # compute_type, threads: the engine takes what it uses
         self.engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -43,19 +45,26 @@ class _EngineSlot:
         if self.engine is None:
             with self._lock:
                 if self.engine is None:  # a failed load leaves it empty: tried again next time
-                    engine = create_engine(self.engine_name, self.spec, self.device_request)
+                    engine = create_engine(self.engine_name, self.spec, self.device_request,
+                                           **self.engine_options)
                     self.spec = engine.spec  # the family and conventions, known once loaded
                     self.engine = engine
         return self.engine
 
 
 class LazyModel:
-    """Holds a model argument and loads its engine on first use, once."""
+    """Holds a model argument and loads its engine on first use, once.
+
+    ``engine``: ``auto`` or a registered engine (checked now, not at first use);
+    ``compute_type`` and ``threads``: the engine's settings (None: its defaults)."""
 
     task = "translation"
 
-    def __init__(self, model: str | None, *, device: str, engine: str) -> None:
-        self._slot = _EngineSlot(resolve_spec(model, self.task), device, engine)
+    def __init__(self, model: str | None, *, device: str, engine: str,
+                 compute_type: str | None = None, threads: int | None = None) -> None:
+        check_engine(engine)
+        self._slot = _EngineSlot(resolve_spec(model, self.task), device, engine,
+                                 {"compute_type": compute_type, "threads": threads})
 
     @property
     def spec(self) -> ModelSpec:
@@ -68,6 +77,11 @@ class LazyModel:
     @property
     def engine_name(self) -> str:
         return self._slot.engine_name
+
+    @property
+    def engine_options(self) -> dict[str, object]:
+        """The engine settings from the configuration (compute_type, threads; None: default)."""
+        return dict(self._slot.engine_options)
 
     def load(self) -> Engine:
         """Load the model now (it loads on first use anyway); the engine, loaded once."""

@@ -122,7 +122,7 @@ class ModelPool:
             if pipeline is None:
                 # Reading the folder's config.json can fail too: one line, without its path.
                 translator = guarded_load(lambda: Translator.from_config(
-                    self.config.with_(model=offered.argument)), what)
+                    self.config.with_options(model=offered.argument)), what)
                 pipeline = Pipeline(translator=translator, summarizer=self.config.summarizer,
                                     device=self.config.device, engine=self.config.engine)
                 pipeline.summarizer = self.default.summarizer  # one summarizer for all
@@ -134,13 +134,13 @@ class ModelPool:
         pipeline = self._pipelines.get(model or self.default_key)
         return pipeline is not None and pipeline.translator.loaded
 
-    def summarizer(self, length: str | None = None) -> Summarizer:
-        """The shared summarizer, loaded, with this request's length."""
+    def summarizer(self, summary_length: str | None = None) -> Summarizer:
+        """The shared summarizer, loaded, with this request's summary length."""
         shared = self.default.summarizer
         guarded_load(shared.load, f"summarization model '{shared.spec.name}'")
-        return shared.with_options(length=length or None)
+        return shared.with_options(summary_length=summary_length or None)
 
-    def summarizing(self, length: str | None = None) -> Pipeline:
+    def summarizing(self, summary_length: str | None = None) -> Pipeline:
         """The default pipeline, its summarizer loaded, for summarizing English text."""
         self.summarizer()
-        return self.default.with_options(summary_length=length or None)
+        return self.default.with_options(summary_length=summary_length or None)

@@ -11,9 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-
-class OutputError(ValueError):
-    """An output that cannot be written (a usage error: exit code 2)."""
+from .errors import OutputError
 
 
 def _reason(exc: OSError) -> str:

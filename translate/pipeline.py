@@ -14,9 +14,11 @@ from . import __version__
 from . import text as vtext
 from .check_pool import CheckRunner, PendingChecks, auto_workers
 from .checks import SentenceChecks, confidence_flags, document_flags, needs_retry, summary_flags
+from .checks.kinds import FlagKind
 from .checks.similarity import wanted as similarity_wanted
-from .config import ModelConfig
+from .config import DEFAULT_SUMMARY_LENGTH, ModelConfig
 from .engines import GenerationOptions
+from .errors import InputError
 from .glossary import Glossary
 from .results import (
     Flag,
@@ -65,16 +67,18 @@ class Pipeline:
 
     def __init__(self, model: str | None = None, summarizer: str | None = None, *,
                  device: str = "auto", engine: str = "auto",
-                 num_beams: int | None = None, summary_length: str = "medium",
+                 beams: int | None = None, summary_length: str = DEFAULT_SUMMARY_LENGTH,
                  max_words: int | None = None, check_quality: bool = True,
                  show_progress: bool = False, translator: Translator | None = None,
-                 glossary: Glossary | None = None, check_workers: int | str = 0) -> None:
+                 glossary: Glossary | None = None, check_workers: int | str = 0,
+                 compute_type: str | None = None, threads: int | None = None) -> None:
+        engine_options = {"compute_type": compute_type, "threads": threads}
         self.translator = translator or Translator(model, device=device, engine=engine,
-                                                   num_beams=num_beams,
-                                                   show_progress=show_progress)
+                                                   beams=beams, show_progress=show_progress,
+                                                   **engine_options)
         self.summarizer = Summarizer(summarizer, device=device, engine=engine,
-                                     length=summary_length, max_words=max_words,
-                                     show_progress=show_progress)
+                                     summary_length=summary_length, max_words=max_words,
+                                     show_progress=show_progress, **engine_options)
         self.check_quality = check_quality
         self.glossary = glossary
         # 0: checks in this process. "auto": worker processes beside a GPU
@@ -82,7 +86,7 @@ class Pipeline:
         # a spawned worker imports the caller's main script, which a script without an
         # `if __name__ == "__main__":` guard would run again in every worker.
         if check_workers != "auto" and not isinstance(check_workers, int):
-            raise ValueError(f"check_workers must be a count or 'auto', not {check_workers!r}")
+            raise InputError(f"check_workers must be a count or 'auto', not {check_workers!r}")
         self.check_workers = check_workers
         self._checks = _CheckSlot()  # shared with every with_options view
 
@@ -92,8 +96,9 @@ class Pipeline:
         ``check_quality``, ``show_progress``, ``glossary``, a ready ``translator``,
         ``check_workers``."""
         return cls(config.model, config.summarizer, device=config.device, engine=config.engine,
-                   num_beams=config.beams, summary_length=config.summary_length,
-                   max_words=config.max_words, **runtime)
+                   beams=config.beams, summary_length=config.summary_length,
+                   max_words=config.max_words, compute_type=config.compute_type,
+                   threads=config.threads, **runtime)
 
     def with_options(self, *, beams: int | None = None, summary_length: str | None = None,
                      max_words: int | None = None, checks: bool | None = None,
@@ -104,10 +109,10 @@ class Pipeline:
         translations are batched with other callers' (None: as here)."""
         view = copy.copy(self)
         translator = self.translator.batched(batcher) if batcher is not None else self.translator
-        view.translator = translator.with_options(num_beams=beams)
+        view.translator = translator.with_options(beams=beams)
         if checks is not None:
             view.check_quality = checks
-        view.summarizer = self.summarizer.with_options(length=summary_length,
+        view.summarizer = self.summarizer.with_options(summary_length=summary_length,
                                                        max_words=max_words)
         return view
 
@@ -216,7 +221,7 @@ class Pipeline:
                                                    progress=progress, stop=stop)
         broken = [i for i, m in enumerate(masked) if outputs[i].text.strip()
                   and m.problems(outputs[i].text)]
-        safer = (options or self.translator.options).with_(**_RETRY_CHANGES)
+        safer = (options or self.translator.options).with_options(**_RETRY_CHANGES)
         if broken and safer != options:  # (a retry already runs with the safer settings)
             logger.info("%d sentence(s) lost or repeated a glossary placeholder; retrying",
                         len(broken))
@@ -240,7 +245,7 @@ class Pipeline:
         retry = sorted({i for i, f in enumerate(flags) if needs_retry(f)})
         if not retry:
             return flags
-        safer = self.translator.options.with_(**_RETRY_CHANGES)
+        safer = self.translator.options.with_options(**_RETRY_CHANGES)
         unique = list(dict.fromkeys(sources[i] for i in retry))
         outputs, retry_terms = self._translate(unique, glossary, options=safer, stop=stop)
         second = dict(zip(unique, zip(outputs, retry_terms, strict=True), strict=True))
@@ -249,11 +254,11 @@ class Pipeline:
             again_flags = self.check_runner().check(sources[i], again.text) + again_terms
             if len(again_flags) < len(flags[i]):
                 translations[i], scores[i] = again.text, again.score
-                flags[i] = again_flags + [Flag("retried", "first output looped or ran away; "
-                                                          "retried with safer decoding")]
+                flags[i] = again_flags + [Flag(FlagKind.RETRIED, "first output looped or ran away; "
+                                               "retried with safer decoding")]
             else:
-                flags[i] = flags[i] + [Flag("retried", "retry with safer decoding was no "
-                                                       "better; first output kept")]
+                flags[i] = flags[i] + [Flag(FlagKind.RETRIED, "retry with safer decoding was no "
+                                            "better; first output kept")]
         return flags
 
     def summarize(self, english: str, *, progress: ProgressCallback | None = None,
@@ -332,8 +337,9 @@ class PendingTranslation:
                 # Shown, not dropped: the reader sees the sentence and the reason.
                 translations[i] = f"[untranslated] {sources[i]}"
                 scores[i] = None  # no translation, so nothing the model was sure of
-                flags[i].append(Flag("empty", "the model gave no translation for this sentence; "
-                                              "the source is shown instead"))
+                flags[i].append(Flag(FlagKind.EMPTY,
+                                     "the model gave no translation for this sentence; "
+                                     "the source is shown instead"))
         started, segmented, loaded = self.times
         translated = time.perf_counter()
         models = {"translation": pipeline.translator.info()}

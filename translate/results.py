@@ -18,7 +18,10 @@ __all__ = ["Flag", "ModelInfo", "ParagraphResult", "PipelineResult", "ScoredText
 @dataclass(frozen=True)
 class Flag:
     """One problem found by a check: a machine kind, one human-readable line, and where in the
-    Vietnamese sentence the problem lies (character offsets [start, end) of ``source``), if known."""
+    Vietnamese sentence the problem lies (character offsets [start, end) of ``source``), if known.
+
+    ``kind`` is a :class:`~translate.checks.kinds.FlagKind` (a ``str``; not imported here, since
+    the checks import this module), or its plain string when read back from JSON."""
 
     kind: str
     detail: str
@@ -26,7 +29,7 @@ class Flag:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output (``span`` only when known)."""
-        out: dict[str, Any] = {"kind": self.kind, "detail": self.detail}
+        out: dict[str, Any] = {"kind": str(self.kind), "detail": self.detail}
         if self.span is not None:
             out["span"] = list(self.span)
         return out

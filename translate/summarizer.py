@@ -11,20 +11,15 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from . import text as vtext
-from .config import ModelConfig
+from .config import DEFAULT_SUMMARY_LENGTH, SUMMARY_LENGTHS, ModelConfig
 from .engines import GenerationOptions
+from .errors import InputError
 from .loading import BAR_FORMAT, LazyModel, ProgressCallback, model_identity
 from .results import Flag
 from .stopping import StopSignal, raise_if_stopped
 
 logger = logging.getLogger(__name__)
 
-# (min, max) new tokens of the final summary; about 1.3 tokens a word for English BPE.
-SUMMARY_LENGTHS: dict[str, tuple[int, int]] = {
-    "short": (20, 60),
-    "medium": (40, 142),
-    "long": (80, 256),
-}
 _TOKENS_PER_WORD = 1.3
 _MAX_ROUNDS = 8
 # Shortest summary of one chunk worth asking for, in tokens.
@@ -43,17 +38,18 @@ class Summary:
     flags: tuple[Flag, ...] = ()  # checks against the text summarized (Pipeline.summarize)
 
 
-def length_bounds(length: str = "medium", max_words: int | None = None) -> tuple[int, int]:
+def length_bounds(summary_length: str = DEFAULT_SUMMARY_LENGTH,
+                  max_words: int | None = None) -> tuple[int, int]:
     """(min_new_tokens, max_new_tokens) for a length name or a word limit; min never above max."""
     if max_words is not None:
         if max_words < 1:
-            raise ValueError("max_words must be at least 1")
+            raise InputError("max_words must be at least 1")
         high = max(4, math.ceil(max_words * _TOKENS_PER_WORD))
         return high // 2, high
     try:
-        return SUMMARY_LENGTHS[length]
+        return SUMMARY_LENGTHS[summary_length]
     except KeyError:
-        raise ValueError(f"unknown summary length '{length}'; "
+        raise InputError(f"unknown summary length '{summary_length}'; "
                          f"choose from: {', '.join(SUMMARY_LENGTHS)}") from None
 
 
@@ -63,11 +59,13 @@ class Summarizer(LazyModel):
     task = "summarization"
 
     def __init__(self, model: str | None = None, *, device: str = "auto",
-                 engine: str = "auto", length: str = "medium",
-                 max_words: int | None = None, show_progress: bool = False) -> None:
-        super().__init__(model, device=device, engine=engine)
-        length_bounds(length, max_words)  # fail early on a bad length
-        self.length = length
+                 engine: str = "auto", summary_length: str = DEFAULT_SUMMARY_LENGTH,
+                 max_words: int | None = None, show_progress: bool = False,
+                 compute_type: str | None = None, threads: int | None = None) -> None:
+        super().__init__(model, device=device, engine=engine, compute_type=compute_type,
+                         threads=threads)
+        length_bounds(summary_length, max_words)  # fail early on a bad length
+        self.summary_length = summary_length
         self.max_words = max_words
         self.options = GenerationOptions.from_mapping(self.spec.generation)
         self.show_progress = show_progress
@@ -76,26 +74,27 @@ class Summarizer(LazyModel):
     def from_config(cls, config: ModelConfig, **runtime: Any) -> Summarizer:
         """The summarizer ``config`` describes; ``runtime``: show_progress."""
         return cls(config.summarizer, device=config.device, engine=config.engine,
-                   length=config.summary_length, max_words=config.max_words, **runtime)
+                   summary_length=config.summary_length, max_words=config.max_words,
+                   compute_type=config.compute_type, threads=config.threads, **runtime)
 
-    def with_options(self, *, length: str | None = None,
+    def with_options(self, *, summary_length: str | None = None,
                      max_words: int | None = None) -> Summarizer:
         """A view with another summary length, sharing the loaded model."""
-        if length is None and max_words is None:
+        if summary_length is None and max_words is None:
             return self
-        length_bounds(length or self.length, max_words)  # a bad length fails here
+        length_bounds(summary_length or self.summary_length, max_words)  # a bad one fails here
         view = self._view()
-        view.length = length or self.length
+        view.summary_length = summary_length or self.summary_length
         view.max_words = max_words if max_words is not None else self.max_words
         return view
 
     def settings(self) -> dict[str, str]:
         """The summarizer's part of a result's signature (``pipeline.make_signature``): the
         model's identity and the summary length (a word limit as ``120words``)."""
-        length = self.length if self.max_words is None else f"{self.max_words}words"
+        length = self.summary_length if self.max_words is None else f"{self.max_words}words"
         return {"summarizer": model_identity(self.spec), "length": length}
 
-    def summarize(self, text: str, *, length: str | None = None,
+    def summarize(self, text: str, *, summary_length: str | None = None,
                   max_words: int | None = None,
                   progress: ProgressCallback | None = None,
                   stop: StopSignal | None = None) -> Summary:
@@ -106,7 +105,7 @@ class Summarizer(LazyModel):
         total). It is called at the start and after each batch, and may raise to stop there.
         ``stop`` is checked before each batch of chunks (:class:`Cancelled` once set).
         """
-        low, high = length_bounds(length or self.length,
+        low, high = length_bounds(summary_length or self.summary_length,
                                   max_words if max_words is not None else self.max_words)
         sentences = vtext.english_sentences(text)
         if not sentences:
@@ -127,7 +126,8 @@ class Summarizer(LazyModel):
             parts.add(len(chunks))
             # Share the window among the chunks so that one round usually suffices; halve the
             # share on later rounds so the loop always shrinks the text.
-            share = min(SUMMARY_LENGTHS["medium"][1], window // len(chunks)) // (2 ** rounds)
+            longest = SUMMARY_LENGTHS[DEFAULT_SUMMARY_LENGTH][1]
+            share = min(longest, window // len(chunks)) // (2 ** rounds)
             partial = self._generate(chunks, low=0, high=max(_MIN_CHUNK_SUMMARY, share),
                                      done=parts.done, stop=stop)
             rounds += 1
@@ -172,7 +172,7 @@ class Summarizer(LazyModel):
     def _generate(self, texts: list[str], *, low: int, high: int,
                   done: Callable[[int], None] = lambda n: None,
                   stop: StopSignal | None = None) -> list[str]:
-        options = self.options.with_(min_new_tokens=min(low, high), max_new_tokens=high)
+        options = self.options.with_options(min_new_tokens=min(low, high), max_new_tokens=high)
         results: list[str] = []
         # Chunks are all about a window long, so small batches waste little on padding.
         for start in range(0, len(texts), _CHUNK_BATCH):

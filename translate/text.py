@@ -44,6 +44,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from .errors import InputError
+
 __all__ = ["normalize", "split_paragraphs", "split_sentences", "segment", "split_long",
            "check_text", "InvalidTextError"]
 
@@ -90,7 +92,7 @@ _SPACES_RE = re.compile(r" {2,}")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
-class InvalidTextError(ValueError):
+class InvalidTextError(InputError):
     """Text no model can read; the message says which character and where."""
 
 

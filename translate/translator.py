@@ -57,12 +57,14 @@ class Translator(LazyModel):
     task = "translation"
 
     def __init__(self, model: str | None = None, *, device: str = "auto",
-                 engine: str = "auto", num_beams: int | None = None,
+                 engine: str = "auto", beams: int | None = None,
                  batch_tokens: int | None = None, max_batch_size: int | None = None,
-                 cache: SentenceCache | None = None, show_progress: bool = False) -> None:
-        super().__init__(model, device=device, engine=engine)
+                 cache: SentenceCache | None = None, show_progress: bool = False,
+                 compute_type: str | None = None, threads: int | None = None) -> None:
+        super().__init__(model, device=device, engine=engine, compute_type=compute_type,
+                         threads=threads)
         base = GenerationOptions.from_mapping(self.spec.generation)
-        self.options = base.with_(num_beams=num_beams) if num_beams else base
+        self.options = base.with_options(num_beams=beams) if beams else base
         self._batch_tokens = batch_tokens
         self._max_batch_size = max_batch_size
         self.cache = cache
@@ -74,14 +76,15 @@ class Translator(LazyModel):
     def from_config(cls, config: ModelConfig, **runtime: Any) -> Translator:
         """The translator ``config`` describes; ``runtime``: cache, show_progress, batching."""
         return cls(config.model, device=config.device, engine=config.engine,
-                   num_beams=config.beams, **runtime)
+                   beams=config.beams, compute_type=config.compute_type,
+                   threads=config.threads, **runtime)
 
-    def with_options(self, *, num_beams: int | None = None) -> Translator:
+    def with_options(self, *, beams: int | None = None) -> Translator:
         """A view decoding with other settings, sharing the loaded model (and its cache)."""
-        if not num_beams or num_beams == self.options.num_beams:
+        if not beams or beams == self.options.num_beams:
             return self
         view = self._view()
-        view.options = self.options.with_(num_beams=num_beams)
+        view.options = self.options.with_options(num_beams=beams)
         return view
 
     def batched(self, batcher: SentenceBatcher | None) -> Translator:
@@ -178,8 +181,8 @@ class Translator(LazyModel):
             # An empty output would drop the sentence without a trace: ask again, this time
             # forbidding an immediate end of sequence.
             logger.info("%d piece(s) came back empty; retrying with min_new_tokens", len(empty))
-            again = self._run_batches(empty, token_ids, options.with_(min_new_tokens=1), None,
-                                      stop)
+            again = self._run_batches(empty, token_ids, options.with_options(min_new_tokens=1),
+                                      None, stop)
             outputs.update({p: t for p, t in again.items() if t.text.strip()})
         return {s: joined([outputs[p] for p in ps]) for s, ps in pieces_of.items()}
 
@@ -290,7 +293,7 @@ def _bounded(options: GenerationOptions, longest: int, fixed: bool) -> Generatio
     fixed length asked for (min = max, as benchmarks ask)."""
     bound = (options.max_new_tokens if fixed
              else math.ceil(longest * _OUTPUT_RATIO) + _OUTPUT_MARGIN)
-    return options.with_(max_new_tokens=max(bound, options.min_new_tokens))
+    return options.with_options(max_new_tokens=max(bound, options.min_new_tokens))
 
 
 _NOTHING = ScoredText("")

@@ -8,8 +8,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..catalog import ModelError, ModelUnavailableError
-from ..extract import ExtractionError
+from ..catalog import ModelUnavailableError
+from ..errors import (
+    InputError,
+    MissingDependency,
+    ModelError,
+    ModelUnavailable,
+    Vi2enError,
+    one_line,
+)
 from ..serving.gate import BodyTooLarge
 from ..serving.limits import Refusal
 from ..stopping import Cancelled
@@ -55,9 +62,25 @@ def safe_json_response() -> type:
     return SafeJSONResponse
 
 
+# The library's errors (translate.errors) as HTTP statuses, the first class that matches: a
+# model this server cannot have, or a missing optional package, is 503 (the server's to fix);
+# the client's input or a model argument it named is 400. Another Vi2enError, and anything
+# else (a plain ValueError included: a bug), is 500 with a generic message.
+HTTP_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (ModelUnavailable, 503), (MissingDependency, 503),
+    (InputError, 400), (ModelError, 400),
+)
+INTERNAL_ERROR = "Cannot translate text: an internal error; the details are in the server log"
+
+
+def http_status(exc: BaseException) -> int:
+    """The HTTP status of a failure: :data:`HTTP_STATUS`, else 500."""
+    return next((status for cls, status in HTTP_STATUS if isinstance(exc, cls)), 500)
+
+
 def error_response(status: int, message: str, headers: dict[str, str] | None = None,
-           hint: str | None = None):
-    line = message.strip().splitlines()[0] if message.strip() else "error"
+                   hint: str | None = None):
+    line = one_line(message) or "error"
     body = {"error": line, **({"hint": hint} if hint else {})}
     return safe_json_response()(body, status_code=status,
                                  headers={"Access-Control-Allow-Origin": "*", **(headers or {})})
@@ -84,16 +107,18 @@ def guarded(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[A
             return error_response(499, "client closed the connection")  # read by no one
         except Cancelled as exc:  # stopped at a time limit while the answer was on its way
             return error_response(503, str(exc))
-        except ModelUnavailableError as exc:
-            logger.warning("model unavailable: %s", exc)
-            return error_response(503, exc.on_server())
-        except (ModelError, ExtractionError, ValueError) as exc:
-            logger.info("refused: %s", exc)
-            return error_response(400, str(exc))
+        except Vi2enError as exc:
+            status = http_status(exc)
+            if status == 500:
+                logger.error("API request failed: %s", exc, exc_info=True)
+                return error_response(500, INTERNAL_ERROR)
+            logger.log(logging.WARNING if status == 503 else logging.INFO, "refused (%d): %s",
+                       status, exc)
+            return error_response(status, exc.on_server() if isinstance(
+                exc, ModelUnavailableError) else str(exc))
         except Exception:
             # A bug or the machine (out of memory, disk): the detail is for the log only.
             logger.exception("API request failed")
-            return error_response(500, "Cannot translate text: an internal error; the details are "
-                               "in the server log")
+            return error_response(500, INTERNAL_ERROR)
 
     return wrapper

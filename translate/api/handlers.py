@@ -259,7 +259,8 @@ class Api:
         if body.summary:
             self.host.summarizer()  # loaded (or one line) before the article is translated
         # A bad summary length is refused here, before any work.
-        service = self.host.service(body.model, beams=body.beams, length=body.summary_length)
+        service = self.host.service(body.model, beams=body.beams,
+                                    summary_length=body.summary_length)
         result = service.translate_article(body.text, summary=body.summary, glossary=glossary,
                                            stop=stop)
         return result.to_dict()
@@ -269,11 +270,14 @@ class Api:
         self._within_limit([body.text])
         if not body.text.strip():
             raise ApiError(400, "Invalid request: missing text parameter")
-        pipeline = self.host.summarizing(body.length)
+        pipeline = self.host.summarizing(body.summary_length or body.length)
         summary = pipeline.summarize(body.text, stop=stop)
         signature = pipeline.summary_signature()
-        return {"summary": summary.text, "note": summary.note,
-                "flags": [f.to_dict() for f in summary.flags],
+        flags = [f.to_dict() for f in summary.flags]
+        # The names of a result's summary (PipelineResult.to_dict); "note" and "flags", the
+        # names before them, stay for one release (the README's API section says so).
+        return {"summary": summary.text, "summary_note": summary.note, "summary_flags": flags,
+                "note": summary.note, "flags": flags,
                 "signature": str(signature), "signature_info": signature.to_dict()}
 
 
@@ -336,5 +340,7 @@ class V1Summarize(BaseModel):
     """English text to summarize."""
 
     text: str
-    length: str | None = Field(None, description="short, medium or long")
+    summary_length: str | None = Field(None, description="short, medium or long")
+    length: str | None = Field(None, description="old name of summary_length, kept for one "
+                                                 "release")
     api_key: str | None = Field(None, description="as on /translate (or an X-API-Key header)")

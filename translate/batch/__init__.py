@@ -34,7 +34,6 @@ from .assembly import BatchPipeline, PipelineSettings
 from .errors import BatchUsageError, NotOurOutputError, OutputLockedError, OutputWriteError
 from .inputs import (
     CSV_SUFFIXES,
-    DEFAULT_MAX_CHARS,
     INPUT_FORMATS,
     JSONL_SUFFIXES,
     InputReader,
@@ -68,7 +67,6 @@ from .records import (
 
 __all__ = [
     "CSV_SUFFIXES",
-    "DEFAULT_MAX_CHARS",
     "DEFAULT_WINDOW_CHARS",
     "DEFAULT_WINDOW_DOCS",
     "INPUT_FORMATS",

@@ -3,16 +3,18 @@ cannot go on."""
 
 from __future__ import annotations
 
+from ..errors import InputError, OutputError
 
-class BatchUsageError(ValueError):
+
+class BatchUsageError(InputError):
     """The job cannot start: missing input, unreadable output, bad column (exit code 2)."""
 
 
-class OutputLockedError(BatchUsageError):
+class OutputLockedError(BatchUsageError, OutputError):
     """Another run holds the output's lock."""
 
 
-class NotOurOutputError(BatchUsageError):
+class NotOurOutputError(BatchUsageError, OutputError):
     """The output exists and is not a vi2en batch output: it is left untouched."""
 
 

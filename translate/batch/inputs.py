@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from ..config import MAX_DOCUMENT_CHARS
 from ..documents import DOCUMENT_SUFFIXES, formats, open_document, read_text
 from ..extract import (
     ExtractionError,
@@ -34,8 +35,6 @@ logger = logging.getLogger(__name__)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
 INPUT_FORMATS = ("jsonl", "csv")
-
-DEFAULT_MAX_CHARS = 200_000
 
 # Python's csv module refuses fields over 128 KiB; a huge document must reach the size check
 # and become an error record instead of stopping the run.
@@ -253,7 +252,7 @@ class DuplicateIds:
                                          "unique", where=record.where, name=record.name)
 
 
-def validate(record: InputRecord, max_chars: int = DEFAULT_MAX_CHARS) -> InputRecord:
+def validate(record: InputRecord, max_chars: int = MAX_DOCUMENT_CHARS) -> InputRecord:
     """Turn texts that must not be translated (empty, too big) into error records."""
     if record.error is not None or record.text is None:
         return record

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..catalog import ModelError
-from .inputs import DEFAULT_MAX_CHARS, InputRecord
+from ..config import MAX_DOCUMENT_CHARS
+from ..errors import Vi2enError, one_line
+from .inputs import InputRecord
 
 if TYPE_CHECKING:  # the pipeline loads models; a job receives one ready-made
     from ..pipeline import PendingTranslation, Pipeline, PipelineResult
@@ -39,14 +41,17 @@ class BatchOptions:
 
     summary: bool = False
     detail: bool = False
-    max_chars: int = DEFAULT_MAX_CHARS
+    max_chars: int = MAX_DOCUMENT_CHARS
     window_docs: int = DEFAULT_WINDOW_DOCS
     window_chars: int = DEFAULT_WINDOW_CHARS
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+def record_error(what: str, exc: BaseException) -> str:
+    """A record's ``error`` field for a failure of one document: the library's refusal in its
+    own line, or a bug named by its class ("internal error"), as the CLI names it."""
+    if isinstance(exc, Vi2enError):
+        return f"{what} failed: {one_line(exc)}"
+    return f"{what} failed: internal error: {one_line(f'{type(exc).__name__}: {exc}')}"
 
 
 def result_flags(result: PipelineResult) -> list[dict[str, Any]]:
@@ -173,7 +178,7 @@ def _finish(pipeline: Pipeline, record: InputRecord, outcome: tuple[PipelineResu
             raise
         except Exception as exc:  # one article's summary must not stop the run
             logger.warning("summary of %s failed", record.id, exc_info=True)
-            error = f"summary failed: {_one_line(exc)}"
+            error = record_error("summary", exc)
         elapsed += time.perf_counter() - started
     window.sentences += len(result.sentences)
     translation = result.translation if result.sentences else None
@@ -189,10 +194,10 @@ def _translate_one_by_one(pipeline: Pipeline, good: Sequence[InputRecord],
     """A window failed: find the document that breaks it; the others still get translated."""
     if len(good) == 1:
         logger.warning("translating %s failed", good[0].id, exc_info=exc)
-        outcomes[id(good[0])] = f"translation failed: {_one_line(exc)}"
+        outcomes[id(good[0])] = record_error("translation", exc)
         return
     logger.warning("a window of %d documents failed (%s); translating them one by one",
-                   len(good), _one_line(exc))
+                   len(good), one_line(exc))
     for record in good:
         started = time.perf_counter()
         try:
@@ -201,6 +206,6 @@ def _translate_one_by_one(pipeline: Pipeline, good: Sequence[InputRecord],
             raise
         except Exception as error:
             logger.warning("translating %s failed", record.id, exc_info=True)
-            outcomes[id(record)] = f"translation failed: {_one_line(error)}"
+            outcomes[id(record)] = record_error("translation", error)
         else:
             outcomes[id(record)] = (result, time.perf_counter() - started)

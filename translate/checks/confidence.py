@@ -22,7 +22,7 @@ from statistics import StatisticsError, correlation, fmean, median
 from typing import Any
 
 from ..results import Flag
-from .kinds import LOW_CONFIDENCE
+from .kinds import FlagKind
 
 # Fewer scored sentences than this: no flag (a three-sentence text has no "usual" score).
 MIN_SENTENCES = 8
@@ -51,7 +51,7 @@ def check_confidence(scores: Sequence[float | None]) -> list[list[Flag]]:
         z = _MAD_SCALE * (score - middle) / spread if spread > 0 else float("-inf")
         if z <= -MAX_Z:
             flags[i].append(Flag(
-                LOW_CONFIDENCE,
+                FlagKind.LOW_CONFIDENCE,
                 f"the translation model was much less sure of this sentence than of the rest "
                 f"of the text (score {score:.2f} against a median of {middle:.2f}): read it "
                 "against the source"))

@@ -21,7 +21,7 @@ import math
 import re
 
 from ..results import Flag
-from .kinds import ADDITION, OMISSION
+from .kinds import FlagKind
 from .names import fold, known_renderings, vietnamese_syllable
 from .similarity import similarity, similarity_of_parts, wanted
 from .words import load
@@ -59,8 +59,8 @@ def check_coverage(source_vi: str, translation_en: str, *,
     use = wanted(True) if use_similarity is None else use_similarity
     sim = similarity(source, english) if use else None
     if sim is not None and (SIM_MEDIAN - sim) / SIM_SD > UNRELATED_Z:
-        return flags + [Flag(ADDITION, f"the English says something else than the source "
-                                       f"(similarity {sim:.2f}, usual {SIM_MEDIAN:.2f})")]
+        return flags + [Flag(FlagKind.ADDITION, f"the English says something else than the source "
+                             f"(similarity {sim:.2f}, usual {SIM_MEDIAN:.2f})")]
     short = long = False
     if source_words >= MIN_SOURCE_WORDS:
         if sim is None:
@@ -69,19 +69,21 @@ def check_coverage(source_vi: str, translation_en: str, *,
             z_sim = (SIM_MEDIAN - sim) / SIM_SD  # > 0: less similar than usual
             short = _combined(-z_length, z_sim, _C["short_length_weight"]) > _C["short_z"]
             long = _combined(z_length, z_sim, _C["long_length_weight"]) > _C["long_z"]
-    if short and not any(f.kind == OMISSION for f in flags):
+    if short and not any(f.kind == FlagKind.OMISSION for f in flags):
         span = _dropped_clause(source, english, sim is not None)
         where = f": '{source[span[0]:span[1]]}'" if span else ""
-        flags.append(Flag(OMISSION, f"the English is {ratio:.0%} of the usual length for this "
-                                    f"source{_sim_note(sim)}; part of it may be missing{where}",
+        flags.append(Flag(FlagKind.OMISSION,
+                          f"the English is {ratio:.0%} of the usual length for this "
+                          f"source{_sim_note(sim)}; part of it may be missing{where}",
                           span=span))
     elif long:
-        flags.append(Flag(ADDITION, f"the English is {ratio:.0%} of the usual length for this "
-                                    f"source{_sim_note(sim)}; it may say more than the source"))
+        flags.append(Flag(FlagKind.ADDITION,
+                          f"the English is {ratio:.0%} of the usual length for this "
+                          f"source{_sim_note(sim)}; it may say more than the source"))
     invented = _invented_names(source, english)
-    if invented and not any(f.kind == ADDITION for f in flags):
-        flags.append(Flag(ADDITION, f"the English names {', '.join(invented)}, which the "
-                                    "source does not"))
+    if invented and not any(f.kind == FlagKind.ADDITION for f in flags):
+        flags.append(Flag(FlagKind.ADDITION, f"the English names {', '.join(invented)}, which the "
+                          "source does not"))
     return flags
 
 
@@ -107,12 +109,13 @@ def _structure_flags(source: str, english: str) -> list[Flag]:
     flags = []
     if not re.search(r"[\"“”]", english):
         for m in _QUOTE_RE.finditer(source):
-            flags.append(Flag(OMISSION, "the source quotes someone here; the English has no "
-                                        "quotation", span=(m.start(), m.end())))
+            flags.append(Flag(FlagKind.OMISSION,
+                              "the source quotes someone here; the English has no "
+                              "quotation", span=(m.start(), m.end())))
     if "(" not in english:
         for m in _BRACKET_RE.finditer(source):
-            flags.append(Flag(OMISSION, "the source has an aside in brackets here; the "
-                                        "English has none", span=(m.start(), m.end())))
+            flags.append(Flag(FlagKind.OMISSION, "the source has an aside in brackets here; the "
+                              "English has none", span=(m.start(), m.end())))
     return flags
 
 

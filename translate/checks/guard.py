@@ -9,15 +9,15 @@ instead of an empty list that would read as "no problem found".  With
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from ..config import OPTION_BY_NAME, setting
 from ..results import Flag
 from .confidence import check_confidence
 from .coverage import check_coverage
-from .kinds import CHECK_ERROR
+from .kinds import FlagKind
 from .names import check_name_consistency, check_names
 from .numbers import check_numbers
 from .repetition import check_repetition, check_summary_repetition
@@ -27,7 +27,8 @@ from .untranslated import check_untranslated
 
 logger = logging.getLogger(__name__)
 
-STRICT_CHECKS_ENV = "VI2EN_STRICT_CHECKS"
+# Tests name the variable to unset it; its name lives in the options table.
+STRICT_CHECKS_ENV = OPTION_BY_NAME["strict_checks"].env
 
 Check = Callable[[str, str], list[Flag]]
 
@@ -43,13 +44,13 @@ def run_check(check: Check, text: str, other: str) -> list[Flag]:
 def _crashed(check: Callable[..., object], what: str) -> Flag:
     """Log the exception being handled at ERROR (or re-raise it in strict mode) and give the
     ``check_error`` flag that says the text was not checked for that."""
-    if os.environ.get(STRICT_CHECKS_ENV) == "1":
+    if setting("strict_checks"):
         raise  # the exception being handled: this runs in an except block
     function = getattr(check, "func", check)  # a functools.partial's own function
     name = getattr(function, "__name__", "a").removeprefix("check_").replace("_", " ")
     logger.exception("the %s check crashed on %s", name, what)
-    return Flag(CHECK_ERROR, f"the {name} check failed on this text, so it was not "
-                             "checked for that (details in the log)")
+    return Flag(FlagKind.CHECK_ERROR, f"the {name} check failed on this text, so it was not "
+                "checked for that (details in the log)")
 
 
 def check_sentence(source_vi: str, translation_en: str, *,
@@ -93,7 +94,7 @@ class SentenceChecks:
             embed_many([text.strip() for pair in pairs for text in pair])
         except Exception:
             # Not a verdict: each sentence's own check then embeds (and reports) on its own.
-            if os.environ.get(STRICT_CHECKS_ENV) == "1":
+            if setting("strict_checks"):
                 raise
             logger.exception("embedding %d sentence pairs at once failed", len(pairs))
 
@@ -104,15 +105,15 @@ def document_flags(sources: list[str], translations: list[str]) -> list[list[Fla
     try:
         return check_name_consistency(sources, translations)
     except Exception:
-        if os.environ.get(STRICT_CHECKS_ENV) == "1":
+        if setting("strict_checks"):
             raise
         logger.exception("the name consistency check crashed on a document of %d sentences",
                          len(sources))
         flags: list[list[Flag]] = [[] for _ in sources]
         if flags:
-            flags[0].append(Flag(CHECK_ERROR, "the name consistency check failed on this "
-                                              "document, so it was not checked for that "
-                                              "(details in the log)"))
+            flags[0].append(Flag(FlagKind.CHECK_ERROR, "the name consistency check failed on this "
+                                 "document, so it was not checked for that "
+                                 "(details in the log)"))
         return flags
 
 

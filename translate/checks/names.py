@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..results import Flag
-from .kinds import NAME
+from .kinds import FlagKind
 from .words import load
 
 # Syllables and words, with dotted or hyphenated forms kept whole: TP.HCM, PGS.TS, Sang-sik.
@@ -277,7 +277,7 @@ def check_names(source_vi: str, translation_en: str) -> list[Flag]:
     for name in names:
         if rendering(name, english) is None:
             hint = f" (expected e.g. '{name.renderings[0]}')" if name.renderings else ""
-            flags.append(Flag(NAME, f"'{name.text}' is not in the translation{hint}",
+            flags.append(Flag(FlagKind.NAME, f"'{name.text}' is not in the translation{hint}",
                               span=(name.start, name.end)))
     return flags
 
@@ -305,8 +305,9 @@ def check_name_consistency(sources: Sequence[str],
                 continue
             earlier, at = first_seen[key]
             if _two_ways(name, earlier, form):
-                flags[n].append(Flag(NAME, f"'{name.text}' is '{form}' here but '{earlier}' in "
-                                           f"sentence {at + 1}", span=(name.start, name.end)))
+                flags[n].append(Flag(FlagKind.NAME,
+                                     f"'{name.text}' is '{form}' here but '{earlier}' in "
+                                     f"sentence {at + 1}", span=(name.start, name.end)))
     return flags
 
 

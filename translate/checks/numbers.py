@@ -15,6 +15,7 @@ from math import floor, log10
 
 from ..results import Flag
 from .en_quantities import ORDINALS, TENS, UNITS, extract_en_quantities
+from .kinds import FlagKind
 from .tokens import Quantity
 from .vi_quantities import extract_vi_quantities
 
@@ -171,11 +172,11 @@ def check_numbers(source_vi: str, translation_en: str) -> list[Flag]:
     reported = [q for q in missing if q.strong]
     if weak_missing and (extra_weak or extra_strong):
         reported += weak_missing
-    flags = [Flag("number", f"{q.describe()} missing in translation") for q in reported]
-    flags += [Flag("number", f"{q.describe()} in translation but not in source")
+    flags = [Flag(FlagKind.NUMBER, f"{q.describe()} missing in translation") for q in reported]
+    flags += [Flag(FlagKind.NUMBER, f"{q.describe()} in translation but not in source")
               for q in extra_strong]
     # An unexplained number word in the English counts when something else disagrees too.
     if extra_weak and (missing or extra_strong):
-        flags += [Flag("number", f"{q.describe()} in translation but not in source")
+        flags += [Flag(FlagKind.NUMBER, f"{q.describe()} in translation but not in source")
                   for q in extra_weak]
     return flags

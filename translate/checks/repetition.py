@@ -6,10 +6,11 @@ import re
 from collections.abc import Sequence
 
 from ..results import Flag
+from .kinds import FlagKind
 
 # Flags of these kinds mean the decoder went wrong (loop, runaway, truncation): a retry with
 # other decoding settings is likely to help, unlike a wrong number or a kept Vietnamese name.
-RETRY_KINDS = frozenset({"repetition", "length_ratio"})
+RETRY_KINDS = frozenset({FlagKind.REPETITION, FlagKind.LENGTH_RATIO})
 
 _EN_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)
 # Bounds on len(en)/len(vi) in characters; professional pairs in Tatoeba sit around 0.9
@@ -48,14 +49,14 @@ def _loop_flags(text_en: str, reference: str) -> list[Flag]:
     ref_loop_counts = {c for _, c in _loops(ref_words)}
     for gram, count in _loops(words):
         if count not in ref_loop_counts:  # else the reference repeats itself too ("ha ha ha")
-            return [Flag("repetition", f"'{gram}' repeated {count} times in a row")]
+            return [Flag(FlagKind.REPETITION, f"'{gram}' repeated {count} times in a row")]
     if len(words) >= 24:
         grams = [tuple(words[k : k + 3]) for k in range(len(words) - 2)]
         ratio = len(set(grams)) / len(grams)
         ref_grams = [tuple(ref_words[k : k + 3]) for k in range(len(ref_words) - 2)]
         ref_ratio = len(set(ref_grams)) / len(ref_grams) if ref_grams else 1.0
         if ratio < 0.5 and ref_ratio >= 0.7:
-            return [Flag("repetition", f"only {ratio:.0%} distinct word trigrams")]
+            return [Flag(FlagKind.REPETITION, f"only {ratio:.0%} distinct word trigrams")]
     return []
 
 
@@ -68,10 +69,11 @@ def check_repetition(source_vi: str, translation_en: str) -> list[Flag]:
     if len(src_words) >= LENGTH_MIN_SOURCE_WORDS and vi_len:
         r = en_len / vi_len
         if r > LENGTH_RATIO_HIGH:
-            flags.append(Flag("length_ratio", f"translation {r:.1f}x the source length (runaway?)"))
+            flags.append(Flag(FlagKind.LENGTH_RATIO,
+                              f"translation {r:.1f}x the source length (runaway?)"))
         elif r < LENGTH_RATIO_LOW:
             flags.append(
-                Flag("length_ratio", f"translation {r:.2f}x the source length (truncated?)")
+                Flag(FlagKind.LENGTH_RATIO, f"translation {r:.2f}x the source length (truncated?)")
             )
     return flags
 

@@ -18,14 +18,15 @@ process on a CPU do not, unless ``VI2EN_SIMILARITY=1`` (``0`` turns it off every
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import OrderedDict
 from typing import Any
 
+from ..config import OPTION_BY_NAME, setting
+
 logger = logging.getLogger(__name__)
 
-SIMILARITY_ENV = "VI2EN_SIMILARITY"
+SIMILARITY_ENV = OPTION_BY_NAME["similarity"].env  # named in messages
 INSTALL_HINT = "pip install 'vi2en[coverage]'"
 # Embeddings kept per process: a retried sentence and a document's repeated lines are
 # embedded once. 384 float32 = 1.5 KB each.
@@ -44,10 +45,8 @@ _state: dict[str, Any] = {"model": None, "tried": False, "why": None}
 def wanted(default: bool) -> bool:
     """Whether to use the similarity: ``VI2EN_SIMILARITY`` (1 or 0) when set, else ``default``
     (the caller's judgement of its cost)."""
-    setting = os.environ.get(SIMILARITY_ENV, "").strip()
-    if setting in ("0", "1"):
-        return setting == "1"
-    return default
+    chosen = setting("similarity")
+    return default if chosen is None else chosen
 _cache: OrderedDict[str, Any] = OrderedDict()
 
 

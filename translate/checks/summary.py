@@ -8,6 +8,7 @@ import unicodedata
 from ..results import Flag
 from ..text import english_sentences
 from .en_quantities import extract_en_quantities
+from .kinds import FlagKind
 from .numbers import key_match, match
 from .tokens import MONTH_NAMES, WEEKDAY_NAMES
 from .words import load
@@ -135,7 +136,8 @@ def check_summary(summary_en: str, translation_en: str) -> list[Flag]:
             continue
         if not q.strong and (set(q.values) <= {1.0, 0.5} or not q.values):
             continue
-        flags.append(Flag("unsupported_number", f"{q.describe()} not found in the translation"))
+        flags.append(Flag(FlagKind.UNSUPPORTED_NUMBER,
+                          f"{q.describe()} not found in the translation"))
     index = _support_index(translation_en)
     seen: set[str] = set()
     for ent in _entities(summary_en):
@@ -144,5 +146,5 @@ def check_summary(summary_en: str, translation_en: str) -> list[Flag]:
             continue
         seen.add(key)
         if not _entity_supported(ent, index):
-            flags.append(Flag("unsupported_entity", f"'{ent}' not found in the translation"))
+            flags.append(Flag(FlagKind.UNSUPPORTED_ENTITY, f"'{ent}' not found in the translation"))
     return flags

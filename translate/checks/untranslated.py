@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..results import Flag
+from .kinds import FlagKind
 from .words import load
 
 # Letters that (practically) only Vietnamese uses; é/à/ô alone also occur in French/Spanish
@@ -55,7 +56,7 @@ def check_untranslated(source_vi: str, translation_en: str) -> list[Flag]:
     shown = ", ".join(dict.fromkeys(left[:8]))
     return [
         Flag(
-            "untranslated",
+            FlagKind.UNTRANSLATED,
             f"{len(left)} Vietnamese word(s) left untranslated ({share:.0%} of words): {shown}",
         )
     ]

@@ -5,8 +5,8 @@ Each command lives in a module of this package with a ``register(sub, common)`` 
 through :mod:`translate.cli.common` only and never import this module back. Building the
 parser is light (no torch, no transformers): each command imports what it needs when it runs.
 
-Exit codes: 0 done; 1 failed (any unexpected error, one line, the detail with --verbose);
-2 the user's own mistake (see :data:`USAGE_ERRORS`); 3 a model is not available locally;
+Exit codes: 0 done; 1 failed (an internal error: one line, the detail with --verbose);
+2 the user's own mistake (see :data:`EXIT_CODES`); 3 a model is not available locally;
 130 interrupted.
 """
 
@@ -19,26 +19,37 @@ import signal
 import sys
 
 from .. import __version__
-from ..catalog import ModelError, ModelUnavailableError
+from ..config import check_settings
 from ..convert import USER_NOTICE  # light: ctranslate2 loads on use
-from ..outputs import OutputError
+from ..errors import InputError, ModelError, ModelUnavailable, OutputError, Vi2enError, one_line
 from . import batch, evaluate, models, serve
 from . import translate as translate_commands
 from .common import EXIT_FAILURE, EXIT_MODEL, EXIT_USAGE, CommandParser, UsageError
 
-__all__ = ["main", "build_parser", "UsageError", "USAGE_ERRORS"]
+__all__ = ["main", "build_parser", "exit_code", "UsageError", "USAGE_ERRORS", "EXIT_CODES"]
 
 logger = logging.getLogger("translate")
 
 # Subcommand modules, in the order of `vi2en --help`.
 COMMANDS = (translate_commands, models, evaluate, batch, serve)
 
-# Our own errors that mean "the user asked for something that cannot be done as asked":
-# bad arguments (UsageError, raised by the commands; BatchUsageError is turned into it),
-# an output that cannot be written (OutputError), a model argument that names no usable
-# model (ModelError, but not ModelUnavailableError: exit 3). A ValueError from anywhere else
-# is a bug, exit 1.
-USAGE_ERRORS: tuple[type[Exception], ...] = (UsageError, OutputError, ModelError)
+# The library's errors (translate.errors) as exit codes, the first class that matches: a
+# model that cannot be had here is 3; the user's input or settings (InputError: UsageError,
+# glossary, file, option), an output that cannot be written and a model argument that names
+# no usable model are the user's to fix, 2; any other Vi2enError (a missing optional package)
+# fails, 1. Anything else, a plain ValueError included, is a bug: exit 1, "internal error".
+EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (ModelUnavailable, EXIT_MODEL),
+    (InputError, EXIT_USAGE), (OutputError, EXIT_USAGE), (ModelError, EXIT_USAGE),
+    (Vi2enError, EXIT_FAILURE),
+)
+USAGE_ERRORS: tuple[type[Exception], ...] = tuple(
+    cls for cls, code in EXIT_CODES if code == EXIT_USAGE)
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of a failure: :data:`EXIT_CODES`, else 1 (an internal error)."""
+    return next((code for cls, code in EXIT_CODES if isinstance(exc, cls)), EXIT_FAILURE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,21 +136,18 @@ def main(argv: list[str] | None = None, *, command_prog: str | None = None) -> i
         args = parser.parse_args(argv)
     _configure_logging(args.verbose)
     try:
+        check_settings()  # a bad VI2EN_* variable: one line, exit 2, before any work
         return args.handler(args)
-    except ModelUnavailableError as exc:
-        logger.debug("model unavailable", exc_info=True)
-        _fail(str(exc))
-        return EXIT_MODEL
-    except USAGE_ERRORS as exc:
-        logger.debug("usage error", exc_info=True)
-        _fail(str(exc))
-        return EXIT_USAGE
+    except Vi2enError as exc:  # refused or impossible as asked: its own line says why
+        logger.debug("%s", type(exc).__name__, exc_info=True)
+        _fail(one_line(exc))
+        return exit_code(exc)
     except KeyboardInterrupt:
         print("vi2en: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # the CLI's promise: one line, detail only with --verbose
-        logger.debug("failed", exc_info=True)
-        _fail(f"{type(exc).__name__}: {exc}".splitlines()[0])
+    except Exception as exc:  # a bug: one line, the detail only with --verbose
+        logger.debug("internal error", exc_info=True)
+        _fail(f"internal error: {one_line(f'{type(exc).__name__}: {exc}')}")
         if not args.verbose:
             print("vi2en: run again with --verbose for details", file=sys.stderr)
         return EXIT_FAILURE

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InputError
 from .common import (
     UsageError,
     add_model_options,
@@ -33,7 +34,8 @@ def register(sub: Any, common: Any) -> None:
 def _add_options(p: Any) -> None:
     """The options of ``vi2en batch``: its defaults come from the batch library, imported
     only for this command (it holds the output lock and the progress bar)."""
-    from ..batch import DEFAULT_MAX_CHARS, DEFAULT_WINDOW_DOCS, INPUT_FORMATS
+    from ..batch import DEFAULT_WINDOW_DOCS, INPUT_FORMATS
+    from ..config import MAX_DOCUMENT_CHARS
 
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="JSONL or CSV files, documents (.txt .md .docx .html .pptx .odt .srt "
@@ -70,9 +72,9 @@ def _add_options(p: Any) -> None:
                    help="sentence cache file (default: $VI2EN_CACHE or "
                         "~/.cache/vi2en/translations.sqlite)")
     p.add_argument("--no-cache", action="store_true", help="do not use the sentence cache")
-    p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+    p.add_argument("--max-chars", type=int, default=MAX_DOCUMENT_CHARS,
                    help=f"refuse longer documents with an error record "
-                        f"(default: {DEFAULT_MAX_CHARS})")
+                        f"(default: {MAX_DOCUMENT_CHARS:,})")
     p.add_argument("--window", type=int, default=DEFAULT_WINDOW_DOCS,
                    help="documents batched together and flushed at once "
                         f"(default: {DEFAULT_WINDOW_DOCS})")
@@ -96,7 +98,7 @@ def _add_options(p: Any) -> None:
 
 
 def cmd_batch(args: Any) -> int:
-    from ..batch import BatchOptions, BatchUsageError, OutputWriteError, PipelineSettings
+    from ..batch import BatchOptions, OutputWriteError, PipelineSettings
 
     if not args.output and not args.out_dir:
         raise UsageError("give the output file with -o OUT.jsonl (or --out-dir DIR)")
@@ -108,7 +110,7 @@ def cmd_batch(args: Any) -> int:
 
         try:
             check_worker_count(args.check_workers)
-        except ValueError as exc:
+        except InputError as exc:
             raise UsageError(f"--check-workers: {exc}") from None
     on_ray = args.engine == "ray"
     if args.translated_files is not None and on_ray:
@@ -147,8 +149,6 @@ def cmd_batch(args: Any) -> int:
                             overwrite=args.overwrite, force=args.force, out_dir=args.out_dir)
         else:
             stats = _run_local(args, settings, output, options, show_progress(args))
-    except BatchUsageError as exc:
-        raise UsageError(str(exc)) from None
     except OutputWriteError as exc:  # a full disk mid-run: one line naming the file
         logger.debug("cannot write the output", exc_info=True)
         print(f"vi2en: error: {exc}", file=sys.stderr)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import DEVICES, ENGINES, SUMMARY_LENGTHS, ModelConfig
+from ..config import DEVICES, SUMMARY_LENGTHS, ModelConfig, SettingError
+from ..errors import InputError
 from ..extract import DOCUMENT_SUFFIXES
 from ..outputs import check_output_file
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
 
 
-class UsageError(Exception):
+class UsageError(InputError):
     """Bad arguments found after parsing (exit code 2)."""
 
 
@@ -135,6 +136,27 @@ def show_progress(args: argparse.Namespace) -> bool:
 # Defaults are None: the environment ($VI2EN_*) and the built-in defaults are applied in one
 # place, ModelConfig.from_env, so an option's help names the variable but never reads it.
 
+class EngineChoices:
+    """``--engine``'s choices, from the engine registry when argparse first looks at them
+    (a value given, or the help shown): building the parser imports no engine module, so a
+    light command (``vi2en segment``) stays light. The option needs a metavar: without one,
+    argparse lists the choices as soon as the option is added."""
+
+    def _names(self) -> tuple[str, ...]:
+        from ..engines import engine_names
+
+        return ("auto", *engine_names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
 def add_model_options(parser: argparse.ArgumentParser, *, summarizer: bool = True) -> None:
     """Options shared by every command that loads models."""
     parser.add_argument("--model", default=None,
@@ -146,9 +168,10 @@ def add_model_options(parser: argparse.ArgumentParser, *, summarizer: bool = Tru
                                  "catalog default)")
     parser.add_argument("--device", default=None, choices=list(DEVICES),
                         help="where to run (default: auto)")
-    parser.add_argument("--engine", default=None, choices=list(ENGINES),
-                        help="inference engine; auto: CTranslate2 when installed (converts the "
-                             "model on first use), else transformers (default: auto)")
+    parser.add_argument("--engine", default=None, choices=EngineChoices(), metavar="ENGINE",
+                        help="inference engine: %(choices)s; auto: CTranslate2 when installed "
+                             "(converts the model on first use), else transformers "
+                             "(default: auto)")
     parser.add_argument("--beams", type=int, default=None, help="beam size (default: preset's)")
 
 
@@ -159,8 +182,8 @@ def add_summarizer_options(parser: argparse.ArgumentParser) -> None:
                              "(default: $VI2EN_SUMMARIZER or the catalog default)")
     parser.add_argument("--device", default=None, choices=list(DEVICES),
                         help="where to run (default: auto)")
-    parser.add_argument("--engine", default=None, choices=list(ENGINES),
-                        help="inference engine (default: auto)")
+    parser.add_argument("--engine", default=None, choices=EngineChoices(), metavar="ENGINE",
+                        help="inference engine: %(choices)s (default: auto)")
 
 
 def add_summary_options(parser: argparse.ArgumentParser) -> None:
@@ -187,9 +210,12 @@ def config_from_args(args: argparse.Namespace, *, here: bool = True,
                "summary_length": getattr(args, "summary_length", None),
                "max_words": getattr(args, "max_words", None)}
     options.update({k: v for k, v in overrides.items() if v is not None})
+    from ..engines import check_engine
+
     try:
         config = ModelConfig.from_env(**options)
-    except ValueError as exc:  # a bad --beams or $VI2EN_ENGINE: the user's to fix
+        check_engine(config.engine)  # $VI2EN_ENGINE against the registry, before any load
+    except SettingError as exc:  # a bad --beams or $VI2EN_ENGINE: the user's to fix
         raise UsageError(str(exc)) from None
     if here and config.device.startswith("cuda"):
         # Before anything loads: a missing GPU is one line, not a warning about engines and
@@ -214,7 +240,4 @@ def load_glossary(path: str | None) -> Glossary | None:
         raise UsageError(f"the glossary {path} is a directory; give a TSV file")
     if not Path(path).is_file():
         raise UsageError(f"no such glossary file: {path}")
-    try:
-        return Glossary.load(path)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    return Glossary.load(path)  # a bad line: a GlossaryError (an InputError), exit 2

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 
+from ..errors import one_line
 from .common import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -83,7 +84,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ..catalog import resolve_spec
     from ..evaluate import (
         EvalResult,
-        MissingDependencyError,
         check_sacrebleu,
         evaluate,
         table_header,
@@ -105,15 +105,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         sources, references = sources[: args.limit], references[: args.limit]
     if not sources:
         raise UsageError("the source file is empty")
-    try:
-        check_sacrebleu()
-    except MissingDependencyError as exc:
-        print(f"vi2en: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    check_sacrebleu()  # missing: a MissingDependency, one line and exit 1 (cli.main)
     results: list[EvalResult] = []
     failures: list[Exception] = []
     for model in models:
-        config = base.with_(model=model)
+        config = base.with_options(model=model)
         try:
             result, _ = evaluate(config, sources, references,
                                  show_progress=show_progress(args))
@@ -135,6 +131,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         write_output(table_notes(results), None)
     if failures:
         for earlier in failures[:-1]:
-            print(f"vi2en: error: {str(earlier).splitlines()[0]}", file=sys.stderr)
+            print(f"vi2en: error: {one_line(earlier)}", file=sys.stderr)
         raise failures[-1]  # the last line, with its exit code
     return EXIT_OK

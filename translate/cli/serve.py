@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import DEFAULT_TIME_LIMIT_S
+from ..config import DEFAULT_TIME_LIMIT_S, MAX_REQUEST_CHARS, setting
+from ..errors import InputError
 from .common import UsageError, add_model_options, config_from_args
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,9 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-# The web page's default input limit, repeated here so that building the parser does not
-# import the page (and Gradio); tests/test_webapp.py checks the two agree.
-DEFAULT_MAX_CHARS = 100_000
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -39,22 +36,24 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
-    """Options of ``vi2en serve`` and ``python ui.py`` (the same)."""
-    parser.add_argument("--host", default=os.environ.get("VI2EN_HOST", "127.0.0.1"),
+    """Options of ``vi2en serve`` and ``python ui.py`` (the same). The defaults of --host,
+    --port, --auth and --models are None: :func:`option` applies ``$VI2EN_*`` (read by
+    :func:`translate.config.setting`, the one reader) when the server starts."""
+    parser.add_argument("--host", default=None,
                         help="address to listen on (0.0.0.0 for every interface; "
                              "default: $VI2EN_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=os.environ.get("VI2EN_PORT", "7860"),
+    parser.add_argument("--port", type=int, default=None,
                         help="port (default: $VI2EN_PORT or 7860)")
     parser.add_argument("--share", action="store_true",
                         help="also publish through a temporary public gradio.live link")
-    parser.add_argument("--auth", metavar="USER:PASS", default=os.environ.get("VI2EN_AUTH"),
+    parser.add_argument("--auth", metavar="USER:PASS", default=None,
                         help="require this user name and password (default: $VI2EN_AUTH)")
     parser.add_argument("--allow-private-urls", action="store_true",
                         help="let the URL field fetch private, loopback and link-local "
                              "addresses (refused by default)")
-    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+    parser.add_argument("--max-chars", type=int, default=MAX_REQUEST_CHARS,
                         help=f"longest input accepted, in characters (default: "
-                             f"{DEFAULT_MAX_CHARS:,})")
+                             f"{MAX_REQUEST_CHARS:,})")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="model calls at once (default: 1 on CPU, 2 on GPU)")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
@@ -62,7 +61,7 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                         help="most seconds one job (page or API) may take before it is "
                              "stopped and refused (an API request's wait for the model "
                              f"included); 0: none (default: {DEFAULT_TIME_LIMIT_S:g})")
-    parser.add_argument("--models", metavar="A,B,C", default=os.environ.get("VI2EN_MODELS", ""),
+    parser.add_argument("--models", metavar="A,B,C", default=None,
                         help="translation models visitors may choose (presets, Hub ids or "
                              "directories), besides --model, which is always offered and "
                              "the default; nothing else is loaded (default: $VI2EN_MODELS, "
@@ -74,8 +73,8 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
 
 def add_api_options(parser: argparse.ArgumentParser) -> None:
     """The REST API's options of ``vi2en serve``."""
-    from ..api_settings import DEFAULT_ALTERNATIVES_LIMIT, DEFAULT_BATCH_LIMIT, DEFAULT_MAX_BODY
-    from ..config import DEFAULT_WINDOW_S
+    from ..api_settings import DEFAULT_ALTERNATIVES_LIMIT, DEFAULT_BATCH_LIMIT
+    from ..config import DEFAULT_WINDOW_S, MAX_BODY_BYTES
 
     group = parser.add_argument_group("REST API (LibreTranslate-compatible, at the same port)")
     group.add_argument("--api-keys", metavar="FILE",
@@ -100,9 +99,9 @@ def add_api_options(parser: argparse.ArgumentParser) -> None:
                             "minute, the API's and the page's counted together, a list of N "
                             "texts counting N (as LibreTranslate counts); 0: no limit "
                             "(default)")
-    group.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
+    group.add_argument("--max-body", type=int, default=MAX_BODY_BYTES, metavar="BYTES",
                        help="largest request body, page uploads included (default: "
-                            f"{DEFAULT_MAX_BODY:,})")
+                            f"{MAX_BODY_BYTES:,})")
     group.add_argument("--batch-window", type=float, default=DEFAULT_WINDOW_S * 1000,
                        metavar="MS",
                        help="how long the first waiting sentence waits for others to share "
@@ -214,7 +213,7 @@ def api_settings_from_args(args: argparse.Namespace) -> ApiSettings:
             raise UsageError(f"no such API keys file: {args.api_keys}")
         try:
             keys = load_api_keys(args.api_keys)
-        except ValueError as exc:  # a bad line, named
+        except InputError as exc:  # a bad line, named
             raise UsageError(str(exc)) from None
     return ApiSettings(char_limit=args.char_limit, req_limit=args.req_limit, api_keys=keys,
                        require_api_key=args.require_api_key, max_body_bytes=args.max_body,
@@ -249,7 +248,7 @@ def web_config_from_args(args: argparse.Namespace) -> WebConfig:
         raise UsageError("--concurrency must be at least 1")
     if not 0 <= args.time_limit < float("inf"):
         raise UsageError("--time-limit must be a number of seconds, 0 or more")
-    models = parse_models(args.models)
+    models = parse_models(option(args, "models"))
     for model in models:  # a bad entry is refused now, not on a visitor's request
         resolve_spec(model, "translation")
     # One character limit for every door: --char-limit, LibreTranslate's name, when given.
@@ -262,6 +261,13 @@ def web_config_from_args(args: argparse.Namespace) -> WebConfig:
                      time_limit_s=args.time_limit)
 
 
+def option(args: argparse.Namespace, name: str) -> object:
+    """An option's value: given on the command line, else its ``VI2EN_*`` variable, else the
+    default of :data:`translate.config.OPTIONS`."""
+    value = getattr(args, name, None)
+    return setting(name) if value is None else value
+
+
 def serve(args: argparse.Namespace) -> int:
     """Serve the page at / and the REST API beside it, one process, one port, shared models."""
     from .. import api
@@ -269,7 +275,8 @@ def serve(args: argparse.Namespace) -> int:
     from ..serving.host import BatchingOptions, ModelHost
     from ..serving.limits import ClientLimits
 
-    auth = parse_auth(args.auth)
+    auth = parse_auth(option(args, "auth"))
+    host, port = option(args, "host"), option(args, "port")
     config = web_config_from_args(args)
     settings = api_settings_from_args(args)
     server = server_settings_from_args(args)
@@ -283,9 +290,9 @@ def serve(args: argparse.Namespace) -> int:
     resolve_spec(config.model_config.summarizer, "summarization")
     # The port before the page: a busy one is said at once, not after Gradio has loaded.
     try:
-        sock = api.bind(args.host, args.port)
+        sock = api.bind(host, port)
     except api.PortBusyError:
-        raise UsageError(f"port {args.port} is busy; use --port") from None
+        raise UsageError(f"port {port} is busy; use --port") from None
     limits = ClientLimits()  # one count per client, whichever door it uses
     # One host of the models for both doors: the page's translations and the API's share
     # the model pool and each model's request batcher.
@@ -310,6 +317,6 @@ def serve(args: argparse.Namespace) -> int:
     gate = api.create_server(app, host, settings, config.max_chars, auth=auth if app else None,
                              server=server, limits=limits, time_limit_s=config.time_limit_s,
                              **page_settings)
-    api.run_server(gate, host=args.host, port=args.port, share=args.share, settings=server,
+    api.run_server(gate, host=host, port=port, share=args.share, settings=server,
                    sock=sock)
     return 0

@@ -14,11 +14,12 @@ from . import transformers_engine  # noqa: E402,F401  isort: skip
 from . import ctranslate2_engine  # noqa: E402,F401  isort: skip
 
 __all__ = ["Engine", "GenerationOptions", "engine_class", "engine_names", "register_engine",
-           "create_engine", "check_device", "ENGINE_CHOICES"]
+           "create_engine", "check_device", "check_engine", "ENGINE_CHOICES"]
 
 logger = logging.getLogger(__name__)
 
-ENGINE_CHOICES = ("auto", "transformers", "ctranslate2")
+# What every front end offers (CLI --engine, the configuration's check): the registry's names.
+ENGINE_CHOICES = ("auto", *engine_names())
 
 # On a GPU, the engine measured faster per family (issue 11, an H200: CTranslate2 float16
 # 1,456 sentences/s against transformers' 141 for Marian, bfloat16 800 against 90 for T5-base).
@@ -26,14 +27,39 @@ ENGINE_CHOICES = ("auto", "transformers", "ctranslate2")
 GPU_ENGINE_BY_FAMILY = {"marian": "ctranslate2", "t5": "ctranslate2"}
 
 
+def check_engine(name: str) -> str:
+    """``name`` when it is ``auto`` or a registered engine, else a
+    :class:`~translate.config.SettingError` listing the choices."""
+    if name != "auto":
+        engine_class(name)
+    return name
+
+
 def create_engine(name: str, spec, device: str = "auto", **options: Any) -> Engine:
-    """Load ``spec`` with the named engine; ``auto`` picks one (see :func:`auto_engine`)."""
+    """Load ``spec`` with the named engine; ``auto`` picks one (see :func:`auto_engine`).
+
+    ``options``: ModelConfig settings (``compute_type``, ``threads``; None: the engine's
+    default); each engine gets those it takes, and one it does not take is logged, not lost
+    silently (transformers has no compute type of its own)."""
     if name == "auto":
-        return auto_engine(spec, device)
-    return engine_class(name)(spec, device, **options)
+        return auto_engine(spec, device, **options)
+    return _build(engine_class(name), spec, device, options)
 
 
-def auto_engine(spec, device: str = "auto") -> Engine:
+# The ModelConfig settings meant for engines; an engine declares those it takes
+# (Engine.config_options). Other keyword options go to the named engine as they are.
+CONFIG_ENGINE_OPTIONS = frozenset({"compute_type", "threads"})
+
+
+def _build(cls: type[Engine], spec, device: str, options: dict[str, Any]) -> Engine:
+    given = {k: v for k, v in options.items() if v is not None}
+    ignored = sorted(set(given) & CONFIG_ENGINE_OPTIONS - cls.config_options)
+    if ignored:
+        logger.info("the %s engine does not use %s", cls.name, ", ".join(ignored))
+    return cls(spec, device, **{k: v for k, v in given.items() if k not in ignored})
+
+
+def auto_engine(spec, device: str = "auto", **options: Any) -> Engine:
     """CTranslate2 when it is installed and the model has (or gets) a converted copy.
 
     The first use of a model converts it, with a one-line notice; a model CTranslate2 cannot
@@ -46,26 +72,26 @@ def auto_engine(spec, device: str = "auto") -> Engine:
     from .ctranslate2_engine import _family_hint
 
     if importlib.util.find_spec("ctranslate2") is None:
-        return engine_class("transformers")(spec, device)
+        return _build(engine_class("transformers"), spec, device, options)
     if _wants_gpu(device):
         family = _family_hint(spec)
         if GPU_ENGINE_BY_FAMILY.get(family or "", "ctranslate2") == "transformers":
-            return engine_class("transformers")(spec, device)
+            return _build(engine_class("transformers"), spec, device, options)
         import ctranslate2
 
         if ctranslate2.get_cuda_device_count() == 0:
             logger.warning("CTranslate2 sees no CUDA GPU (a CPU-only build or missing CUDA "
                            "libraries); using transformers on the GPU")
-            return engine_class("transformers")(spec, device)
+            return _build(engine_class("transformers"), spec, device, options)
     try:
-        return engine_class("ctranslate2")(spec, device)
+        return _build(engine_class("ctranslate2"), spec, device, options)
     except ModelUnavailableError:
         raise  # transformers would not find the model either
     except Exception as exc:  # unsupported architecture, failed conversion, no cuBLAS...
         logger.warning("CTranslate2 cannot run %s (%s: %s); using transformers", spec.name,
                        type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
         logger.debug("CTranslate2 failure", exc_info=True)
-        return engine_class("transformers")(spec, device)
+        return _build(engine_class("transformers"), spec, device, options)
 
 
 def check_device(device: str | None, engine: str = "auto") -> None:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ..catalog import ModelSpec
+from ..config import SettingError
 from ..results import ScoredText
 from ..stopping import StopSignal
 
@@ -30,7 +31,7 @@ class GenerationOptions:
     repetition_penalty: float = 1.0
     length_penalty: float = 1.0
 
-    def with_(self, **changes: Any) -> GenerationOptions:
+    def with_options(self, **changes: Any) -> GenerationOptions:
         return replace(self, **changes)
 
     def signature(self) -> str:
@@ -47,6 +48,9 @@ class Engine(ABC):
     """A loaded model. Subclasses register with :func:`register_engine`."""
 
     name: str = ""
+    # The ModelConfig settings (compute_type, threads) this engine's constructor takes;
+    # create_engine gives an engine only those.
+    config_options: frozenset[str] = frozenset()
 
     def __init__(self, spec: ModelSpec, device: str = "auto") -> None:
         self.spec = spec
@@ -168,15 +172,17 @@ def register_engine(name: str) -> Callable[[type[Engine]], type[Engine]]:
 
 
 def engine_names() -> list[str]:
+    """The registered engines: with ``auto``, the choices of every front end."""
     return sorted(_ENGINES)
 
 
 def engine_class(name: str) -> type[Engine]:
+    """The engine registered as ``name``; an unknown name is the user's to fix."""
     try:
         return _ENGINES[name]
     except KeyError:
-        valid = ", ".join(engine_names())
-        raise ValueError(f"unknown engine '{name}'; choose from: {valid}") from None
+        valid = ", ".join(["auto", *engine_names()])
+        raise SettingError(f"unknown engine '{name}'; choose from: {valid}") from None
 
 
 def clean_output(text: str, spec: ModelSpec) -> str:

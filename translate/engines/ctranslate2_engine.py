@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import ModelSpec, finish_spec
+from ..config import SettingError
 from ..devices import pick_device
 from ..results import ScoredText
 from ..stopping import StopSignal, raise_if_stopped
@@ -31,16 +32,7 @@ _CPU_MAX_HYPOTHESES = 32
 
 
 def default_threads() -> int:
-    """Threads for one model: $VI2EN_THREADS, else the cores this process may run on."""
-    env = os.environ.get("VI2EN_THREADS", "").strip()
-    if env:
-        try:
-            threads = int(env)
-        except ValueError:
-            raise ValueError(f"VI2EN_THREADS must be a whole number, not {env!r}") from None
-        if threads < 1:
-            raise ValueError("VI2EN_THREADS must be at least 1")
-        return threads
+    """Threads for one model when none are configured: the cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -51,16 +43,14 @@ def pick_compute_type(requested: str | None, device: str, family: str | None = N
     """``auto``: int8 on CPU; int8_float16 on a GPU, float16 where int8 is not supported.
 
     T5 overflows float16 (its activations exceed 65504), so on a GPU it gets bfloat16 (with
-    int8 weights where supported). None means $VI2EN_COMPUTE_TYPE, else ``auto``.
+    int8 weights where supported). None means ``auto``.
     """
     import ctranslate2
 
-    if requested is None:
-        requested = os.environ.get("VI2EN_COMPUTE_TYPE", "").strip() or "auto"
     supported = ctranslate2.get_supported_compute_types(device)
     if requested not in ("", "auto", None):
         if requested not in supported:
-            raise ValueError(f"compute type '{requested}' is not supported on {device}; "
+            raise SettingError(f"compute type '{requested}' is not supported on {device}; "
                              f"supported: {', '.join(sorted(supported))}")
         return requested
     if device == "cpu":
@@ -79,15 +69,20 @@ def pick_compute_type(requested: str | None, device: str, family: str | None = N
 class CTranslate2Engine(HFTokenizerEngine):
     """Loads (converting first if needed) once at construction.
 
-    ``compute_type``: ``auto``, a CTranslate2 compute type, or None for $VI2EN_COMPUTE_TYPE
-    (default ``auto``: int8 on CPU, int8_float16 on a GPU); ``intra_threads``: threads for
-    one batch (default: on a CPU one per worker with :func:`default_threads` workers, on a
-    GPU :func:`default_threads`); ``convert``: convert a model that has no
+    ``compute_type``: ``auto``, a CTranslate2 compute type, or None for ``auto`` (int8 on CPU,
+    int8_float16 on a GPU); ``threads``: the CPU threads of this model (default:
+    :func:`default_threads`; :class:`~translate.config.ModelConfig` passes ``$VI2EN_THREADS``);
+    ``intra_threads``: threads for one batch (default: on a CPU one per worker with
+    ``threads`` workers, on a GPU ``threads``); ``convert``: convert a model that has no
     converted copy (else raise).
     """
 
+    # The ModelConfig settings this engine takes (engines.create_engine passes them on).
+    config_options = frozenset({"compute_type", "threads"})
+
     def __init__(self, spec: ModelSpec, device: str = "auto", *, compute_type: str | None = None,
-                 intra_threads: int | None = None, convert: bool = True) -> None:
+                 threads: int | None = None, intra_threads: int | None = None,
+                 convert: bool = True) -> None:
         import ctranslate2
         from transformers import AutoTokenizer
 
@@ -137,7 +132,7 @@ class CTranslate2Engine(HFTokenizerEngine):
         # less here gives the same text, since EOS is never shown.
         self._forced_eos = generation.get("forced_eos_token_id") is not None
         self._positions: int | None = hf_config.get("max_position_embeddings")
-        threads = intra_threads or default_threads()
+        threads = intra_threads or threads or default_threads()
         if self._device == "cpu" and intra_threads is None:
             # One worker per core, each decoding its share of a batch with one thread: on 2
             # cores the 18-sentence article took 0.52 s against 1.08 s for one worker with 2

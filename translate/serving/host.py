@@ -77,29 +77,30 @@ class ModelHost:
         return batcher
 
     def pipeline(self, model: str | None = None, *, beams: float | None = None,
-                 length: str | None = None, checks: bool = True) -> Pipeline:
+                 summary_length: str | None = None, checks: bool = True) -> Pipeline:
         """The shared pipeline of ``model`` with this request's settings, its translations
         batched with every other request's for that model: the one per-request view, for
         the page and the API alike. ``checks=False``: no sentence checks (a caller that
         does not return them); True: as the server runs them."""
         batcher = self.batcher(model)
         return self.pool.pipeline(model).with_options(
-            beams=int(beams) if beams else None, summary_length=length or None,
+            beams=int(beams) if beams else None, summary_length=summary_length or None,
             checks=None if checks else False, batcher=batcher)
 
     def service(self, model: str | None = None, *, beams: float | None = None,
-                length: str | None = None, checks: bool = True) -> TranslationService:
+                summary_length: str | None = None,
+                checks: bool = True) -> TranslationService:
         """Texts, documents and articles translated over :meth:`pipeline`."""
-        return TranslationService(self.pipeline(model, beams=beams, length=length,
-                                                checks=checks))
+        return TranslationService(self.pipeline(model, beams=beams,
+                                                summary_length=summary_length, checks=checks))
 
-    def summarizer(self, length: str | None = None) -> Summarizer:
-        """The shared summarizer, loaded, with this request's length."""
-        return self.pool.summarizer(length)
+    def summarizer(self, summary_length: str | None = None) -> Summarizer:
+        """The shared summarizer, loaded, with this request's summary length."""
+        return self.pool.summarizer(summary_length)
 
-    def summarizing(self, length: str | None = None) -> Pipeline:
+    def summarizing(self, summary_length: str | None = None) -> Pipeline:
         """The default pipeline, its summarizer loaded, for summarizing English text."""
-        return self.pool.summarizing(length)
+        return self.pool.summarizing(summary_length)
 
     # -- start-up ----------------------------------------------------------------------------------
     def preload(self, *, summarizer: bool = False) -> None:

@@ -17,10 +17,10 @@ Gradio is imported when the app is built, not when this package is.
 from __future__ import annotations
 
 from .errors import Cancelled, failure_title, notice_html, toast_html, user_errors
-from .handlers import DEFAULT_MAX_CHARS, Handlers, WebConfig
-from .page import MAX_UPLOAD, TITLE, build_app, launch, page_options
+from .handlers import Handlers, WebConfig
+from .page import TITLE, build_app, launch, page_options
 from .sessions import PageSessions
 
-__all__ = ["DEFAULT_MAX_CHARS", "MAX_UPLOAD", "TITLE", "Cancelled", "Handlers", "PageSessions",
+__all__ = ["TITLE", "Cancelled", "Handlers", "PageSessions",
            "WebConfig", "build_app", "failure_title", "launch", "notice_html", "page_options",
            "toast_html", "user_errors"]

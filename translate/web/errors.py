@@ -6,13 +6,14 @@ from __future__ import annotations
 import functools
 import html
 import logging
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..catalog import ModelError, ModelUnavailableError
+from ..catalog import ModelUnavailableError
+from ..errors import InputError, ModelError, ModelUnavailable, Vi2enError, one_line
 from ..extract import ExtractionError
 from ..fetch import FetchError
+from ..glossary import GlossaryError
 from ..stopping import Cancelled  # the visitor pressed Cancel, left, or ran out of time
 
 logger = logging.getLogger(__name__)
@@ -20,44 +21,26 @@ logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _one_line(message: str) -> str:
-    """The first line of a message, as plain text: the page escapes it where it shows it, and an
-    API client receives it as written."""
-    return message.strip().splitlines()[0] if message.strip() else message
-
-
-_GLOSSARY_LINE = re.compile(r"glossary line (\d+): (.*)")
-# What a glossary problem is called in a toast's title, by the start of the library's message.
-_GLOSSARY_PROBLEMS = {"no tab": "has no tab", "empty Vietnamese term": "has no Vietnamese term",
-                      "the term spans lines": "has a term that spans lines"}
+# A toast's title by the class of what failed, the first that matches (a glossary error's
+# title is built from its line and problem, see failure_title).
+TITLES: tuple[tuple[type[BaseException], str], ...] = (
+    (Cancelled, "Cancelled"),
+    (FetchError, "Could not fetch the page"),
+    (ExtractionError, "Could not read the file"),
+    (ModelUnavailable, "Model not available"),
+    (ModelError, "Model not usable"),
+    (InputError, "Invalid input"),
+)
+SOMETHING_WENT_WRONG = "Something went wrong"
 
 
 def failure_title(exc: BaseException) -> str:
-    """A toast's title: what failed, in a few words ("Glossary line 3 has no tab")."""
-    if isinstance(exc, Cancelled):
-        return "Cancelled"
-    if isinstance(exc, FetchError):
-        return "Could not fetch the page"
-    if isinstance(exc, ExtractionError):
-        return "Could not read the file"
-    if isinstance(exc, ModelUnavailableError):
-        return "Model not available"
-    if isinstance(exc, ModelError):
-        return "Model not usable"
-    if isinstance(exc, ValueError):
-        match = _GLOSSARY_LINE.match(str(exc))
-        if match:
-            line, problem = match.groups()
-            for start, words in _GLOSSARY_PROBLEMS.items():
-                if problem.startswith(start):
-                    return f"Glossary line {line} {words}"
-            if " columns;" in problem:
-                return f"Glossary line {line} has {problem.split()[0]} columns"
-            if "already on line" in problem:
-                return f"Glossary line {line} repeats a term"
-            return f"Glossary line {line} is not valid"
-        return "Invalid input"
-    return "Something went wrong"
+    """A toast's title: what failed, in a few words ("Glossary line 3 has no tab"), from the
+    error's class and attributes, never its message."""
+    if isinstance(exc, GlossaryError):
+        return (f"Glossary line {exc.line} {exc.problem}" if exc.line is not None
+                else f"Glossary {exc.problem}")
+    return next((title for cls, title in TITLES if isinstance(exc, cls)), SOMETHING_WENT_WRONG)
 
 
 def user_errors(fn: F) -> F:
@@ -72,15 +55,15 @@ def user_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except (ModelError, ExtractionError, FetchError, ValueError, Cancelled) as exc:
+        except (Vi2enError, Cancelled) as exc:
             logger.info("%s refused: %s", fn.__name__, exc or type(exc).__name__)
             message = (exc.on_server() if isinstance(exc, ModelUnavailableError)
                        else str(exc) or "Stopped at your request.")
-            raise gr.Error(_one_line(message), title=failure_title(exc),
+            raise gr.Error(one_line(message), title=failure_title(exc),
                            print_exception=False) from None
         except Exception as exc:
-            # A bug or the machine: what failed is for the log, not for a visitor (a path, a
-            # file's existence, the server's insides).
+            # A bug (a plain ValueError too) or the machine: what failed is for the log, not
+            # for a visitor (a path, a file's existence, the server's insides).
             logger.exception("%s failed", fn.__name__)
             raise gr.Error("Something went wrong; the details are in the server log.",
                            title=failure_title(exc), print_exception=False) from None

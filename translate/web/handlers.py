@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import exports
-from ..config import DEFAULT_TIME_LIMIT_S, ModelConfig
+from ..config import DEFAULT_SUMMARY_LENGTH, DEFAULT_TIME_LIMIT_S, MAX_REQUEST_CHARS, ModelConfig
 from ..documents import open_document, read_text, translate_units
 from ..fetch import fetch_article
 from ..glossary import Glossary
@@ -26,7 +26,6 @@ from .errors import TEXT_TITLES, Cancelled, refuse, user_errors
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_CHARS = 100_000
 Progress = Callable[..., Any]  # a gr.Progress, or anything called the same way
 
 
@@ -35,7 +34,7 @@ class WebConfig:
     """How the server was started: models, limits, the URL guard."""
 
     model_config: ModelConfig = field(default_factory=ModelConfig)
-    max_chars: int = DEFAULT_MAX_CHARS
+    max_chars: int = MAX_REQUEST_CHARS
     allow_private_urls: bool = False
     concurrency: int | None = None  # None: chosen from the device
     fetch_timeout_s: float = 15.0
@@ -196,7 +195,7 @@ class Handlers:
         return result.translation, result.to_dict()
 
     @user_errors
-    def summarize(self, english: str, length: str | None = "medium",
+    def summarize(self, english: str, length: str | None = DEFAULT_SUMMARY_LENGTH,
                   state: dict[str, Any] | None = None, progress: Progress | None = None,
                   stop: threading.Event | None = None) -> tuple[str, dict[str, Any]]:
         """English text (as the user left it) -> (summary, the session's result with it).
@@ -228,14 +227,14 @@ class Handlers:
 
     @user_errors
     def process(self, text: str, model: str | None = None, beams: float | None = None,
-                length: str | None = "medium", glossary: str | None = None,
+                length: str | None = DEFAULT_SUMMARY_LENGTH, glossary: str | None = None,
                 progress: Progress | None = None,
                 stop: threading.Event | None = None) -> dict[str, Any]:
         """Translate and summarize; the whole result (as ``vi2en translate --json``)."""
         text = self._checked(text, "translate")
         terms = self._glossary(glossary)
         report = self._reporter(progress, model, stop)
-        pipeline = self.host.pipeline(model, beams=beams, length=length)
+        pipeline = self.host.pipeline(model, beams=beams, summary_length=length)
         self.host.summarizer()  # loaded (or one line on failure) before the article is translated
         self._stop_if_cancelled(stop)
         result = pipeline.run(text, summarize=True, glossary=terms, progress=report,

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import exports
-from ..config import SUMMARY_LENGTHS
+from ..config import DEFAULT_SUMMARY_LENGTH, MAX_BODY_BYTES, SUMMARY_LENGTHS
 from ..documents import DOCUMENT_SUFFIXES
 from ..serving.host import ModelHost
 from ..stopping import JobStop
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 TITLE = "vi2en · Vietnamese news → English"
-MAX_UPLOAD = "20mb"
 EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "examples" / "article.vi.txt"
 # The page's stylesheet and script, shipped as package data beside this module.
 WEB_DIR = Path(__file__).resolve().parent
@@ -178,7 +177,7 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
             return handlers.translate(text, model, beams, glossary, progress=progress, stop=stop)
 
     @_with_request
-    def summarize(english: str, length: str | None = "medium",
+    def summarize(english: str, length: str | None = DEFAULT_SUMMARY_LENGTH,
                   state: dict[str, Any] | None = None,
                   request: gr.Request = None,  # type: ignore[assignment]
                   progress: gr.Progress = gr.Progress()) -> tuple[str, dict[str, Any]]:  # noqa: B008
@@ -188,7 +187,7 @@ def _api_functions(handlers: Handlers, sessions: PageSessions,
 
     @_with_request
     def process(text: str, model: str | None = None, beams: float | None = None,
-                length: str | None = "medium", glossary: str | None = "",
+                length: str | None = DEFAULT_SUMMARY_LENGTH, glossary: str | None = "",
                 request: gr.Request = None,  # type: ignore[assignment]
                 progress: gr.Progress = gr.Progress()) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: B008
         """Vietnamese article in; translation, summary, sentences and flags out as JSON."""
@@ -328,7 +327,8 @@ def _source_column(host: ModelHost, example: str | None, default_beams: int) -> 
                                 info="⚠ marks licenses that restrict use.", elem_id="model")
             beams = gr.Slider(1, 8, value=default_beams, step=1, label="Beams",
                               info="More beams: slightly better, slower.")
-            length = gr.Radio(list(SUMMARY_LENGTHS), value="medium", label="Summary length")
+            length = gr.Radio(list(SUMMARY_LENGTHS), value=DEFAULT_SUMMARY_LENGTH,
+                              label="Summary length")
         with gr.Accordion("Glossary", open=False):
             glossary = gr.Textbox(
                 value="", lines=4, max_lines=12, label="Terms to translate exactly",
@@ -520,7 +520,7 @@ def build_app(config: WebConfig, handlers: Handlers | None = None, *,
     return app
 
 
-def page_options(max_file_size: str | int = MAX_UPLOAD, named_api: bool = True
+def page_options(max_file_size: int = MAX_BODY_BYTES, named_api: bool = True
                  ) -> dict[str, Any]:
     """How the page is served, by launch() and when mounted beside the REST API. Errors
     other than the page's own one-line messages show no detail; no run history (it talks to

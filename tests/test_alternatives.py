@@ -14,7 +14,7 @@ SENTENCES = ["Trời mưa to ở Hà Nội.", "", "Giá xăng tăng mạnh trong
 
 @pytest.mark.parametrize("engine", ["transformers", "ctranslate2"])
 def test_hypotheses_are_the_beams_best_first(tiny_translator_dir, engine):
-    translator = Translator(str(tiny_translator_dir), engine=engine, device="cpu", num_beams=1)
+    translator = Translator(str(tiny_translator_dir), engine=engine, device="cpu", beams=1)
     found = translator.hypotheses(SENTENCES, 3)
     assert [len(h) for h in found] == [3, 1, 3]
     assert found[1] == [""]
@@ -22,7 +22,7 @@ def test_hypotheses_are_the_beams_best_first(tiny_translator_dir, engine):
         assert all(h.strip() for h in hypotheses)
         assert len(set(hypotheses)) > 1  # n-best, not one output repeated
     # The best of three is what a beam of three writes on its own.
-    beam3 = translator.with_options(num_beams=3).translate(SENTENCES)
+    beam3 = translator.with_options(beams=3).translate(SENTENCES)
     assert [found[0][0], found[2][0]] == [beam3[0], beam3[2]]
 
 

@@ -15,13 +15,13 @@ BAD_GLOSSARY = "Hà Nội\tHanoi\n\nxăng dầu"  # line 3 has no tab
 
 
 def _api_answer(exc: BaseException) -> tuple[int, dict]:
-    """What the API's one error mapping (api._guarded) answers for a handler raising ``exc``."""
-    from translate import api
+    """What the API's one error mapping (api.errors.guarded) answers for ``exc``."""
+    from translate.api.errors import guarded
 
     async def handler():
         raise exc
 
-    response = asyncio.run(api._guarded(handler)())
+    response = asyncio.run(guarded(handler)())
     return response.status_code, json.loads(response.body)
 
 

@@ -296,13 +296,13 @@ def serve(args: argparse.Namespace) -> int:
     limits = ClientLimits()  # one count per client, whichever door it uses
     # One host of the models for both doors: the page's translations and the API's share
     # the model pool and each model's request batcher.
-    host = ModelHost(config.model_config, config.models,
-                     batching=BatchingOptions(settings.batch_window_s, settings.max_batch))
+    models = ModelHost(config.model_config, config.models,
+                       batching=BatchingOptions(settings.batch_window_s, settings.max_batch))
     app, page_settings = None, {}
     if server.page:
         from ..web import Handlers, build_app, page_options
 
-        app = build_app(config, Handlers(config, host), limits=limits)
+        app = build_app(config, Handlers(config, models), limits=limits)
         page_settings = page_options(max_file_size=settings.max_body_bytes,
                                      named_api=config.named_api)
     if hasattr(signal, "SIGPIPE"):
@@ -314,7 +314,7 @@ def serve(args: argparse.Namespace) -> int:
     if auth and settings.api_keys is None:
         logger.warning("--auth protects the page; the REST API is open (use --api-keys FILE "
                        "--require-api-key to close it)")
-    gate = api.create_server(app, host, settings, config.max_chars, auth=auth if app else None,
+    gate = api.create_server(app, models, settings, config.max_chars, auth=auth if app else None,
                              server=server, limits=limits, time_limit_s=config.time_limit_s,
                              **page_settings)
     api.run_server(gate, host=host, port=port, share=args.share, settings=server,

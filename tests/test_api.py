@@ -259,7 +259,8 @@ def test_v1_summarize_and_the_schema(server):
     assert status == 200 and answer["summary"].strip()
     # A result's names (as /v1/translate's summary_note, summary_flags), and for one release
     # the old ones beside them, with the same values.
-    assert set(answer) == {"summary", "summary_note", "summary_flags", "note", "flags"}
+    assert set(answer) == {"summary", "summary_note", "summary_flags", "note", "flags",
+                           "signature", "signature_info"}
     assert (answer["note"], answer["flags"]) == (answer["summary_note"], answer["summary_flags"])
     status, old = post(server + "v1/summarize",
                        {"text": "Prices rose. People worried.", "length": "short"})

@@ -255,7 +255,7 @@ def _calibration_table(results: Sequence[EvalResult]) -> str:
         if c.low_confidence_lines:
             flagged += (f" (chrF++ {number(c.low_confidence_chrf, 1)} against "
                         f"{number(c.other_chrf, 1)})")
-        rows.append((r.model, str(c.scored_lines), number(c.score_median), number(c.score_p10),
+        rows.append((r.name, str(c.scored_lines), number(c.score_median), number(c.score_p10),
                      number(c.spearman), number(c.pearson), number(c.poor_below), flagged))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()

@@ -225,4 +225,4 @@ def test_eval_reports_the_calibration_of_the_scores(tiny_models, tmp_path, capsy
                             in line))
     assert out[header].split()[:6] == ["MODEL", "SCORED", "MEDIAN", "P10", "SPEARMAN",
                                        "PEARSON"]
-    assert out[header + 1].startswith(str(model)) and " 12 " in out[header + 1]
+    assert out[header + 1].startswith(f"{model.name} ") and " 12 " in out[header + 1]

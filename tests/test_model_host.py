@@ -46,6 +46,7 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch, host: ModelHost,
     return calls
 
 
+@pytest.mark.slow  # the page built and served in-process beside the API (about 9 s)
 def test_one_generate_call_serves_the_page_and_the_api_together(
         tiny_translator_dir, tiny_summarizer_dir, monkeypatch):
     # A long window: both requests arrive within it, whichever thread starts first.

@@ -299,6 +299,7 @@ def test_a_raw_utf8_form_is_read_as_utf8(served):
     assert status == 400 and "UTF-8" in answer["error"]
 
 
+@pytest.mark.slow  # a page served on a port (about 9 s)
 def test_a_model_the_server_has_not_got_is_said_as_such(served):
     url, _ = served
     from gradio_client import Client
@@ -344,6 +345,7 @@ def test_readme_install_says_cpu_and_gpu_and_what_each_downloads():
 
 
 # -- item 3: progress that moves -----------------------------------------------------------------
+@pytest.mark.slow  # a model loaded for it alone (about 6 s)
 def test_translator_counts_sentences_from_the_start_and_per_batch(tiny_translator_dir):
     from translate.translator import Translator
 

@@ -12,8 +12,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,7 +167,7 @@ def server(tiny_translator_dir: Path, tiny_summarizer_dir: Path,
         LIMITED_PER_MINUTE,
         MAX_BODY,
     )
-    from tests.helpers import free_port, stop_process
+    from tests.helpers import free_port, stop_process, wait_until_answering
 
     folder = tmp_path_factory.mktemp("serve")
     keys = folder / "keys.txt"
@@ -189,16 +187,7 @@ def server(tiny_translator_dir: Path, tiny_summarizer_dir: Path,
             cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(url + "languages", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = log.read_text(encoding="utf-8", errors="replace")
-                    pytest.fail(f"vi2en serve did not answer on {port}:\n{output[-2000:]}")
-                time.sleep(0.5)
+        wait_until_answering(process, url, log)
         yield url
     finally:
         stop_process(process)

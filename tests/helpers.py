@@ -65,6 +65,27 @@ def stop_process(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def wait_until_answering(process: subprocess.Popen, url: str, log: Path, *,
+                         timeout: float = 120) -> None:
+    """Wait until a server started for a test answers ``url + "languages"``; a server that
+    exits or stays silent past ``timeout`` seconds fails the test with its log's tail."""
+    import time
+    import urllib.request
+
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "languages", timeout=5):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = log.read_text(encoding="utf-8", errors="replace")
+                pytest.fail(f"vi2en serve did not answer on {url}:\n{output[-2000:]}")
+            time.sleep(0.5)
+
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 EXAMPLE_ARTICLE = REPO / "examples" / "article.vi.txt"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, stop_process
+from tests.helpers import REPO, stop_process, wait_until_answering
 
 
 def vi2en(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
@@ -251,17 +251,7 @@ def served(tiny_translator_dir, tiny_summarizer_dir, tmp_path_factory):
                                    cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        import time
-
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(url + "languages", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"vi2en serve did not answer:\n{log.read_text()[-2000:]}")
-                time.sleep(0.5)
+        wait_until_answering(process, url, log, timeout=180)
         yield url, log
     finally:
         stop_process(process)

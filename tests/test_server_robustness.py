@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import stop_process
+from tests.helpers import stop_process, wait_until_answering
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")]
@@ -90,15 +90,7 @@ def serve(folder: Path, translator: Path, summarizer: Path, *options: str) -> It
              "1", *options], cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}/", port, process, log)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(server.url + "languages", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"vi2en serve did not start:\n{server.logged()[-2000:]}")
-                time.sleep(0.5)
+        wait_until_answering(process, server.url, log, timeout=180)
         # Models load on first use: load them now, so that no test measures the loading (a
         # request that meets the time limit meanwhile is refused, and the loading goes on).
         deadline = time.monotonic() + 300

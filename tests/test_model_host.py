@@ -6,16 +6,20 @@ handlers of both doors; the engine's own ``generate_scored`` is wrapped only to 
 
 from __future__ import annotations
 
+import shutil
 import threading
+import time
 from typing import Any
 
 import pytest
 
-from translate.api import Api, V1Translate
+from translate.api import Api, V1Summarize, V1Translate
 from translate.api_settings import ApiSettings
 from translate.catalog import ModelError
 from translate.config import ModelConfig
 from translate.serving.host import BatchingOptions, ModelHost
+from translate.stopping import Cancelled
+from translate.translator import Translator
 from translate.web import Handlers, WebConfig
 
 PAGE_TEXT = "Trời mưa to ở Hà Nội. Giao thông ùn tắc."
@@ -106,3 +110,145 @@ def test_the_api_chooses_any_model_of_the_list(tiny_models, tiny_summarizer_dir,
     assert not host.translator_loaded(None)  # the default model was never needed
     with pytest.raises(ModelError, match="not one of this server's models"):
         api.translate({"q": API_TEXT, "source": "vi", "target": "en", "model": "gpt-5"})
+
+
+def _watch_overlap(monkeypatch: pytest.MonkeyPatch, engine: Any, method: str,
+                   running: dict[str, int], lock: threading.Lock) -> None:
+    """Count the engine's calls in progress (``running["now"]``, the most at once in
+    ``running["most"]``); each call lasts at least 0.2 s so that others try to overlap it."""
+    real = getattr(engine, method)
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+            running["calls"] += 1
+        try:
+            time.sleep(0.2)
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                running["now"] -= 1
+
+    monkeypatch.setattr(engine, method, watched)
+
+
+def test_model_calls_take_turns_across_models_and_the_summarizer(
+        tiny_models, tiny_summarizer_dir, monkeypatch):
+    """Jobs run at once (two translation models' batchers, an API summary, a page summary);
+    the machine runs one model call at a time (a CPU's bound), and every job finishes."""
+    other = tiny_models["nllb"]
+    config = WebConfig(ModelConfig(model=str(tiny_models["marian"]),
+                                   summarizer=str(tiny_summarizer_dir), device="cpu",
+                                   engine="transformers", beams=1), models=(str(other),))
+    host = ModelHost(config.model_config, config.models, model_calls=1)
+    assert host.turns.at_once == 1
+    host.preload(summarizer=True)
+    running, lock = {"now": 0, "most": 0, "calls": 0}, threading.Lock()
+    for model in (None, other.name):
+        _watch_overlap(monkeypatch, host.pool.pipeline(model).translator.engine,
+                       "generate_scored", running, lock)
+    _watch_overlap(monkeypatch, host.summarizer().engine, "generate", running, lock)
+    page, api = Handlers(config, host), Api(host, ApiSettings(), max_chars=10_000)
+    english = " ".join(["The flood reached the old town on Monday night."] * 40)
+    jobs = {
+        "marian": lambda: api.translate({"q": API_TEXT, "source": "vi", "target": "en"}),
+        "nllb": lambda: api.translate({"q": PAGE_TEXT, "source": "vi", "target": "en",
+                                       "model": other.name}),
+        "api summary": lambda: api.v1_summarize(V1Summarize(text=english)),
+        "page summary": lambda: page.summarize(english),
+    }
+    done: dict[str, Any] = {}
+    start = threading.Barrier(len(jobs))
+
+    def run(name: str) -> None:
+        start.wait()
+        done[name] = jobs[name]()
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert set(done) == set(jobs)
+    assert running["calls"] >= len(jobs) and running["most"] == 1
+
+
+def test_a_job_waiting_for_its_turn_leaves_when_stopped(tiny_translator_dir,
+                                                        tiny_summarizer_dir):
+    host, _ = _host(tiny_translator_dir, tiny_summarizer_dir, window_s=0)
+    host.preload()
+    translator = host.pool.pipeline(None).translator
+    stop = threading.Event()
+    with host.turns.turn():  # the machine's one turn, held by another job
+        threading.Timer(0.3, stop.set).start()
+        began = time.monotonic()
+        with pytest.raises(Cancelled, match="waiting for the model"):
+            translator.translate([API_TEXT], stop=stop)
+        assert 0.25 < time.monotonic() - began < 5
+    assert translator.translate([API_TEXT])[0].strip()  # the turn was given back
+
+
+def test_a_library_user_s_model_has_no_turns(tiny_translator_dir):
+    """Only a server bounds model calls: a Translator made by hand calls its engine at once."""
+    translator = Translator(str(tiny_translator_dir), device="cpu", engine="transformers")
+    assert translator._slot.turns is None
+    with translator.turn():  # a no-op
+        pass
+
+
+@pytest.mark.slow  # the page launched in-process, two gradio_client clients (about 10 s)
+def test_two_page_visitors_jobs_share_one_model_call(tiny_translator_dir, tiny_summarizer_dir,
+                                                     monkeypatch):
+    """The page runs several visitors' jobs at once (their model calls take turns in the
+    host), so two visitors who press Translate together are served by one model call."""
+    from gradio_client import Client
+
+    from tests.helpers import free_port
+    from translate.web import build_app, launch
+
+    host, config = _host(tiny_translator_dir, tiny_summarizer_dir, window_s=2.0)
+    host.preload()
+    Handlers(config, host).translate("Xin chào.")  # first uses are not what is counted
+    calls = _count_calls(monkeypatch, host)
+    app = build_app(config, Handlers(config, host))
+    port = free_port()
+    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        visitors = [Client(f"http://127.0.0.1:{port}/", verbose=False) for _ in range(2)]
+        jobs = [visitor.submit(text=text, beams=1.0, glossary="", api_name="/translate")
+                for visitor, text in zip(visitors, (PAGE_TEXT, API_TEXT), strict=True)]
+        answers = [job.result(timeout=300) for job in jobs]
+    finally:
+        app.close()
+    assert all(answer[0].strip() for answer in answers)
+    assert sorted(calls[0]) == sorted(["Trời mưa to ở Hà Nội.", "Giao thông ùn tắc.", API_TEXT])
+
+
+def test_preload_refuses_to_start_with_a_model_that_cannot_load(tiny_translator_dir,
+                                                                 tiny_summarizer_dir, tmp_path,
+                                                                 capsys):
+    """``vi2en serve --preload`` loads both models before serving: a summarizer whose weights
+    are damaged stops the start with one line (without --preload the first summary would)."""
+    from tests.helpers import free_port
+    from translate.cli import main
+
+    broken = tmp_path / "broken-summarizer"
+    shutil.copytree(tiny_summarizer_dir, broken)
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    code = main(["serve", "--preload", "--no-page", "--port", str(free_port()), "--model",
+                 str(tiny_translator_dir), "--summarizer", str(broken), "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert code != 0
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "summarization model" in lines[0], err
+    assert "Traceback" not in err and str(broken) not in err
+
+
+def test_preload_loads_the_models_before_the_first_request(vi2en_serve):
+    served = vi2en_serve("--preload", "--verbose", "--no-page")
+    try:
+        # Nothing was asked of the server yet but /languages (its start-up check).
+        assert "models loaded" in served.output()
+    finally:
+        served.stop()

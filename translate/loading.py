@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from typing import ContextManager, TypeVar
 
 from .catalog import ModelSpec, folder_identity, resolve_spec
 from .engines import Engine, check_engine, create_engine
 from .results import ModelInfo  # a value of the floor; re-exported for older imports
+from .stopping import StopSignal, raise_if_stopped
 
 V = TypeVar("V", bound="LazyModel")
 
@@ -28,6 +30,35 @@ def model_identity(spec: ModelSpec) -> str:
     return f"{spec.local_path}@{folder_identity(spec.local_path)}"
 
 
+# How often a caller waiting for its turn at the model looks at its stop signal, in seconds.
+TURN_POLL_S = 0.05
+
+
+class ModelTurns:
+    """How many model calls may run at once across the models sharing it: a server's
+    (:class:`~translate.serving.host.ModelHost`), 1 on a CPU, whose every call already uses
+    every core, a few on a GPU. However many jobs run at once (page visitors, API clients),
+    the machine runs this many model calls; the others wait their turn, and a job whose stop
+    is set leaves the wait."""
+
+    def __init__(self, at_once: int) -> None:
+        if at_once < 1:
+            raise ValueError("at least one model call must be allowed at once")
+        self.at_once = at_once
+        self._free = threading.BoundedSemaphore(at_once)
+
+    @contextmanager
+    def turn(self, stop: StopSignal | None = None) -> Iterator[None]:
+        """Hold one turn for the calls in the block; :class:`~translate.stopping.Cancelled`
+        if ``stop`` is set before a turn comes."""
+        while not self._free.acquire(timeout=TURN_POLL_S if stop is not None else None):
+            raise_if_stopped(stop, "Stopped while waiting for the model; nothing was kept.")
+        try:
+            yield
+        finally:
+            self._free.release()
+
+
 class _EngineSlot:
     """One model's engine, loaded on first use, once, even when threads ask together; shared
     by a model object and every view of it (:meth:`LazyModel._view`)."""
@@ -39,6 +70,7 @@ class _EngineSlot:
         self.engine_name = engine
         self.engine_options = options  # compute_type, threads: the engine takes what it uses
         self.engine: Engine | None = None
+        self.turns: ModelTurns | None = None  # None: calls are not bounded (a library user's)
         self._lock = threading.Lock()
 
     def load(self) -> Engine:
@@ -94,6 +126,16 @@ class LazyModel:
     @property
     def loaded(self) -> bool:
         return self._slot.engine is not None
+
+    def share_turns(self, turns: ModelTurns) -> None:
+        """Bound this model's calls (and every view's) with the other models sharing
+        ``turns``."""
+        self._slot.turns = turns
+
+    def turn(self, stop: StopSignal | None = None) -> ContextManager[None]:
+        """Where one model call runs: a turn of the shared :class:`ModelTurns`, if any."""
+        turns = self._slot.turns
+        return nullcontext() if turns is None else turns.turn(stop)
 
     def _view(self: V) -> V:
         """A shallow copy sharing the engine (loaded or not): per-request settings changed on

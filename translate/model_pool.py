@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from .catalog import ModelError, ModelSpec, ModelUnavailableError, local_path, presets, resolve_spec
 from .config import ModelConfig
+from .loading import ModelTurns
 from .pipeline import Pipeline
 from .summarizer import Summarizer
 from .translator import Translator
@@ -79,9 +80,15 @@ class ModelPool:
     share one summarizer. Per-request views over them (beams, summary length, batching) are
     made by :class:`~translate.serving.host.ModelHost`: never a reload, never mixed."""
 
-    def __init__(self, config: ModelConfig, models: Sequence[str] = ()) -> None:
+    def __init__(self, config: ModelConfig, models: Sequence[str] = (), *,
+                 turns: ModelTurns | None = None) -> None:
         self.config = config
+        # Shared by every model of the pool: a server's bound on model calls at once.
+        self.turns = turns
         self.default = Pipeline.from_config(config)
+        if turns is not None:
+            self.default.translator.share_turns(turns)
+            self.default.summarizer.share_turns(turns)
         self.offered = self._offered(tuple(models))
         self.default_key = self.offered[0].key
         self.choices = [(m.label, m.key) for m in self.offered]
@@ -123,6 +130,8 @@ class ModelPool:
                 # Reading the folder's config.json can fail too: one line, without its path.
                 translator = guarded_load(lambda: Translator.from_config(
                     self.config.with_options(model=offered.argument)), what)
+                if self.turns is not None:
+                    translator.share_turns(self.turns)
                 pipeline = Pipeline(translator=translator, summarizer=self.config.summarizer,
                                     device=self.config.device, engine=self.config.engine)
                 pipeline.summarizer = self.default.summarizer  # one summarizer for all

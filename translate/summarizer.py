@@ -179,7 +179,8 @@ class Summarizer(LazyModel):
             batch = texts[start:start + _CHUNK_BATCH]
             raise_if_stopped(stop, "Stopped while summarizing; nothing was kept.")
             watch = {} if stop is None else {"stop": stop}
-            results.extend(self.engine.generate(batch, options, **watch))
+            with self.turn(stop):
+                results.extend(self.engine.generate(batch, options, **watch))
             done(len(batch))
         return results
 

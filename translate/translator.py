@@ -246,9 +246,9 @@ class Translator(LazyModel):
                                     "nothing was kept.")
                 # Batches are sorted longest first.
                 batch_options = _bounded(options, lengths[batch[0]], fixed)
-                translated = self.engine.generate_scored(batch, batch_options,
-                                                         token_ids=[token_ids[p] for p in batch],
-                                                         stop=stop)
+                with self.turn(stop):
+                    translated = self.engine.generate_scored(
+                        batch, batch_options, token_ids=[token_ids[p] for p in batch], stop=stop)
                 outputs.update(zip(batch, translated, strict=True))
                 bar.update(len(batch))
                 if progress is not None:
@@ -275,9 +275,10 @@ class Translator(LazyModel):
         outputs: dict[str, list[str]] = {}
         for batch in self.batches(pieces, lengths):
             raise_if_stopped(stop, "Stopped before the model was free; nothing was kept.")
-            found = self.engine.generate_hypotheses(
-                batch, _bounded(options, lengths[batch[0]], fixed), count,
-                token_ids=[token_ids[p] for p in batch], stop=stop)
+            with self.turn(stop):
+                found = self.engine.generate_hypotheses(
+                    batch, _bounded(options, lengths[batch[0]], fixed), count,
+                    token_ids=[token_ids[p] for p in batch], stop=stop)
             outputs.update(zip(batch, found, strict=True))
         by_sentence = {}
         for sentence, ps in pieces_of.items():

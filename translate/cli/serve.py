@@ -55,7 +55,11 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                         help=f"longest input accepted, in characters (default: "
                              f"{MAX_REQUEST_CHARS:,})")
     parser.add_argument("--concurrency", type=int, default=None,
-                        help="model calls at once (default: 1 on CPU, 2 on GPU)")
+                        help="model calls at once, however many page and API jobs run "
+                             "(default: 1 on CPU, 2 on GPU)")
+    parser.add_argument("--preload", action="store_true",
+                        help="load the translation model and the summarizer before serving "
+                             "(default: on first use, so the first visitor waits)")
     parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
                         metavar="SECONDS",
                         help="most seconds one job (page or API) may take before it is "
@@ -297,7 +301,11 @@ def serve(args: argparse.Namespace) -> int:
     # One host of the models for both doors: the page's translations and the API's share
     # the model pool and each model's request batcher.
     models = ModelHost(config.model_config, config.models,
-                       batching=BatchingOptions(settings.batch_window_s, settings.max_batch))
+                       batching=BatchingOptions(settings.batch_window_s, settings.max_batch),
+                       model_calls=config.concurrency)
+    if args.preload:
+        logger.info("loading the models before serving ...")
+        models.preload(summarizer=True)  # a model that cannot load: one line, exit
     app, page_settings = None, {}
     if server.page:
         from ..web import Handlers, build_app, page_options

@@ -130,3 +130,14 @@ def _wants_gpu(device: str | None) -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+# Model calls at once on a server (ModelHost): one on a CPU, whose every call already uses
+# every core (two would only share them and both finish later); a GPU has room for a few.
+CPU_CALLS_AT_ONCE, GPU_CALLS_AT_ONCE = 1, 2
+
+
+def model_calls_at_once(device: str | None) -> int:
+    """How many model calls a server runs at once on ``device`` (``vi2en serve
+    --concurrency`` overrides it)."""
+    return GPU_CALLS_AT_ONCE if _wants_gpu(device) else CPU_CALLS_AT_ONCE

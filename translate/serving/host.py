@@ -2,9 +2,10 @@
 (and ``python ui.py``) and handed to the web page and the REST API alike.
 
 It owns the model pool (each translation model of ``--models`` loaded once, on first use), one
-request batcher per loaded model, and the per-request view of a model (beams, summary length,
-whether sentence checks run) translated through that model's batcher, so a page visitor's
-sentences and API clients' share model calls.
+request batcher per loaded model, the bound on model calls at once (``--concurrency``: 1 on a
+CPU), and the per-request view of a model (beams, summary length, whether sentence checks run)
+translated through that model's batcher, so a page visitor's sentences and API clients' share
+model calls.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..config import DEFAULT_WINDOW_S, ModelConfig
+from ..engines import model_calls_at_once
+from ..loading import ModelTurns
 from ..model_pool import ModelPool
 from ..pipeline import Pipeline
 from ..request_batcher import RequestBatcher
@@ -36,8 +39,13 @@ class ModelHost:
     """Translation and summarization for every client of one server, over shared models."""
 
     def __init__(self, config: ModelConfig, models: Sequence[str] = (), *,
-                 batching: BatchingOptions | None = None) -> None:
-        self.pool = ModelPool(config, models)
+                 batching: BatchingOptions | None = None,
+                 model_calls: int | None = None) -> None:
+        # However many jobs run at once (page visitors and API clients alike), the machine
+        # runs this many model calls: each model's batcher makes one at a time, and the
+        # summarizer's wait their turn with them. None: chosen from the device.
+        self.turns = ModelTurns(model_calls or model_calls_at_once(config.device))
+        self.pool = ModelPool(config, models, turns=self.turns)
         self.batching = batching or BatchingOptions()
         self._batchers: dict[str, RequestBatcher] = {}
         self._lock = threading.Lock()  # guards the dict
@@ -105,7 +113,7 @@ class ModelHost:
     # -- start-up ----------------------------------------------------------------------------------
     def preload(self, *, summarizer: bool = False) -> None:
         """Load the default translation model (and the summarizer) now rather than on the
-        first request."""
+        first request (``vi2en serve --preload``)."""
         self.batcher(None)
         if summarizer:
             self.pool.summarizer()

@@ -36,7 +36,7 @@ class WebConfig:
     model_config: ModelConfig = field(default_factory=ModelConfig)
     max_chars: int = MAX_REQUEST_CHARS
     allow_private_urls: bool = False
-    concurrency: int | None = None  # None: chosen from the device
+    concurrency: int | None = None  # model calls at once (ModelHost); None: from the device
     fetch_timeout_s: float = 15.0
     time_limit_s: float = DEFAULT_TIME_LIMIT_S  # per job, 0: none
     # Translation models visitors may pick besides the configured one (always offered, the
@@ -58,7 +58,8 @@ class Handlers:
         self.config = config
         # The server's models, shared with the REST API (vi2en serve builds one host for
         # both); the page's translations join API clients' in the same model calls.
-        self.host = host or ModelHost(config.model_config, config.models)
+        self.host = host or ModelHost(config.model_config, config.models,
+                                      model_calls=config.concurrency)
         self.pool = self.host.pool
 
     # -- input ---------------------------------------------------------------------------------

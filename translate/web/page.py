@@ -39,14 +39,17 @@ TITLE = "vi2en · Vietnamese news → English"
 EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "examples" / "article.vi.txt"
 # The page's stylesheet and script, shipped as package data beside this module.
 WEB_DIR = Path(__file__).resolve().parent
-# One model call at a time on a CPU (it already uses every core); a GPU has room for a few.
-CPU_CONCURRENCY, GPU_CONCURRENCY = 1, 2
+# Page jobs (translate, summarize, both, a translated file) running at once. Their model
+# calls are bounded by the server's ModelHost (one at a time on a CPU), not here: jobs that
+# run together put their sentences into the same batches, with API clients' too. Past this,
+# jobs wait in Gradio's queue (itself bounded per visitor and in all: DoorRules).
+PAGE_JOBS_AT_ONCE = 8
 # System fonts only (no web-font download); all of these carry Vietnamese diacritics.
 FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "DejaVu Sans",
          "Helvetica Neue", "Arial", "sans-serif"]
 
-# Event options. Model calls share one limit (set per app): the models are shared, and so is
-# the machine. Loading a source is light; the page's own steps only move what is on screen.
+# Event options. Jobs that call a model share one limit (set per app). Loading a source is
+# light; the page's own steps only move what is on screen.
 LIGHT = {"api_visibility": "private", "concurrency_limit": 4}
 PRIVATE = {"api_visibility": "private", "queue": False}
 QUIET = {**PRIVATE, "show_progress": "hidden"}
@@ -59,19 +62,6 @@ def example_article() -> str | None:
     except OSError:
         logger.info("no example article at %s; the example button is hidden", EXAMPLE_FILE)
         return None
-
-
-def default_concurrency(device: str) -> int:
-    """Model calls running at once: 1 on a CPU, a few on a GPU (models are shared)."""
-    if device == "cpu":
-        return CPU_CONCURRENCY
-    try:
-        import torch
-
-        on_gpu = device == "cuda" or torch.cuda.is_available()
-    except ImportError:
-        on_gpu = False
-    return GPU_CONCURRENCY if on_gpu else CPU_CONCURRENCY
 
 
 def theme() -> gr.themes.Base:
@@ -499,10 +489,10 @@ def build_app(config: WebConfig, handlers: Handlers | None = None, *,
     handlers = handlers or Handlers(config)
     sessions = PageSessions()
     uploads = PageUploads()
-    concurrency = config.concurrency or default_concurrency(config.model_config.device)
-    # Every model call shares one limit: the models are shared, and so is the machine.
-    # Without the named API (a server that requires API keys) they are the page's alone.
-    model_calls = {"concurrency_limit": concurrency, "concurrency_id": "models",
+    # Every job that calls a model shares one limit of jobs at once; the model calls
+    # themselves take turns in the host. Without the named API (a server that requires API
+    # keys) these events are the page's alone.
+    model_calls = {"concurrency_limit": PAGE_JOBS_AT_ONCE, "concurrency_id": "models",
                    "api_visibility": "public" if config.named_api else "private"}
     example = example_article()
     calls = _api_functions(handlers, sessions, uploads)
@@ -512,7 +502,7 @@ def build_app(config: WebConfig, handlers: Handlers | None = None, *,
         page = _layout(config, handlers.host, example)
         _wire_sources(app, page, config, example, calls, steps)
         _wire_jobs(page, handlers, calls, steps, model_calls)
-    app.queue(default_concurrency_limit=concurrency)
+    app.queue(default_concurrency_limit=PAGE_JOBS_AT_ONCE)
     uploads.blocks = app
     PageDoor(config.door, limits).install(app, [calls.translate, calls.summarize, calls.process,
                                                 calls.load_file, calls.load_url])

@@ -100,7 +100,9 @@ def serve_child(model_dir: str, port: int, window_ms: float, beams: int,
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/bench/batches":
-            body = json.dumps({"batches": host.batcher(None).batches}).encode()
+            batcher = host.batcher(None)
+            body = json.dumps({"batches": batcher.batches,
+                               "sentences": batcher.sentences}).encode()
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json")]})
             await send({"type": "http.response.body", "body": body})
@@ -164,6 +166,7 @@ def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,
     The first ``page_clients`` of them use the web page's endpoint, the others the API."""
     answers: dict[int, list[Any]] = {i: [] for i in range(len(requests))}
     latencies: list[float] = []
+    by_door: dict[str, list[float]] = {"page": [], "api": []}
     errors: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(clients)
@@ -191,6 +194,7 @@ def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,
             took = time.perf_counter() - began
             with lock:
                 latencies.append(took)
+                by_door["page" if page is not None else "api"].append(took)
                 if status == 200:
                     answers[index].append(answer["translatedText"])
                 else:
@@ -204,7 +208,8 @@ def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,
         thread.join()
     wall = time.perf_counter() - began
     with urllib.request.urlopen(url + "bench/batches", timeout=10) as response:
-        batches = json.loads(response.read())["batches"]
+        rounds = json.loads(response.read())
+    batches = rounds["batches"]
     counts = [len(a) for a in answers.values()]
     sentences = sum(len(r) for r in requests)
     latencies.sort()
@@ -221,7 +226,10 @@ def load_run(url: str, requests: list[list[str]], clients: int, timeout: float,
         "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3)
         if latencies else None,
         "latency_max_s": round(latencies[-1], 3) if latencies else None,
+        "latency_p50_by_door_s": {door: round(statistics.median(times), 3)
+                                  for door, times in by_door.items() if times},
         "model_rounds": batches,
+        "sentences_per_round": round(rounds["sentences"] / batches, 1) if batches else None,
         "answers": {i: a[0] for i, a in answers.items() if a},
     }
 

@@ -119,7 +119,8 @@ def test_cli_page_api_and_library_agree(served, tiny_translator_dir, tiny_summar
 
     expected = {"model": f"{tiny_translator_dir}@", "engine": "transformers",
                 "precision": "float32", "beams": str(BEAMS),
-                "summarizer": f"{tiny_summarizer_dir}@", "length": LENGTH,
+                "summarizer": f"{tiny_summarizer_dir}@", "summary_engine": "transformers",
+                "summary_precision": "float32", "length": LENGTH,
                 "glossary": Glossary.from_tsv(GLOSSARY).signature(), "checks": "on",
                 "version": __version__}
     for name, result in (("cli", cli), ("page", page), ("api", api)):
@@ -148,6 +149,7 @@ def test_summarize_answer_and_eval_row_carry_a_signature(served, tiny_translator
     assert answer.status_code == 200, answer.text
     info = answer.json()["signature_info"]
     assert info["summarizer"].startswith(f"{tiny_summarizer_dir}@")
+    assert (info["summary_engine"], info["summary_precision"]) == ("transformers", "float32")
     assert (info["length"], info["checks"], info["version"]) == ("short", "on", __version__)
     assert answer.json()["signature"] == str(Signature.of(**info))
 

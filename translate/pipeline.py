@@ -46,10 +46,11 @@ def make_signature(translator: Any | None = None, summarizer: Any | None = None,
     """The one place a result's :class:`~translate.results.Signature` is built: ``base`` (a
     translation's, when its summary is added) with the ``translator``'s settings (model,
     engine, precision, beams) and the glossary used (``none``, or a short hash of its
-    entries), the ``summarizer``'s (model, length), whether the checks ran, vi2en's version.
+    entries), the ``summarizer``'s (model, engine, precision, length), whether the checks
+    ran, vi2en's version.
     ``translator``/``summarizer``: anything with ``settings()`` (a Translator, a Summarizer,
     a server's batching view). A translator's settings load its model (precision is known
-    only then)."""
+    only then; so do a summarizer's)."""
     values: dict[str, str | None] = dict(base.to_dict()) if base is not None else {}
     if translator is not None:
         values.update(translator.settings())

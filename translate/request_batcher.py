@@ -93,6 +93,7 @@ class RequestBatcher:
         self._worker: threading.Thread | None = None
         self._free_since = 0.0  # when the worker last finished a batch
         self.batches = 0  # model rounds so far, for logs and benchmarks
+        self.sentences = 0  # sentences those rounds carried
 
     @property
     def enabled(self) -> bool:
@@ -246,6 +247,7 @@ class RequestBatcher:
                                len(requests), type(exc).__name__, exc)
                 outputs, errors = self._apart(owners, options)
         self.batches += 1
+        self.sentences += len(batch)
         with self._condition:
             for request, sentence in owners:
                 if request in errors:

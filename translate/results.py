@@ -62,8 +62,10 @@ class ModelInfo:
 
 
 # The signature's keys, in the order its line is written: what decides a result's text.
-SIGNATURE_KEYS = ("model", "engine", "precision", "beams", "summarizer", "length", "glossary",
-                  "checks", "version")
+SIGNATURE_KEYS = ("model", "engine", "precision", "beams", "summarizer", "summary_engine",
+                  "summary_precision", "length", "glossary", "checks", "version")
+# The keys a summary adds to its translation's signature (taken off with the summary).
+SUMMARY_KEYS = ("summarizer", "summary_engine", "summary_precision", "length")
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,12 @@ class Summarizer(LazyModel):
 
     def settings(self) -> dict[str, str]:
         """The summarizer's part of a result's signature (``pipeline.make_signature``): the
-        model's identity and the summary length (a word limit as ``120words``)."""
+        model's identity, its engine and precision (loads the model), the summary length (a
+        word limit as ``120words``)."""
+        engine = self.engine
         length = self.summary_length if self.max_words is None else f"{self.max_words}words"
-        return {"summarizer": model_identity(self.spec), "length": length}
+        return {"summarizer": model_identity(self.spec), "summary_engine": engine.name,
+                "summary_precision": engine.precision, "length": length}
 
     def summarize(self, text: str, *, summary_length: str | None = None,
                   max_words: int | None = None,

@@ -361,6 +361,7 @@ def compare_signatures(out: OutputFile, mine: Signature, *, force: bool = False)
 
 # How a signature's keys read in the message of a refused resume.
 _SETTING_NAMES = {"model": "translation model", "summarizer": "summary (model)",
+                  "summary_engine": "summary engine", "summary_precision": "summary precision",
                   "length": "summary length", "beams": "beams", "glossary": "glossary",
                   "checks": "checks", "engine": "engine", "precision": "precision"}
 

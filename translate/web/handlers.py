@@ -17,7 +17,7 @@ from ..config import DEFAULT_SUMMARY_LENGTH, DEFAULT_TIME_LIMIT_S, MAX_REQUEST_C
 from ..documents import open_document, read_text, translate_units
 from ..fetch import fetch_article
 from ..glossary import Glossary
-from ..results import Signature
+from ..results import SUMMARY_KEYS, Signature
 from ..serving.host import ModelHost
 from ..text import check_text
 from .door import DoorRules
@@ -282,7 +282,7 @@ class Handlers:
                       if k != "summarization"}
             state["models"] = models
             if state.get("signature"):  # the translation's own, without the summary's keys
-                signature = Signature.parse(state["signature"]).without("summarizer", "length")
+                signature = Signature.parse(state["signature"]).without(*SUMMARY_KEYS)
                 state["signature"] = str(signature)
                 state["signature_info"] = signature.to_dict()
         return ("", state or None, *self.render(state))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
-from typing import ContextManager, TypeVar
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TypeVar
 
 from .catalog import ModelSpec, folder_identity, resolve_spec
 from .engines import Engine, check_engine, create_engine
@@ -132,7 +132,7 @@ class LazyModel:
         ``turns``."""
         self._slot.turns = turns
 
-    def turn(self, stop: StopSignal | None = None) -> ContextManager[None]:
+    def turn(self, stop: StopSignal | None = None) -> AbstractContextManager[None]:
         """Where one model call runs: a turn of the shared :class:`ModelTurns`, if any."""
         turns = self._slot.turns
         return nullcontext() if turns is None else turns.turn(stop)

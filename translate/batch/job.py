@@ -348,6 +348,9 @@ def compare_signatures(out: OutputFile, mine: Signature, *, force: bool = False)
                         theirs.to_dict().get("version"))
     if not differing:
         return
+    if "summarizer" in differing:  # a summary added or taken off, or another model: its
+        for key in ("summary_engine", "summary_precision"):  # engine goes with it
+            differing.pop(key, None)
     what = ", ".join(_SETTING_NAMES.get(k, k) for k in differing)
     if force:
         logger.warning("%s: %d record(s) were made with other settings (%s); kept as they "

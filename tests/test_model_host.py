@@ -252,3 +252,18 @@ def test_preload_loads_the_models_before_the_first_request(vi2en_serve):
         assert "models loaded" in served.output()
     finally:
         served.stop()
+
+
+def test_model_calls_at_once_come_from_the_device_or_concurrency(tiny_translator_dir,
+                                                                  tiny_summarizer_dir):
+    from translate.cli import build_parser
+    from translate.cli.serve import web_config_from_args
+    from translate.engines import model_calls_at_once
+
+    assert (model_calls_at_once("cpu"), model_calls_at_once("cuda:0")) == (1, 2)
+    host, config = _host(tiny_translator_dir, tiny_summarizer_dir)
+    assert host.turns.at_once == 1  # device="cpu"
+    args = build_parser().parse_args(["serve", "--concurrency", "3", "--model",
+                                      str(tiny_translator_dir), "--device", "cpu"])
+    config = web_config_from_args(args)
+    assert Handlers(config).host.turns.at_once == 3

@@ -42,6 +42,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.number_damage import read_pairs  # noqa: E402
 from translate.evaluate import qa_lines  # noqa: E402
 
 DATA = REPO / "benchmarks" / "data"
@@ -61,16 +62,6 @@ def shared_dir() -> Path | None:
         if (base / "shared" / "data" / "tatoeba").is_dir():
             return base / "shared"
     return None
-
-
-def read_pairs(vi_path: Path, en_path: Path) -> list[tuple[str, str]]:
-    """Line-aligned pairs; lines starting with ``#`` in both files are comments."""
-    vi = vi_path.read_text(encoding="utf-8-sig").splitlines()
-    en = en_path.read_text(encoding="utf-8-sig").splitlines()
-    if len(vi) != len(en):
-        raise SystemExit(f"{vi_path} has {len(vi)} lines and {en_path} {len(en)}")
-    return [(v, e) for v, e in zip(vi, en, strict=True)
-            if v.strip() and e.strip() and not (v.startswith("#") and e.startswith("#"))]
 
 
 def part_of(vi: str, en: str) -> str:

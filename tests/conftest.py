@@ -8,7 +8,6 @@ the fixtures in SLOW_FIXTURES is marked ``slow`` here, so a new test cannot forg
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -200,21 +199,16 @@ def served_app(tiny_translator_dir: Path,
                tiny_summarizer_dir: Path) -> Iterator[tuple[str, object]]:
     """The page (`build_app`) launched in this process on a free port: its URL and the app."""
     from tests.browser_helpers import MAX_CHARS
+    from tests.helpers import serving_page
     from translate.config import ModelConfig
-    from translate.web import WebConfig, build_app, launch
+    from translate.web import WebConfig, build_app
 
     config = WebConfig(ModelConfig(model=str(tiny_translator_dir),
                                    summarizer=str(tiny_summarizer_dir), device="cpu", beams=1),
                        max_chars=MAX_CHARS)
     app = build_app(config)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", app
-    finally:
-        app.close()
+    with serving_page(app) as url:
+        yield url, app
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +127,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def serving_page(app: Any) -> Iterator[str]:
+    """A built page (``translate.web.build_app``) launched in this process on a free port:
+    its URL, ending in a slash; closed when the block ends."""
+    from translate.web import launch
+
+    port = free_port()
+    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
 
 
 def start_vi2en_serve(args: list[str], folder: Path, *, translator: Path, summarizer: Path,

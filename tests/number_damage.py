@@ -116,4 +116,4 @@ def read_pairs(vi_path: Path, en_path: Path) -> list[tuple[str, str]]:
     if len(vi) != len(en):
         raise SystemExit(f"{vi_path} has {len(vi)} lines and {en_path} {len(en)}")
     return [(v, e) for v, e in zip(vi, en, strict=True)
-            if v.strip() and not (v.startswith("#") and e.startswith("#"))]
+            if v.strip() and e.strip() and not (v.startswith("#") and e.startswith("#"))]

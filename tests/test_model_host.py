@@ -204,23 +204,18 @@ def test_two_page_visitors_jobs_share_one_model_call(tiny_translator_dir, tiny_s
     host), so two visitors who press Translate together are served by one model call."""
     from gradio_client import Client
 
-    from tests.helpers import free_port
-    from translate.web import build_app, launch
+    from tests.helpers import serving_page
+    from translate.web import build_app
 
     host, config = _host(tiny_translator_dir, tiny_summarizer_dir, window_s=2.0)
     host.preload()
     Handlers(config, host).translate("Xin chào.")  # first uses are not what is counted
     calls = _count_calls(monkeypatch, host)
-    app = build_app(config, Handlers(config, host))
-    port = free_port()
-    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        visitors = [Client(f"http://127.0.0.1:{port}/", verbose=False) for _ in range(2)]
+    with serving_page(build_app(config, Handlers(config, host))) as url:
+        visitors = [Client(url, verbose=False) for _ in range(2)]
         jobs = [visitor.submit(text=text, beams=1.0, glossary="", api_name="/translate")
                 for visitor, text in zip(visitors, (PAGE_TEXT, API_TEXT), strict=True)]
         answers = [job.result(timeout=300) for job in jobs]
-    finally:
-        app.close()
     assert all(answer[0].strip() for answer in answers)
     assert sorted(calls[0]) == sorted(["Trời mưa to ở Hà Nội.", "Giao thông ùn tắc.", API_TEXT])
 

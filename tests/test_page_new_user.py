@@ -6,7 +6,6 @@ fetch-failed-phone.png, progress-desktop.png, result-phone.png."""
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,22 +24,17 @@ REFUSED_URL = "http://127.0.0.1:9/article.html"  # refused by the address guard
 
 @pytest.fixture(scope="module")
 def served_app(tiny_translator_dir, tiny_summarizer_dir) -> Iterator[tuple[str, object]]:
+    from tests.helpers import serving_page
     from translate.config import ModelConfig
-    from translate.web import WebConfig, build_app, launch
+    from translate.web import WebConfig, build_app
 
     # opus-mt is on the list but not on this machine (and the Hub is off).
     config = WebConfig(ModelConfig(model=str(tiny_translator_dir),
                                    summarizer=str(tiny_summarizer_dir), device="cpu", beams=1),
                        max_chars=MAX_CHARS, models=("opus-mt",))
     app = build_app(config)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/", app
-    finally:
-        app.close()
+    with serving_page(app) as url:
+        yield url, app
 
 
 def _open(browser, url: str, viewport: dict[str, int], **options):

@@ -11,7 +11,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import ValidationError
 
-from tests.helpers import stop_process
+from tests.helpers import stop_process, wait_until_answering
 from translate import exports, model_pool, web
 from translate import text as vtext
 from translate.catalog import ModelError
@@ -524,17 +523,9 @@ def test_ui_py_answers_on_its_port(tiny_translator_dir, tiny_summarizer_dir, tmp
                                    stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    page = response.read().decode("utf-8")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = log.read_text(encoding="utf-8", errors="replace")
-                    pytest.fail(f"ui.py did not answer on {port}:\n{output[-2000:]}")
-                time.sleep(0.5)
+        wait_until_answering(process, url, log)  # ui.py serves what vi2en serve does
+        with urllib.request.urlopen(url, timeout=30) as response:
+            page = response.read().decode("utf-8")
         assert "vi2en" in page
         # Gradio's start-up hint names our option, not its launch() argument.
         started = log.read_text(encoding="utf-8", errors="replace")
